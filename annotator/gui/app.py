@@ -1,0 +1,90 @@
+"""Starting the app: which project, which coder, then the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
+
+from annotator import __version__
+from annotator.gui.main_window import MainWindow
+from annotator.gui.settings import AppSettings
+from annotator.paths import APP_AUTHOR, APP_NAME, default_project_path
+from annotator.services.coders import clean_name
+from annotator.services.projects import init_project
+from annotator.store.errors import ProjectError
+from annotator.store.project import Project, open_project
+
+
+def configure_application(app: QCoreApplication) -> None:
+    app.setOrganizationName(APP_AUTHOR)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+
+
+def choose_project_location(db: str | None, settings: AppSettings) -> str | Path:
+    """--db, else $ANNOTATOR_DB, else the last project used, else the default project."""
+    if db:
+        return db
+    if os.environ.get("ANNOTATOR_DB"):
+        return os.environ["ANNOTATOR_DB"]
+    return settings.last_project() or default_project_path()
+
+
+def open_or_create(location: str | Path) -> Project:
+    """Open the project; the default project is created, with the sample, on first run."""
+    is_file = "://" not in str(location)
+    if is_file and not Path(location).exists() and Path(location) == default_project_path():
+        return init_project(location, sample=True)
+    return open_project(location)
+
+
+def ask_coder_name(settings: AppSettings, parent=None) -> str | None:
+    """Ask once for the coder's name and remember it."""
+    while True:
+        name, ok = QInputDialog.getText(
+            parent,
+            "Welcome to UPR Coder",
+            "Your name, as it should appear on the recommendations you code:",
+            QLineEdit.EchoMode.Normal,
+            "",
+        )
+        if not ok:
+            return None
+        try:
+            cleaned = clean_name(name)
+        except ValueError as error:
+            QMessageBox.warning(parent, "UPR Coder", str(error))
+            continue
+        settings.coder_name = cleaned
+        return cleaned
+
+
+def start_main_window(db: str | None, coder: str | None, settings: AppSettings) -> MainWindow:
+    """Everything `annotator` does before the event loop, raising ProjectError on failure."""
+    name = clean_name(coder) if coder else settings.coder_name
+    if name is None:
+        name = ask_coder_name(settings)
+        if name is None:
+            raise ProjectError("UPR Coder needs your name to start.")
+    elif coder:
+        settings.coder_name = name
+    project = open_or_create(choose_project_location(db, settings))
+    return MainWindow(project, name, settings)
+
+
+def run(db: str | None = None, coder: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_application(app)
+    settings = AppSettings()
+    try:
+        window = start_main_window(db, coder, settings)
+    except (ProjectError, ValueError) as error:
+        QMessageBox.critical(None, "UPR Coder", str(error))
+        print(f"annotator: {error}", file=sys.stderr)
+        return 1
+    window.show()
+    return app.exec()

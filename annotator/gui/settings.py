@@ -1,0 +1,53 @@
+"""What the app remembers between runs (QSettings): the coder, recent projects, layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 8
+
+
+class AppSettings:
+    def __init__(self) -> None:
+        self._settings = QSettings()
+
+    @property
+    def coder_name(self) -> str | None:
+        value = self._settings.value("coder/name")
+        return str(value) if value else None
+
+    @coder_name.setter
+    def coder_name(self, name: str) -> None:
+        self._settings.setValue("coder/name", name)
+
+    def recent_projects(self) -> list[str]:
+        value = self._settings.value("projects/recent") or []
+        if isinstance(value, str):  # QSettings hands back a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in value]
+
+    def add_recent_project(self, location: str) -> None:
+        recent = [location] + [r for r in self.recent_projects() if r != location]
+        self._settings.setValue("projects/recent", recent[:MAX_RECENT])
+
+    def remove_recent_project(self, location: str) -> None:
+        recent = [r for r in self.recent_projects() if r != location]
+        self._settings.setValue("projects/recent", recent)
+
+    def last_project(self) -> str | None:
+        for location in self.recent_projects():
+            if "://" in location or Path(location).exists():
+                return location
+        return None
+
+    def window_state(self, key: str) -> QByteArray | None:
+        value = self._settings.value(f"window/{key}")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_window_state(self, key: str, value: QByteArray) -> None:
+        self._settings.setValue(f"window/{key}", value)
+
+    def sync(self) -> None:
+        self._settings.sync()

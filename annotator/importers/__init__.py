@@ -1,0 +1,1 @@
+"""Readers that turn source files into neutral records; they never touch the database."""

@@ -1,0 +1,1 @@
+"""What the app does, as functions over an open project; the GUI and CLI call these."""

@@ -1,0 +1,122 @@
+"""Creating projects and describing what they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from annotator import codebook as cbk
+from annotator.importers.matrix_csv import read_matrix_csv
+from annotator.paths import resource_path
+from annotator.services.bulk import WriteReport, ensure_states, write_batch
+from annotator.services.codebooks import active_codebook_row, store_codebook
+from annotator.store.errors import ProjectError
+from annotator.store.models import Coder, CodingStatus, Recommendation, Review, State
+from annotator.store.project import Project, open_project
+
+SAMPLE_FILE = ("sample", "china_cycle3_2018_matrix.csv")
+STATUS_ORDER = ("not_started", "in_progress", "done", "flagged", "skipped")
+STATUS_LABELS = {
+    "not_started": "not started",
+    "in_progress": "in progress",
+    "done": "done",
+    "flagged": "flagged",
+    "skipped": "skipped",
+}
+
+
+def init_project(
+    target: str | Path, *, codebook: cbk.Codebook | None = None, sample: bool = False
+) -> Project:
+    """Create a project with the UN states and a codebook (the built-in one by default)."""
+    project = open_project(target, create=True)
+    try:
+        with project.write() as session:
+            if active_codebook_row(session) is not None:
+                raise ProjectError(
+                    f"{project.display_name} is already a project; "
+                    "open it instead, or choose another file."
+                )
+            ensure_states(session)
+            store_codebook(session, codebook or cbk.builtin_codebook())
+        if sample:
+            load_sample(project)
+    except BaseException:
+        project.close()
+        raise
+    return project
+
+
+def load_sample(project: Project) -> WriteReport:
+    """Load the bundled sample: China's 2018 review, 346 recommendations."""
+    batch = read_matrix_csv(resource_path(*SAMPLE_FILE))
+    if batch.problems:
+        raise ProjectError(
+            "The bundled sample could not be read:\n" + "\n".join(map(str, batch.problems))
+        )
+    with project.write() as session:
+        return write_batch(session, batch)
+
+
+@dataclass
+class ReviewSummary:
+    state: str
+    cycle: int
+    year: int | None
+    report_symbol: str | None
+    recommendations: int
+
+
+@dataclass
+class CoderSummary:
+    name: str
+    role: str
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ProjectSummary:
+    location: str
+    codebook: str
+    reviews: list[ReviewSummary]
+    recommendations: int
+    coders: list[CoderSummary]
+
+
+def summarise(project: Project) -> ProjectSummary:
+    with project.session() as session:
+        reviews = [
+            ReviewSummary(state, cycle, year, symbol, count)
+            for state, cycle, year, symbol, count in session.execute(
+                select(
+                    State.name,
+                    Review.cycle,
+                    Review.year,
+                    Review.report_symbol,
+                    func.count(Recommendation.id),
+                )
+                .join(State, Review.state_id == State.id)
+                .outerjoin(Recommendation, Recommendation.review_id == Review.id)
+                .group_by(Review.id, State.name)
+                .order_by(State.name, Review.cycle)
+            )
+        ]
+        total = session.scalar(select(func.count(Recommendation.id))) or 0
+        counts: dict[int, dict[str, int]] = {}
+        for coder_id, status, count in session.execute(
+            select(CodingStatus.coder_id, CodingStatus.status, func.count()).group_by(
+                CodingStatus.coder_id, CodingStatus.status
+            )
+        ):
+            counts.setdefault(coder_id, {})[status] = count
+        coders = []
+        for coder in session.scalars(select(Coder).order_by(Coder.name)):
+            own = counts.get(coder.id, {})
+            by_status = {status: own.get(status, 0) for status in STATUS_ORDER}
+            by_status["not_started"] = total - sum(own.values())
+            coders.append(CoderSummary(coder.name, coder.role, by_status))
+        book = active_codebook_row(session)
+        codebook = f"{book.name} (version {book.version})" if book else "none"
+    return ProjectSummary(project.display_name, codebook, reviews, total, coders)

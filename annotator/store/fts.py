@@ -1,0 +1,97 @@
+"""Full-text search over recommendation texts (SQLite FTS5).
+
+The index is a separate FTS5 table whose rowid is the recommendation id. It is kept
+in step here, by the write paths, and not by triggers: the project's connections run
+with ``trusted_schema`` off (a file from outside must not run code through its
+schema), and SQLite then refuses triggers that write to a virtual table.
+
+Searches join back to ``recommendation``, so an entry left behind by a deleted
+recommendation never shows; re-indexing an id first removes what it held, so a
+reused id never inherits old words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, bindparam, text
+
+FTS_TABLE = "recommendation_fts"
+_BATCH = 900  # below SQLite's default limit on bound parameters
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def available(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+def index(connection: Connection, ids: Sequence[int]) -> None:
+    """(Re)index the texts of these recommendations as they are now."""
+    if not available(connection):
+        return
+    for start in range(0, len(ids), _BATCH):
+        chunk = list(ids[start : start + _BATCH])
+        connection.execute(
+            text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": chunk},
+        )
+        connection.execute(
+            text(
+                f"INSERT INTO {FTS_TABLE}(rowid, text) "
+                "SELECT id, text FROM recommendation WHERE id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": chunk},
+        )
+
+
+def index_all(connection: Connection) -> None:
+    """Rebuild the whole index from the recommendations (after bulk loads or repairs)."""
+    if not available(connection):
+        return
+    connection.execute(text(f"DELETE FROM {FTS_TABLE}"))
+    connection.execute(
+        text(f"INSERT INTO {FTS_TABLE}(rowid, text) SELECT id, text FROM recommendation")
+    )
+
+
+def prune(connection: Connection) -> None:
+    """Drop entries of recommendations that no longer exist."""
+    if not available(connection):
+        return
+    connection.execute(
+        text(f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM recommendation)")
+    )
+
+
+def match_expression(query: str) -> str | None:
+    """A safe FTS5 query for what a person typed: every word must appear, the last as a prefix.
+
+    Words are quoted, so FTS5 syntax in the input (AND, NEAR, column filters, quotes)
+    is searched for as text instead of being interpreted.
+    """
+    words = _WORD.findall(query)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search_ids(connection: Connection, query: str) -> list[int]:
+    """Ids of recommendations whose text has every word of ``query``, best match first."""
+    expression = match_expression(query)
+    if expression is None or not available(connection):
+        return []
+    return list(
+        connection.execute(
+            text(
+                f"SELECT f.rowid FROM {FTS_TABLE} f JOIN recommendation r ON r.id = f.rowid "
+                f"WHERE {FTS_TABLE} MATCH :q ORDER BY rank"
+            ),
+            {"q": expression},
+        ).scalars()
+    )

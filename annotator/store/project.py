@@ -1,0 +1,202 @@
+"""Opening a project: recognise the file, back it up, migrate it, hand out sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from annotator import __version__
+from annotator.store.backups import DEFAULT_KEEP, make_backup
+from annotator.store.engine import make_engine, sqlite_path, to_url
+from annotator.store.errors import NewerProjectError, NotAProjectError, ProjectError
+from annotator.store.migrations import head_revision, known_revisions, upgrade
+from annotator.store.models import ProjectInfo
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass
+class Project:
+    """An open project: where it lives and how to talk to it."""
+
+    url: str
+    engine: Engine
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    @property
+    def display_name(self) -> str:
+        path = self.path
+        if path is not None:
+            return str(path)
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def session(self) -> Session:
+        """A session for reading (and for writes that may wait on BEGIN DEFERRED)."""
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+            with Session(bind=connection, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+
+    def info(self, key: str) -> str | None:
+        with self.session() as session:
+            row = session.get(ProjectInfo, key)
+            return row.value if row else None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def read_revision(path: Path) -> str | None:
+    """The schema revision of a project file, read without changing the file.
+
+    Raises NotAProjectError for anything that is not a UPR Coder project.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ProjectError(f"There is no project at {path}.") from None
+    if path.is_dir():
+        raise NotAProjectError(f"{path} is a folder, not a UPR Coder project file.")
+    if size == 0:
+        raise NotAProjectError(f"{path} is empty: it is not a UPR Coder project.")
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise NotAProjectError(
+            f"{path} is not a UPR Coder project (it is not a database file at all)."
+        )
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise NotAProjectError(f"{path} could not be opened: {error}.") from None
+    try:
+        tables = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not {"alembic_version", "project_info"} <= tables:
+            raise NotAProjectError(
+                f"{path} is a database, but not a UPR Coder project "
+                "(it has none of the project's records)."
+            )
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise NotAProjectError(f"{path} is damaged or not a database ({error}).") from None
+    finally:
+        connection.close()
+    return row[0] if row else None
+
+
+def open_project(
+    target: str | Path, *, create: bool = False, backup_keep: int = DEFAULT_KEEP
+) -> Project:
+    """Open (or with ``create`` make) a project, migrating an older file after a backup.
+
+    A file from a newer version of the app, or one that is not a project, is refused
+    and left exactly as it was.
+    """
+    url = to_url(target)
+    path = sqlite_path(url)
+    if path is not None:
+        _prepare_file(path, create=create, backup_keep=backup_keep)
+    else:
+        _prepare_server(url, create=create)
+    engine = make_engine(url)
+    project = Project(url=url, engine=engine)
+    if project.info("project_uuid") is None:
+        _stamp_new_project(project)
+    return project
+
+
+def _prepare_file(path: Path, *, create: bool, backup_keep: int) -> None:
+    if not path.exists():
+        if not create:
+            raise ProjectError(f"There is no project at {path}.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        upgrade(to_url(path))
+        return
+    revision = read_revision(path)
+    _check_known(revision, str(path))
+    if revision != head_revision():
+        make_backup(path, f"before-{head_revision()}", keep=backup_keep)
+        upgrade(to_url(path))
+
+
+def _prepare_server(url: str, *, create: bool) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            revision = None
+            if "alembic_version" in tables:
+                revision = connection.execute(
+                    text("SELECT version_num FROM alembic_version")
+                ).scalar()
+    except (OperationalError, DBAPIError) as error:
+        raise ProjectError(f"Could not reach the database server: {error.orig}") from None
+    finally:
+        engine.dispose()
+    if tables and "project_info" not in tables:
+        raise NotAProjectError("That database holds other data, not a UPR Coder project.")
+    if not tables and not create:
+        raise ProjectError("That database is empty; create a project in it with 'annotator init'.")
+    _check_known(revision, "That database")
+    if revision != head_revision():
+        upgrade(url)
+
+
+def _check_known(revision: str | None, where: str) -> None:
+    if revision is not None and revision not in known_revisions():
+        raise NewerProjectError(
+            f"{where} was saved by a newer version of UPR Coder (format {revision}); "
+            f"this is version {__version__}. Update UPR Coder to open it. "
+            "The project was not changed."
+        )
+
+
+def _stamp_new_project(project: Project) -> None:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with project.write() as session:
+        if session.get(ProjectInfo, "project_uuid") is not None:
+            return
+        for key, value in (
+            ("project_uuid", str(uuid.uuid4())),
+            ("created_at", now),
+            ("created_with", __version__),
+        ):
+            session.add(ProjectInfo(key=key, value=value))
+
+
+def table_counts(project: Project) -> dict[str, int]:
+    """Row counts of every table of the model (used by migrations tests and copies)."""
+    from annotator.store.models import Base
+
+    counts = {}
+    with project.session() as session:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = session.execute(
+                select(text("count(*)")).select_from(table)
+            ).scalar_one()
+    return counts

@@ -1,0 +1,78 @@
+"""Shared fixtures: real project files in tmp folders, Qt offscreen, isolated settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+# Qt must know before it starts that there is no screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_folders(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's data folder, settings or ANNOTATOR_DB."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    yield home
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory) -> Path:
+    """The sample project made once per test run through `init --sample`; tests copy it."""
+    from annotator.services.projects import init_project
+
+    path = tmp_path_factory.mktemp("template") / "sample.upr"
+    init_project(path, sample=True).close()
+    return path
+
+
+@pytest.fixture
+def sample_path(sample_template, tmp_path) -> Path:
+    path = tmp_path / "sample.upr"
+    shutil.copyfile(sample_template, path)
+    return path
+
+
+@pytest.fixture
+def sample_project(sample_path):
+    from annotator.store.project import open_project
+
+    project = open_project(sample_path)
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def empty_project(tmp_path):
+    from annotator.services.projects import init_project
+
+    project = init_project(tmp_path / "empty.upr")
+    yield project
+    project.close()
+
+
+@pytest.fixture
+def gui_settings(qapp, tmp_path):
+    """QSettings kept in this test's own folder, starting empty."""
+    from PySide6.QtCore import QSettings
+
+    from annotator.gui.app import configure_application
+    from annotator.gui.settings import AppSettings
+
+    configure_application(qapp)
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    settings = AppSettings()
+    yield settings
+    settings.sync()

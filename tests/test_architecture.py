@@ -1,0 +1,40 @@
+"""The layering of DESIGN.md, checked mechanically."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE_MODULES = [
+    "annotator.cli",
+    "annotator.codebook",
+    "annotator.states",
+    "annotator.services.projects",
+    "annotator.services.queue",
+    "annotator.services.synthetic",
+    "annotator.importers.matrix_csv",
+    "annotator.store.project",
+]
+
+
+def test_import_linter_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_the_core_runs_without_loading_qt():
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE_MODULES)
+        + "loaded = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]\n"
+        "print(loaded)\n"
+        "sys.exit(1 if loaded else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
