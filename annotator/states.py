@@ -51,6 +51,7 @@ ALIASES_CSV = "state_aliases.csv"
 
 _STATE_COLUMNS = ("iso3", "iso2", "name", "official_name", "regional_group", "status")
 _ALIAS_COLUMNS = ("alias", "iso3")
+_CODE_RE = re.compile(r"[A-Z]{2,3}")
 
 # UPR Info's regional group codes (columns To-Rgrp / From-Rgrp of its exports).
 _UPRINFO_GROUPS: dict[str, str] = {
@@ -84,7 +85,8 @@ class StateInfo:
 class _Tables:
     states: tuple[StateInfo, ...]
     by_iso3: dict[str, StateInfo]
-    index: dict[str, StateInfo]  # normalise_name(any known spelling or code) -> state
+    index: dict[str, StateInfo]  # normalise_name(any known spelling) -> state
+    codes: dict[str, StateInfo]  # ISO alpha-2 and alpha-3 codes, in capitals
 
 
 def normalise_name(name: str) -> str:
@@ -163,6 +165,7 @@ def _load(states_csv: Path, aliases_csv: Path) -> _Tables:
     """Read and validate both files; ValueError names the file, row and column at fault."""
     states: list[StateInfo] = []
     by_iso3: dict[str, StateInfo] = {}
+    codes: dict[str, StateInfo] = {}
     index: dict[str, StateInfo] = {}
     iso2_seen: dict[str, str] = {}
 
@@ -203,8 +206,9 @@ def _load(states_csv: Path, aliases_csv: Path) -> _Tables:
             regional_group=group,
             status=status,
         )
-        for column in ("name", "official_name", "iso3", "iso2"):
+        for column in ("name", "official_name"):
             _register(index, values[column], state, states_csv, row, column)
+        codes[iso3] = codes[iso2] = state
         states.append(state)
         by_iso3[iso3] = state
         iso2_seen[iso2] = iso3
@@ -216,9 +220,18 @@ def _load(states_csv: Path, aliases_csv: Path) -> _Tables:
         state = by_iso3.get(iso3)
         if state is None:
             raise _error(aliases_csv, row, "iso3", f"{iso3!r} is not a code in {states_csv.name}")
+        coded = codes.get(alias.strip())
+        if coded is not None and coded.iso3 != state.iso3:
+            raise _error(
+                aliases_csv,
+                row,
+                "alias",
+                f"{alias!r} is the ISO code of {coded.iso3} ({coded.name}), "
+                f"it cannot also name {state.iso3}",
+            )
         _register(index, alias, state, aliases_csv, row, "alias")
 
-    return _Tables(states=tuple(states), by_iso3=by_iso3, index=index)
+    return _Tables(states=tuple(states), by_iso3=by_iso3, index=index, codes=codes)
 
 
 @cache
@@ -243,7 +256,14 @@ def by_iso3(code: str) -> StateInfo:
 
 
 def match_state(name: str) -> StateInfo | None:
-    """The state a name, official name, ISO code or known alias refers to; None if unknown."""
+    """The state a name, official name, ISO code or known alias refers to; None if unknown.
+
+    ISO codes count only when written in capitals ("GB", "DEU"): read case-blind, short
+    words of running text would match them ("No" is Norway's code, "to" Tonga's).
+    """
+    stripped = name.strip()
+    if _CODE_RE.fullmatch(stripped) and stripped in _tables().codes:
+        return _tables().codes[stripped]
     key = normalise_name(name)
     if not key:
         return None
