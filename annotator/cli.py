@@ -14,6 +14,8 @@ from pathlib import Path
 
 from annotator import __version__
 from annotator.codebook import CodebookError
+from annotator.importers.detect import FORMATS
+from annotator.importers.files import SourceFileError
 from annotator.paths import default_project_path
 from annotator.store.errors import ProjectError
 
@@ -89,6 +91,52 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_epilog("annotator info --db team.upr"),
     )
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help="import recommendations or responses from files",
+        description=(
+            "Import UPR recommendations, or a state's responses, from OHCHR matrices (.docx), "
+            "UPR Info exports (.xls/.xlsx/.csv), UHRI exports (.xlsx), Working Group reports "
+            "(.docx/.txt), response lists, or any table with a column mapping. The format is "
+            "recognised from the content unless --format says it. Nothing is written when "
+            "any file has an error: the import is all or nothing."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator import --dry-run china-2018-matrix.docx
+            annotator import uprinfo-export.csv
+            annotator import --review China:4 --format wg-report A_HRC_55_6.docx
+            annotator import --review A/HRC/55/6 china-responses.xlsx
+            annotator import --review Chile:4 my-table.xlsx \\
+              --map "number=Para,text=Recommendation,recommending_state=State"
+            """
+        ),
+    )
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument(
+        "--format", choices=sorted(FORMATS), help="the files' format (default: recognised)"
+    )
+    imp.add_argument(
+        "--review",
+        metavar="REVIEW",
+        help="the review the files belong to, as STATE:CYCLE (China:4) or a report symbol "
+        "(A/HRC/55/6); needed for Working Group reports and responses",
+    )
+    imp.add_argument(
+        "--map",
+        metavar="MAPPING",
+        help="for any other table: which column holds what, as target=Column pairs; targets: "
+        "number, text, recommending_state, response, response_explanation, "
+        "state_under_review, cycle, session, report_symbol (other columns are kept as tags)",
+    )
+    imp.add_argument(
+        "--sheet", metavar="NAME", help="the workbook's sheet to read (default: the first)"
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="show what would be imported, write nothing"
+    )
     return parser
 
 
@@ -101,8 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(target, args)
         if args.command == "info":
             return _info(target)
+        if args.command == "import":
+            return _import(target, args)
         return _gui(args)
-    except (ProjectError, CodebookError, ValueError, OSError) as error:
+    except (ProjectError, CodebookError, SourceFileError, ValueError, OSError) as error:
         print(f"annotator: {error}", file=sys.stderr)
         return 1
 
@@ -147,6 +197,51 @@ def _info(target: str | Path) -> int:
     for coder in summary.coders:
         parts = ", ".join(f"{STATUS_LABELS[s]} {n}" for s, n in coder.by_status.items())
         print(f"  {coder.name} ({coder.role}): {parts}")
+    return 0
+
+
+def _import(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.importers.generic_table import parse_mapping
+    from annotator.services.importing import (
+        ImportOptions,
+        ImportRefused,
+        describe,
+        import_files,
+        parse_review,
+    )
+    from annotator.store.project import open_project
+
+    review, symbol = parse_review(args.review) if args.review else (None, None)
+    options = ImportOptions(
+        format=args.format,
+        review=review,
+        review_symbol=symbol,
+        mapping=parse_mapping(args.map) if args.map else None,
+        sheet=args.sheet,
+    )
+    project = open_project(target)
+    try:
+        plan = import_files(project, args.files, options, dry_run=args.dry_run)
+    except ImportRefused as refused:
+        for line in describe(refused.plan):
+            print(line)
+        print("Nothing was imported: correct the errors above and import again.", file=sys.stderr)
+        return 1
+    finally:
+        project.close()
+    for line in describe(plan):
+        print(line)
+    if args.dry_run:
+        print(
+            "Dry run: nothing was written."
+            + (" The import would be refused." if plan.errors else "")
+        )
+        return 1 if plan.errors else 0
+    print(
+        "Imported."
+        if plan.writes_anything
+        else "Nothing new to import: the project already holds all of it."
+    )
     return 0
 
 

@@ -132,7 +132,7 @@ def test_info_on_a_missing_project(tmp_path):
     assert "There is no project" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["init", "info"])
+@pytest.mark.parametrize("command", ["init", "info", "import"])
 def test_every_subcommand_has_help_with_an_example(command):
     result = annotator(command, "--help")
     assert result.returncode == 0
@@ -143,5 +143,107 @@ def test_every_subcommand_has_help_with_an_example(command):
 def test_main_help_lists_the_commands():
     result = annotator("--help")
     assert result.returncode == 0
-    for word in ("init", "info", "--coder", "--version", "example:"):
+    for word in ("init", "info", "import", "--coder", "--version", "example:"):
         assert word in result.stdout
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def file_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def test_import_dry_run_then_import_then_again(tmp_path):
+    db = tmp_path / "p.upr"
+    assert annotator("init", "--db", str(db)).returncode == 0
+    before = file_bytes(db)
+    matrix = DATA / "slovenia_cycle3_2019_matrix.docx"
+
+    dry = annotator("import", "--dry-run", "--db", str(db), str(matrix))
+    assert dry.returncode == 0, dry.stderr
+    assert "Recommendations: 215 new" in dry.stdout
+    assert "Supported: 182" in dry.stdout and "Noted: 33" in dry.stdout
+    assert "Dry run: nothing was written." in dry.stdout
+    assert "Recommendations: 0" in annotator("info", "--db", str(db)).stdout
+    assert file_bytes(db) == before
+
+    done = annotator("import", "--db", str(db), str(matrix))
+    assert done.returncode == 0, done.stderr
+    assert "Imported." in done.stdout
+    assert (
+        "Slovenia, cycle 3, 2019, A/HRC/43/15: 215 recommendations"
+        in annotator("info", "--db", str(db)).stdout
+    )
+
+    again = annotator("import", "--db", str(db), str(matrix))
+    assert again.returncode == 0
+    assert "Nothing new to import" in again.stdout
+
+
+def test_import_a_pasted_style_report_needs_and_takes_a_review(tmp_path):
+    db = tmp_path / "p.upr"
+    assert annotator("init", "--db", str(db)).returncode == 0
+    report = tmp_path / "report.txt"
+    report.write_text(
+        "150.1 Ratify the Optional Protocol to the Convention against Torture (Denmark);\n"
+        "150.2 Abolish the death penalty (France) (Portugal, Spain);\n",
+        encoding="utf-8",
+    )
+    refused = annotator("import", "--db", str(db), "--format", "wg-report", str(report))
+    assert refused.returncode == 1
+    assert "report.txt" in refused.stdout + refused.stderr
+    assert "review" in (refused.stdout + refused.stderr).lower()
+
+    result = annotator(
+        "import", "--db", str(db), "--format", "wg-report", "--review", "Chile:4", str(report)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Recommendations: 2 new" in result.stdout
+    assert "Joint recommendations (several recommending states): 1" in result.stdout
+
+
+def test_import_of_a_bad_file_fails_clearly_and_writes_nothing(tmp_path):
+    db = tmp_path / "p.upr"
+    assert annotator("init", "--db", str(db)).returncode == 0
+    fake = tmp_path / "matrix.docx"
+    fake.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n")
+    good = DATA / "slovenia_cycle3_2019_matrix.docx"
+    before = file_bytes(db)
+    result = annotator("import", "--db", str(db), str(good), str(fake))
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "matrix.docx" in output
+    assert "Traceback" not in output
+    assert "Nothing was imported" in result.stderr
+    assert file_bytes(db) == before  # the good file was not half-imported either
+
+
+def test_import_with_a_column_mapping(tmp_path):
+    db = tmp_path / "p.upr"
+    assert annotator("init", "--db", str(db)).returncode == 0
+    table = tmp_path / "mine.csv"
+    table.write_text(
+        "Para,Recommendation,State,Position,Theme\n"
+        "1.1,Ratify the CRPD,Peru,accepted,disability\n"
+        '1.2,=HYPERLINK("http://x"),Türkiye,noted,other\n',
+        encoding="utf-8",
+    )
+    mapping = "number=Para,text=Recommendation,recommending_state=State,response=Position"
+    result = annotator(
+        "import", "--db", str(db), "--review", "Chile:4", "--map", mapping, str(table)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Recommendations: 2 new" in result.stdout
+    from sqlalchemy import select
+
+    from annotator.store.models import Recommendation, SourceTag
+    from annotator.store.project import open_project
+
+    project = open_project(db)
+    with project.session() as session:
+        texts = session.scalars(select(Recommendation.text).order_by(Recommendation.number))
+        assert list(texts) == ["Ratify the CRPD", '=HYPERLINK("http://x")']
+        tags = set(session.execute(select(SourceTag.kind, SourceTag.value)).all())
+    project.close()
+    assert ("Theme", "disability") in tags

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QItemSelection, QMimeData, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import __version__
+from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
 from annotator.gui.settings import AppSettings
 from annotator.paths import PROJECT_SUFFIX
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.coder_label)
 
         self._build_menus()
+        self.setAcceptDrops(True)
         self.resize(1180, 760)
         geometry = settings.window_state("geometry")
         if geometry is not None:
@@ -98,6 +100,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.import_action = self._action("&Import…", QKeySequence("Ctrl+I"), self.import_files)
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         help_menu = self.menuBar().addMenu("&Help")
@@ -146,6 +151,7 @@ class MainWindow(QMainWindow):
         self.file_label.setText(f"Project: {project.display_name}")
         self.coder_label.setText(f"Coder: {self.coder_name}")
         self.count_label.setText(f"{self.model.rowCount():,} recommendations")
+        self.import_action.setEnabled(True)
         if self.model.rowCount():
             self.table.selectRow(0)
 
@@ -208,6 +214,36 @@ class MainWindow(QMainWindow):
         ]
         self.reader.setHtml("".join(parts))
 
+    # -- importing -------------------------------------------------------------------
+    def import_files(self, _checked: bool = False, files: list[Path] | None = None) -> ImportDialog:
+        dialog = ImportDialog(self.project, self.settings, files, self)
+        dialog.imported.connect(self._after_import)
+        dialog.open()
+        return dialog
+
+    def _after_import(self, plan) -> None:
+        self.refresh()
+        new = plan.count("new")
+        self.statusBar().showMessage(
+            f"Imported {new:,} new recommendations; {plan.count('updated'):,} updated.", 15_000
+        )
+
+    def refresh(self) -> None:
+        if self.model is None:
+            return
+        self.model.refresh()
+        self.count_label.setText(f"{self.model.rowCount():,} recommendations")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = _local_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.import_files(files=files)
+
     def about(self) -> None:
         QMessageBox.about(
             self,
@@ -224,6 +260,12 @@ class MainWindow(QMainWindow):
         if self.project is not None:
             self.project.close()
         super().closeEvent(event)
+
+
+def _local_files(mime: QMimeData) -> list[Path]:
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 def _escape(text: str) -> str:

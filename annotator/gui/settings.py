@@ -49,5 +49,12 @@ class AppSettings:
     def set_window_state(self, key: str, value: QByteArray) -> None:
         self._settings.setValue(f"window/{key}", value)
 
+    def value(self, key: str) -> str | None:
+        value = self._settings.value(key)
+        return str(value) if value is not None else None
+
+    def set_value(self, key: str, value: str) -> None:
+        self._settings.setValue(key, value)
+
     def sync(self) -> None:
         self._settings.sync()

@@ -1,8 +1,17 @@
-"""What every importer produces: reviews and recommendations, ready to be written."""
+"""What every importer produces: neutral records of reviews, recommendations, responses.
+
+Readers only read: they turn a file into an ``ImportBatch`` and never touch the
+database. Everything a reader could not make sense of becomes an ``ImportProblem``
+naming the file, sheet, row (or paragraph) and column.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -17,8 +26,8 @@ class ReviewRecord:
 
 @dataclass(frozen=True)
 class SourceTagRecord:
-    source: str
-    kind: str
+    source: str  # the format that gave the tag: "ohchr-matrix", "uprinfo", "uhri", ...
+    kind: str  # "theme", "affected_persons", "sdg", "matrix_theme", "issue", "action", ...
     value: str
 
 
@@ -28,12 +37,25 @@ class RecommendationRecord:
     text: str
     number: str | None = None
     recommending_text: str = ""
-    recommending_iso3: list[str] = field(default_factory=list)
+    recommending_names: list[str] = field(default_factory=list)  # as the source spells them
+    recommending_iso3: list[str] = field(default_factory=list)  # those that matched a state
     response: str | None = None
     response_explanation: str | None = None
     source_reference: str | None = None
     source_url: str | None = None
     tags: list[SourceTagRecord] = field(default_factory=list)
+    source: str = ""
+    row: int | None = None  # where the record starts in the file (row or paragraph)
+
+
+@dataclass(frozen=True)
+class ResponseRecord:
+    """A state's response to one numbered recommendation (from its addendum)."""
+
+    number: str
+    response: str
+    explanation: str | None = None
+    row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,21 +66,59 @@ class ImportProblem:
     row: int | None
     column: str | None
     message: str
+    severity: Severity = "error"
+    sheet: str | None = None
+    unit: str = "row"  # what ``row`` counts: "row", "paragraph", "line", "table row"
 
     def __str__(self) -> str:
         place = [self.file]
+        if self.sheet:
+            place.append(f"sheet '{self.sheet}'")
         if self.row is not None:
-            place.append(f"row {self.row}")
+            place.append(f"{self.unit} {self.row}")
         if self.column:
             place.append(f"column '{self.column}'")
-        return f"{', '.join(place)}: {self.message}"
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{', '.join(place)}: {prefix}{self.message}"
 
 
 @dataclass
 class ImportBatch:
+    """What one file holds, as read."""
+
+    file: str = ""
+    format: str = ""
     recommendations: list[RecommendationRecord] = field(default_factory=list)
+    responses: list[ResponseRecord] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    joint_merged: int = 0  # source rows folded into joint recommendations (UPR Info)
+    notes: list[str] = field(default_factory=list)  # plain facts for the report
 
     @property
     def reviews(self) -> list[ReviewRecord]:
         return list(dict.fromkeys(r.review for r in self.recommendations))
+
+    @property
+    def errors(self) -> list[ImportProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[ImportProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def responses_by_category(self) -> Counter[str]:
+        counted: Counter[str] = Counter(r.response or "no response" for r in self.recommendations)
+        counted.update(r.response for r in self.responses)
+        return counted
+
+    def problem(
+        self,
+        row: int | None,
+        column: str | None,
+        message: str,
+        *,
+        severity: Severity = "error",
+        sheet: str | None = None,
+        unit: str = "row",
+    ) -> None:
+        self.problems.append(ImportProblem(self.file, row, column, message, severity, sheet, unit))

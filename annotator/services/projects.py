@@ -8,15 +8,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from annotator import codebook as cbk
-from annotator.importers.matrix_csv import read_matrix_csv
 from annotator.paths import resource_path
-from annotator.services.bulk import WriteReport, ensure_states, write_batch
+from annotator.services.bulk import ensure_states
 from annotator.services.codebooks import active_codebook_row, store_codebook
+from annotator.services.importing import ImportPlan, ImportRefused, import_files
 from annotator.store.errors import ProjectError
 from annotator.store.models import Coder, CodingStatus, Recommendation, Review, State
 from annotator.store.project import Project, open_project
 
-SAMPLE_FILE = ("sample", "china_cycle3_2018_matrix.csv")
+SAMPLE_FILE = ("sample", "china_cycle3_2018_matrix.docx")
 STATUS_ORDER = ("not_started", "in_progress", "done", "flagged", "skipped")
 STATUS_LABELS = {
     "not_started": "not started",
@@ -49,15 +49,16 @@ def init_project(
     return project
 
 
-def load_sample(project: Project) -> WriteReport:
-    """Load the bundled sample: China's 2018 review, 346 recommendations."""
-    batch = read_matrix_csv(resource_path(*SAMPLE_FILE))
-    if batch.problems:
-        raise ProjectError(
-            "The bundled sample could not be read:\n" + "\n".join(map(str, batch.problems))
-        )
-    with project.write() as session:
-        return write_batch(session, batch)
+def sample_path() -> Path:
+    return resource_path(*SAMPLE_FILE)
+
+
+def load_sample(project: Project) -> ImportPlan:
+    """Load the bundled sample, China's 2018 review, through the importer like any file."""
+    try:
+        return import_files(project, [sample_path()])
+    except ImportRefused as refused:
+        raise ProjectError(f"The bundled sample could not be imported:\n{refused}") from None
 
 
 @dataclass

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator import states
-from annotator.importers.matrix_csv import read_matrix_csv
+from annotator.importers import detect
 from annotator.importers.records import ImportBatch, RecommendationRecord, ReviewRecord
 from annotator.paths import resource_path
 from annotator.services.bulk import write_annotations, write_batch, write_statuses
 from annotator.services.codebooks import active_codebook_row
 from annotator.services.coders import get_or_create_coder
+from annotator.services.projects import SAMPLE_FILE
 from annotator.store.models import CodebookField
 from annotator.store.project import Project
 from annotator.upr_calendar import CYCLE_FIRST_SESSION, session_year
@@ -56,13 +57,10 @@ class SyntheticReport:
 
 
 def real_texts() -> list[str]:
-    """The bundled sample's recommendation texts."""
-    return [
-        r.text
-        for r in read_matrix_csv(
-            resource_path("sample", "china_cycle3_2018_matrix.csv")
-        ).recommendations
-    ]
+    """The bundled sample's recommendation texts, as its importer reads them."""
+    path = resource_path(*SAMPLE_FILE)
+    batch = detect.read(detect.detect_format(path), path)
+    return [r.text for r in batch.recommendations]
 
 
 def generate(

@@ -92,7 +92,10 @@ def main() -> int:
         for _ in range(args.repeat):
             result = subprocess.run(
                 [sys.executable, "-c", CHILD, str(path), folder],
-                capture_output=True, text=True, env={**os.environ}, check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ},
+                check=True,
             )
             runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
         best = min(runs, key=lambda r: r["first_screen_s"])

@@ -1,0 +1,182 @@
+"""Which reader a file needs, told from its content, and one entry point to all readers."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from annotator.importers.files import SourceFileError, expect, read_text, sniff
+from annotator.importers.records import ImportBatch, ReviewRecord
+
+FORMATS: dict[str, str] = {
+    "ohchr-matrix": "OHCHR matrix: thematic list of recommendations (.docx)",
+    "uprinfo": "UPR Info database export (.xls, .xlsx, .csv)",
+    "uhri": "Universal Human Rights Index export (.xlsx)",
+    "wg-report": "Working Group report: its list of recommendations (.docx, .txt)",
+    "responses": "The state's responses: its addendum, as a table or as text",
+    "table": "Any other table, with a column mapping (.csv, .xlsx, .ods)",
+    "matrix-csv": "OHCHR matrix as a CSV, one row a recommendation",
+}
+# Formats whose files do not say which review they belong to.
+NEEDS_REVIEW = {"wg-report", "responses"}
+# Formats that can also be pasted as text.
+TEXT_FORMATS = {"wg-report", "responses"}
+
+_NUMBERED = re.compile(r"^\s*\d{1,3}\.\d{1,3}\.?\s+\S", re.MULTILINE)
+_NUMBER_CELL = re.compile(r"^\s*\d{1,3}\.\d{1,3}\.?\s*$")
+
+
+def detect_format(path: Path) -> str:
+    """The format of ``path``; SourceFileError when it cannot be told (choose one then)."""
+    sniffed = sniff(path)
+    expect(sniffed, "docx", "xlsx", "ods", "xls", "text")
+    if sniffed.kind == "xls":
+        return "uprinfo"
+    if sniffed.kind == "docx":
+        return _docx_format(path)
+    if sniffed.kind in {"xlsx", "ods"}:
+        return _rows_format(_sheet_rows(path), path)
+    return _text_format(path)
+
+
+def _undetermined(path: Path) -> SourceFileError:
+    return SourceFileError(
+        f"{path.name}: its format could not be recognised; choose the format "
+        "(on the command line, --format)."
+    )
+
+
+def _docx_format(path: Path) -> str:
+    import docx  # python-docx; imported here as only Word files need it
+
+    try:
+        document = docx.Document(str(path))
+    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise SourceFileError(f"{path.name} is damaged: {error}") from None
+    for table in document.tables:
+        if not table.rows:
+            continue
+        header = " ".join(c.text for c in table.rows[0].cells).casefold()
+        if "recommendation" in header and "position" in header:
+            return "ohchr-matrix"
+        if len(table.columns) in (2, 3) and any(
+            _NUMBER_CELL.match(row.cells[0].text) for row in table.rows[:5]
+        ):
+            return "responses"
+    text = "\n".join(p.text for p in document.paragraphs)
+    return _prose_format(text, path)
+
+
+def _prose_format(text: str, path: Path) -> str:
+    numbered = _NUMBERED.findall(text)
+    if len(numbered) >= 2 and "(" in text:
+        return "wg-report"
+    lowered = text.casefold()
+    if re.search(r"\d+\.\d+", text) and any(
+        word in lowered for word in ("accept", "noted", "reject", "support")
+    ):
+        return "responses"
+    raise _undetermined(path)
+
+
+def _sheet_rows(path: Path, limit: int = 10) -> list[list[str]]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, engine="calamine", header=None, dtype=str, nrows=limit)
+    except Exception as error:  # calamine raises its own types for damaged files
+        raise SourceFileError(f"{path.name} could not be read: {error}") from None
+    return [[("" if pd.isna(v) else str(v)).strip() for v in row] for row in frame.values]
+
+
+def _rows_format(rows: list[list[str]], path: Path) -> str:
+    for row in rows:
+        cells = {c.casefold() for c in row if c}
+        if {"reccomending body", "upr position"} & cells or "upr reccomending states" in cells:
+            return "uhri"
+        if {"sur", "rs", "recommendation"} <= cells or {"to", "from", "text", "issue"} <= cells:
+            return "uprinfo"
+        if {"state_under_review", "number", "recommendation"} <= cells:
+            return "matrix-csv"
+    filled = [[c for c in row if c] for row in rows if any(row)]
+    if (
+        filled
+        and all(len(r) <= 3 for r in filled)
+        and sum(bool(_NUMBER_CELL.match(r[0])) for r in filled) >= max(1, len(filled) - 1)
+    ):
+        return "responses"
+    return "table"
+
+
+def _text_format(path: Path) -> str:
+    text = read_text(path)
+    first = text.split("\n", 1)[0]
+    if path.suffix.lower() in {".csv", ".tsv"} or first.count(",") >= 2 or "\t" in first:
+        import csv
+        import io
+
+        rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:10]))))
+        return _rows_format([[c.strip() for c in r] for r in rows], path)
+    return _prose_format(text, path)
+
+
+def _reader(fmt: str) -> Callable[..., ImportBatch]:
+    if fmt == "ohchr-matrix":
+        from annotator.importers import ohchr_matrix as module
+    elif fmt == "uprinfo":
+        from annotator.importers import uprinfo as module
+    elif fmt == "uhri":
+        from annotator.importers import uhri as module
+    elif fmt == "wg-report":
+        from annotator.importers import wg_report as module
+    elif fmt == "responses":
+        from annotator.importers import responses as module
+    elif fmt == "table":
+        from annotator.importers import generic_table as module
+    elif fmt == "matrix-csv":
+        from annotator.importers import matrix_csv as module
+    else:
+        raise SourceFileError(
+            f"'{fmt}' is not a format UPR Coder reads; choose one of {', '.join(FORMATS)}."
+        )
+    return module.read
+
+
+def read(
+    fmt: str,
+    path: Path,
+    *,
+    review: ReviewRecord | None = None,
+    mapping: dict[str, str] | None = None,
+    sheet: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportBatch:
+    """Read ``path`` as ``fmt``."""
+    reader = _reader(fmt)
+    options: dict[str, Any] = {"review": review, "progress": progress}
+    if fmt == "table":
+        if not mapping:
+            raise SourceFileError(
+                f"{path.name} is a table of no known layout: say which column holds what "
+                '(on the command line --map "number=Para,text=Recommendation,...").'
+            )
+        options.update(mapping=mapping, sheet=sheet)
+    return reader(path, **options)
+
+
+def read_pasted(
+    fmt: str, text: str, *, review: ReviewRecord | None = None, name: str = "pasted text"
+) -> ImportBatch:
+    """Text pasted into the app, as a Working Group report's list or the responses."""
+    if fmt == "wg-report":
+        from annotator.importers import wg_report
+
+        return wg_report.read_text_input(text, review=review, name=name)
+    if fmt == "responses":
+        from annotator.importers import responses
+
+        return responses.read_text_input(text, name=name)
+    raise SourceFileError(f"Only {' and '.join(sorted(TEXT_FORMATS))} can be pasted as text.")

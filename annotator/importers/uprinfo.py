@@ -1,0 +1,636 @@
+"""UPR Info database exports (.xls, .xlsx, .csv): one row per recommending state.
+
+UPR Info splits a joint recommendation into one row per recommending state and drops
+the paragraph number, so rows of the same review (state under review and session) with
+the same text and the same response are folded back into one joint recommendation.
+
+Two header sets exist: UPR Info's original (``SuR, Rgrp, Org, Recommendation, RS, Rgrp,
+Org, Response, Action, Issue, Session``: the first ``Rgrp``/``Org`` pair belongs to the
+state under review, the second to the recommending state) and the one of our CSV copy
+(``To, To-Rgrp, To-Org, Text, From, From-Rgrp, From-Org, Response, Action, Issue,
+Session``). The header row is found by its content, below any title rows. Organisation
+and regional-group columns are not kept.
+
+The whole export (41,066 rows) is read with pandas column operations; Python loops only
+build the records themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import math
+import struct
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import python_calamine
+import xlrd
+import xlrd.compdoc
+
+from annotator import states
+from annotator.importers import files
+from annotator.importers.files import SourceFileError
+from annotator.importers.records import (
+    ImportBatch,
+    RecommendationRecord,
+    ReviewRecord,
+    SourceTagRecord,
+)
+from annotator.upr_calendar import cycle_of_session, session_year
+
+FORMAT = "uprinfo"
+SHEET_NAME = "UPR Info database export"
+# Title rows above the header are few; a header further down means a different file.
+HEADER_SCAN_ROWS = 30
+HEADER_SCAN_CHARS = 10_000
+PROGRESS_EVERY = 500
+VOLUNTARY_PLEDGE = "voluntary pledge"
+# Three sessions a year: a session number above this is a typo, not a session.
+MAX_SESSION = 500
+
+# Our name for each column -> the header spellings met (compared casefolded).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "sur": ("SuR", "To"),
+    "text": ("Recommendation", "Text"),
+    "rs": ("RS", "From"),
+    "response": ("Response",),
+    "action": ("Action",),
+    "issue": ("Issue",),
+    "session": ("Session",),
+}
+REQUIRED = ("sur", "text", "rs", "response", "session")
+# A row holding this many known headers is the header row.
+HEADER_MIN_MATCHES = 3
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RawTable:
+    """A sheet or CSV as strings: ``cells`` has integer columns, ``rows`` file row numbers."""
+
+    cells: pd.DataFrame
+    rows: np.ndarray  # 1-based row number in the file of each line of ``cells``
+    sheet: str | None = None
+
+
+# ---------------------------------------------------------------------------------------
+# Reading any table (shared with the UHRI reader)
+
+
+def read_table(
+    path: Path,
+    sniffed: files.SniffedFile,
+    is_header: Callable[[Sequence[str]], bool],
+    preferred_sheet: str | None = None,
+) -> tuple[RawTable, int]:
+    """The table in ``path`` and the index (in ``cells``) of its header row.
+
+    ``is_header`` recognises the header row among the first rows, so title rows above it
+    do not matter; in a workbook the first sheet that has such a row is used
+    (``preferred_sheet`` first).
+    """
+    if sniffed.kind == "text":
+        return _csv_table(path, is_header), 0
+    sheets = _workbook_sheets(path, sniffed, preferred_sheet)
+    for table in sheets:
+        index = _find_header(table.cells, is_header)
+        if index is not None:
+            return table, index
+    first = _first_filled_row(sheets[0].cells) if sheets else []
+    raise _no_header(path, first)
+
+
+def _no_header(path: Path, first: Sequence[str]) -> SourceFileError:
+    shown = ", ".join(str(v) for v in first[:15]) or "nothing"
+    return SourceFileError(
+        f"{path.name}: no header row was found in the first {HEADER_SCAN_ROWS} rows; "
+        f"the first filled row holds: {shown}."
+    )
+
+
+def _find_header(cells: pd.DataFrame, is_header: Callable[[Sequence[str]], bool]) -> int | None:
+    for index in range(min(HEADER_SCAN_ROWS, len(cells))):
+        if is_header([str(v) for v in cells.iloc[index].tolist()]):
+            return index
+    return None
+
+
+def _first_filled_row(cells: pd.DataFrame) -> list[str]:
+    for index in range(min(HEADER_SCAN_ROWS, len(cells))):
+        values = [str(v).strip() for v in cells.iloc[index].tolist() if str(v).strip()]
+        if values:
+            return values
+    return []
+
+
+def csv_text(path: Path) -> str:
+    """The text of a UPR Info CSV (UTF-8, Mac Roman or Windows-1252), line endings \n."""
+    return files.read_text(path)
+
+
+def _csv_table(path: Path, is_header: Callable[[Sequence[str]], bool]) -> RawTable:
+    text = csv_text(path)
+    if not text.strip():
+        raise SourceFileError(f"{path.name} holds no text.")
+    # Title lines above the header may have fewer fields than the table, and pandas
+    # sizes its columns on the first line: the reading starts at the header line.
+    # Each line is read on its own, cut short: a header is short, and a huge cell in a
+    # data line must not trip the csv module's field size limit.
+    head = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+    records = [next(csv.reader([line[:HEADER_SCAN_CHARS]]), []) for line in head]
+    skip = next((i for i, record in enumerate(records) if is_header(record)), None)
+    if skip is None:
+        raise _no_header(path, next((r for r in records if any(c.strip() for c in r)), []))
+    body = text.split("\n", skip)[-1] if skip else text
+    try:
+        cells = pd.read_csv(
+            io.StringIO(body),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
+        raise SourceFileError(f"{path.name} cannot be read as CSV: {error}") from None
+    # Title lines hold no quoted line breaks, so each counts as one row of the file.
+    return RawTable(cells.fillna(""), np.arange(len(cells)) + skip + 1)
+
+
+def _workbook_sheets(
+    path: Path, sniffed: files.SniffedFile, preferred: str | None
+) -> list[RawTable]:
+    if sniffed.kind == "xls":
+        return _xls_sheets(path, preferred)
+    try:
+        with pd.ExcelFile(path, engine="calamine") as book:
+            tables = [
+                _raw_excel(pd.read_excel(book, sheet_name=name, header=None, dtype=object), name)
+                for name in _ordered(book.sheet_names, preferred)
+            ]
+    except python_calamine.PasswordError:
+        raise SourceFileError(
+            f"{path.name} is protected by a password. Open it in Excel, remove the "
+            "password, save, and import it again."
+        ) from None
+    except (python_calamine.CalamineError, zipfile.BadZipFile, ValueError, KeyError) as error:
+        raise SourceFileError(f"{path.name} is damaged or unreadable: {error}") from None
+    return tables
+
+
+def _ordered(names: Sequence[object], preferred: str | None) -> list[object]:
+    return sorted(names, key=lambda n: str(n) != preferred)
+
+
+def _raw_excel(raw: pd.DataFrame, sheet: object) -> RawTable:
+    # Numbers come as floats (5.0 -> "5"), dates as datetimes; nothing is evaluated:
+    # calamine gives a formula's cached value, or nothing when there is none.
+    cells = raw.map(_cell_text) if not raw.empty else raw
+    return RawTable(cells, np.asarray(raw.index, dtype=int) + 1, str(sheet))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xls_sheets(path: Path, preferred: str | None) -> list[RawTable]:
+    try:
+        # UPR Info's .xls files have a damaged directory that xlrd refuses otherwise.
+        book = xlrd.open_workbook(
+            str(path), ignore_workbook_corruption=True, on_demand=True, formatting_info=False
+        )
+        try:
+            names = _ordered(book.sheet_names(), preferred)
+            tables = [_xls_sheet(book, str(name)) for name in names]
+        finally:
+            book.release_resources()
+    except xlrd.XLRDError as error:
+        if "encrypt" in str(error).lower():
+            raise SourceFileError(
+                f"{path.name} is protected by a password. Open it in Excel, remove the "
+                "password, save, and import it again."
+            ) from None
+        raise SourceFileError(f"{path.name} is damaged or unreadable: {error}") from None
+    except (
+        xlrd.compdoc.CompDocError,
+        struct.error,
+        ValueError,
+        IndexError,
+        KeyError,
+        AssertionError,
+    ) as error:
+        raise SourceFileError(f"{path.name} is damaged or unreadable ({error}).") from None
+    return tables
+
+
+def _xls_sheet(book: xlrd.book.Book, name: str) -> RawTable:
+    sheet = book.sheet_by_name(name)
+    columns = {}
+    for col in range(sheet.ncols):
+        values = sheet.col_values(col)
+        types = sheet.col_types(col)
+        columns[col] = [_xls_cell(v, t, book.datemode) for v, t in zip(values, types, strict=True)]
+    cells = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame()
+    return RawTable(cells, np.arange(sheet.nrows) + 1, name)
+
+
+def _xls_cell(value: object, ctype: int, datemode: int) -> str:
+    if ctype == xlrd.XL_CELL_NUMBER:
+        return _cell_text(value)
+    if ctype == xlrd.XL_CELL_DATE:
+        try:
+            return _cell_text(xlrd.xldate_as_datetime(value, datemode))
+        except (ValueError, TypeError, OverflowError, xlrd.xldate.XLDateError):
+            return _cell_text(value)
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if value else "FALSE"
+    if ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    return str(value)
+
+
+def locate_columns(
+    header: Sequence[str], spellings: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[int, str]]:
+    """Our column name -> (position, header as the file spells it); first match wins."""
+    found: dict[str, tuple[int, str]] = {}
+    for position, cell in enumerate(header):
+        label = str(cell).strip()
+        key = label.casefold()
+        for name, options in spellings.items():
+            if name not in found and key in (o.casefold() for o in options):
+                found[name] = (position, label)
+    return found
+
+
+def missing_columns_error(
+    path: Path,
+    header: Sequence[str],
+    spellings: dict[str, tuple[str, ...]],
+    required: Sequence[str],
+    sheet: str | None,
+) -> SourceFileError | None:
+    """A SourceFileError naming the columns found and the ones expected, if any is missing."""
+    found = locate_columns(header, spellings)
+    missing = [name for name in required if name not in found]
+    if not missing:
+        return None
+    place = f"{path.name}" + (f", sheet '{sheet}'" if sheet else "")
+    shown = ", ".join(str(c).strip() for c in header if str(c).strip()) or "nothing"
+    wanted = ", ".join(" / ".join(spellings[name]) for name in missing)
+    expected = ", ".join(" / ".join(spellings[name]) for name in required)
+    return SourceFileError(
+        f"{place}: missing column(s) {wanted}. The header row holds: {shown}; "
+        f"expected at least: {expected}."
+    )
+
+
+def clean_column(values: pd.Series) -> pd.Series:
+    """Strip and HTML-unescape (``&#40;Unknown&#41;``) a column of strings."""
+    values = values.astype(str).str.strip()
+    escaped = values.str.contains("&", regex=False)
+    if escaped.any():
+        values = values.copy()
+        values[escaped] = values[escaped].map(html.unescape).str.strip()
+    return values
+
+
+def report_long_cells(
+    batch: ImportBatch,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    labels: dict[str, str],
+    sheet: str | None,
+) -> np.ndarray:
+    """Report absurdly long cells (errors) and return a mask of the rows holding one."""
+    bad = np.zeros(len(frame), dtype=bool)
+    for name, label in labels.items():
+        lengths = frame[name].str.len().to_numpy()
+        for position in np.flatnonzero(lengths > files.MAX_CELL_CHARS):
+            message = files.check_cell(frame[name].iat[position])
+            batch.problem(int(rows[position]), label, message or "is too long", sheet=sheet)
+            bad[position] = True
+    return bad
+
+
+# ---------------------------------------------------------------------------------------
+# The UPR Info reader
+
+
+def _is_header(cells: Sequence[str]) -> bool:
+    return len(locate_columns(cells, COLUMNS)) >= HEADER_MIN_MATCHES
+
+
+def read(
+    path: Path,
+    *,
+    review: ReviewRecord | None = None,
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """Read a UPR Info export; ``review`` (if given) replaces the file's reviews."""
+    batch = ImportBatch(file=path.name, format=FORMAT)
+    sniffed = files.sniff(path)
+    files.expect(sniffed, "text", "xls", "xlsx", "ods")
+    table, header_index = read_table(path, sniffed, _is_header, SHEET_NAME)
+    header = [str(v) for v in table.cells.iloc[header_index].tolist()]
+    error = missing_columns_error(path, header, COLUMNS, REQUIRED, table.sheet)
+    if error is not None:
+        raise error
+    found = locate_columns(header, COLUMNS)
+    labels = {name: label for name, (_, label) in found.items()}
+    body = table.cells.iloc[header_index + 1 :]
+    rows = table.rows[header_index + 1 :]
+    frame = pd.DataFrame(
+        {name: clean_column(body.iloc[:, position]) for name, (position, _) in found.items()}
+    )
+    for name in COLUMNS:
+        if name not in frame:
+            frame[name] = ""
+    frame = frame.reset_index(drop=True)
+    filled = (frame != "").any(axis=1).to_numpy()
+    frame, rows = frame[filled].reset_index(drop=True), rows[filled]
+    _read_rows(batch, frame, rows, labels, table.sheet, review, progress)
+    return batch
+
+
+def _read_rows(
+    batch: ImportBatch,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    labels: dict[str, str],
+    sheet: str | None,
+    review: ReviewRecord | None,
+    progress: Progress | None,
+) -> None:
+    total = len(frame)
+    if progress is not None:
+        progress(0, total)
+    usable = ~report_long_cells(batch, frame, rows, labels, sheet)
+
+    pledges = (frame["response"].str.casefold() == VOLUNTARY_PLEDGE).to_numpy()
+    if pledges.any():
+        batch.problem(
+            None,
+            labels["response"],
+            f"{int(pledges.sum()):,} voluntary pledges skipped (they are the state's own "
+            "commitments, not recommendations)",
+            severity="warning",
+            sheet=sheet,
+        )
+    usable &= ~pledges
+
+    sessions = _sessions(batch, frame, rows, labels, sheet, usable)
+    usable &= sessions > 0
+    for name in ("text", "sur"):
+        empty = usable & (frame[name] == "").to_numpy()
+        for position in np.flatnonzero(empty):
+            batch.problem(int(rows[position]), labels[name], "is empty", sheet=sheet)
+        usable &= ~empty
+
+    sur_iso3 = _match_sur(batch, frame, rows, sessions, labels, sheet, usable)
+    usable &= sur_iso3 != ""
+    rs_iso3 = _match_recommending(batch, frame, rows, labels, sheet, usable)
+
+    keep = np.flatnonzero(usable)
+    data = frame.iloc[keep].assign(
+        iso3=sur_iso3[keep],
+        session_no=sessions[keep],
+        rs_iso3=rs_iso3[keep],
+        file_row=rows[keep],
+        # UPR Info often leaves a trailing space, and line breaks vary between exports.
+        norm=frame["text"].iloc[keep].str.replace(r"\s+", " ", regex=True).str.strip(),
+    )
+    if review is not None and data[["iso3", "session_no"]].drop_duplicates().shape[0] > 1:
+        batch.problem(
+            None,
+            None,
+            "the file holds recommendations of several reviews, but a single review was "
+            "named for it; import it without naming a review",
+            sheet=sheet,
+        )
+    _warn_split_responses(batch, data, labels, sheet)
+    _build_records(batch, data, review, progress, total)
+
+
+def _sessions(
+    batch: ImportBatch,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    labels: dict[str, str],
+    sheet: str | None,
+    usable: np.ndarray,
+) -> np.ndarray:
+    """Session numbers (0 where unreadable, with an error for each such row)."""
+    numbers = pd.to_numeric(frame["session"], errors="coerce").to_numpy(dtype=float)
+    good = np.isfinite(numbers) & (numbers >= 1) & (numbers <= MAX_SESSION)
+    good &= np.mod(np.nan_to_num(numbers), 1) == 0
+    for position in np.flatnonzero(usable & ~good):
+        value = frame["session"].iat[position]
+        message = "is empty" if not value else f"'{value}' is not a UPR Working Group session"
+        batch.problem(int(rows[position]), labels["session"], message, sheet=sheet)
+    return np.where(good, np.nan_to_num(numbers), 0).astype(int)
+
+
+def _match_sur(
+    batch: ImportBatch,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    sessions: np.ndarray,
+    labels: dict[str, str],
+    sheet: str | None,
+    usable: np.ndarray,
+) -> np.ndarray:
+    """ISO3 of each state under review ("" if unknown: one error per unknown review)."""
+    codes = _iso3_of(frame["sur"])
+    unknown = usable & (codes == "")
+    if unknown.any():
+        # One error per review that cannot be made, naming its first row and row count.
+        bad = pd.DataFrame({"name": frame["sur"].to_numpy()[unknown], "session": sessions[unknown]})
+        bad["row"] = rows[unknown]
+        for (name, session), group in bad.groupby(["name", "session"], sort=False):
+            count = len(group)
+            others = f"{count - 1:,} more row" + ("s" if count > 2 else "")
+            more = f" (and {others} of that review)" if count > 1 else ""
+            batch.problem(
+                int(group["row"].iloc[0]),
+                labels["sur"],
+                f"unknown state under review '{name}' in session {session}{more}",
+                sheet=sheet,
+            )
+    return codes
+
+
+def _match_recommending(
+    batch: ImportBatch,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    labels: dict[str, str],
+    sheet: str | None,
+    usable: np.ndarray,
+) -> np.ndarray:
+    codes = _iso3_of(frame["rs"])
+    for position in np.flatnonzero(usable & (codes == "")):
+        value = frame["rs"].iat[position]
+        message = (
+            "no recommending state is given"
+            if not value
+            else f"unknown recommending state '{value}': the recommendation is kept without it"
+        )
+        batch.problem(int(rows[position]), labels["rs"], message, severity="warning", sheet=sheet)
+    return codes
+
+
+def _iso3_of(names: pd.Series) -> np.ndarray:
+    lookup = {}
+    for name in names.unique():
+        state = states.match_state(name) if name else None
+        lookup[name] = state.iso3 if state is not None else ""
+    return names.map(lookup).to_numpy(dtype=object)
+
+
+def _warn_split_responses(
+    batch: ImportBatch, data: pd.DataFrame, labels: dict[str, str], sheet: str | None
+) -> None:
+    """The same text for the same review with different responses stays separate."""
+    keys = ["iso3", "session_no", "norm"]
+    counts = data.groupby(keys, sort=False)["response"].transform("nunique")
+    split = data[counts.to_numpy() > 1]
+    for _, group in split.groupby(keys, sort=False):
+        listed = ", ".join(
+            f"row {row} ({response or 'no response'})"
+            for row, response in zip(group["file_row"], group["response"], strict=True)
+        )
+        batch.problem(
+            int(group["file_row"].iloc[0]),
+            labels["response"],
+            f"the same recommendation text has different responses ({listed}): kept as "
+            "separate recommendations, one per response",
+            severity="warning",
+            sheet=sheet,
+        )
+
+
+def _build_records(
+    batch: ImportBatch,
+    data: pd.DataFrame,
+    review: ReviewRecord | None,
+    progress: Progress | None,
+    total: int,
+) -> None:
+    keys = ["iso3", "session_no", "norm", "response"]
+    group_ids = data.groupby(keys, sort=False).ngroup().to_numpy()
+    sizes = np.bincount(group_ids) if len(group_ids) else np.array([], dtype=int)
+    joint_rows = int(sizes[sizes > 1].sum())
+    joint_groups = int((sizes > 1).sum())
+    batch.joint_merged = joint_rows
+    batch.notes.append(
+        f"{joint_rows:,} rows were joint recommendations: merged into {joint_groups:,} "
+        f"({len(data):,} rows read as {len(sizes):,} recommendations)"
+    )
+    # Rows of one recommendation become adjacent; a stable sort keeps the file's order.
+    order = np.argsort(group_ids, kind="stable")
+    starts = np.flatnonzero(np.diff(group_ids[order], prepend=-1) != 0)
+    ends = np.append(starts[1:], len(order)) if len(order) else starts
+    columns = {
+        name: data[name].to_numpy(dtype=object)[order]
+        for name in ("iso3", "text", "rs", "rs_iso3", "response", "action", "issue")
+    }
+    sessions = data["session_no"].to_numpy()[order]
+    file_rows = data["file_row"].to_numpy()[order]
+    reviews: dict[tuple[str, int], ReviewRecord] = {}
+    tags = _TagCache()
+    for count, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(int(start), total)
+        key = (columns["iso3"][start], int(sessions[start]))
+        if key not in reviews:
+            reviews[key] = review or _review(*key)
+        batch.recommendations.append(
+            _record(reviews[key], columns, int(start), int(end), int(file_rows[start]), tags)
+        )
+    if progress is not None:
+        progress(total, total)
+
+
+class _TagCache:
+    """The tags of a cell value, made once per distinct value (tags are immutable)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str], list[SourceTagRecord]] = {}
+
+    def __call__(self, kind: str, value: str) -> list[SourceTagRecord]:
+        key = (kind, value)
+        if key not in self._made:
+            # No UPR Info issue name contains a comma; the action is a single value.
+            parts = value.split(",") if kind == "issue" else [value]
+            self._made[key] = [
+                SourceTagRecord(FORMAT, kind, part.strip())
+                for part in dict.fromkeys(parts)
+                if part.strip()
+            ]
+        return self._made[key]
+
+
+def _review(iso3: str, session: int) -> ReviewRecord:
+    return ReviewRecord(
+        state_iso3=iso3,
+        cycle=cycle_of_session(session),
+        session=session,
+        year=session_year(session),
+    )
+
+
+def _record(
+    review: ReviewRecord,
+    columns: dict[str, np.ndarray],
+    start: int,
+    end: int,
+    row: int,
+    tag_lists: Callable[[str, str], list[SourceTagRecord]],
+) -> RecommendationRecord:
+    span = range(start, end)
+    names = list(dict.fromkeys(n for n in (columns["rs"][i] for i in span) if n))
+    iso3 = list(dict.fromkeys(c for c in (columns["rs_iso3"][i] for i in span) if c))
+    # Rows folded together may disagree on the action category: each value is kept.
+    tags = [
+        tag
+        for value in dict.fromkeys(columns["action"][i] for i in span)
+        for tag in tag_lists("action", value)
+    ]
+    issue_tags = [tag for i in span for tag in tag_lists("issue", columns["issue"][i])]
+    tags.extend(dict.fromkeys(issue_tags))
+    # Also a tag: linked onto another source's recommendation, the record's own response
+    # is not written, and UPR Info's wording would otherwise be lost.
+    if columns["response"][start]:
+        tags.extend(tag_lists("response", columns["response"][start]))
+    return RecommendationRecord(
+        review=review,
+        text=columns["text"][start],
+        recommending_text=", ".join(names),
+        recommending_names=names,
+        recommending_iso3=iso3,
+        response=columns["response"][start] or None,
+        tags=tags,
+        source=FORMAT,
+        row=row,
+    )

@@ -1,0 +1,180 @@
+"""File ▸ Import in the real window: preview, import, refuse, stop, drop, paste, map."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from annotator.gui.main_window import MainWindow
+from annotator.gui.mapping_dialog import MappingDialog
+from annotator.store.project import table_counts
+
+DATA = Path(__file__).parent / "data"
+CHINA_DOCX = DATA / "china_cycle3_2018_matrix.docx"
+
+
+@pytest.fixture
+def window(qtbot, empty_project, gui_settings):
+    win = MainWindow(empty_project, "Amina", gui_settings)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def wait_idle(qtbot, dialog, timeout=60_000):
+    qtbot.waitUntil(lambda: dialog.worker is None, timeout=timeout)
+
+
+def test_preview_then_import(window, qtbot, empty_project):
+    dialog = window.import_files(files=[CHINA_DOCX])
+    qtbot.addWidget(dialog)
+    assert dialog.preview_button.isEnabled()
+    qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, dialog)
+    report = dialog.report.toPlainText()
+    assert "Recommendations: 346 new, 0 updated, 0 unchanged" in report
+    assert "Supported: 284" in report and "Noted: 62" in report
+    assert dialog.preview_title.text().startswith("Preview: nothing has been written")
+    assert table_counts(empty_project)["recommendation"] == 0
+    assert dialog.import_button.isEnabled()
+
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, dialog)
+    assert dialog.preview_title.text() == "Imported."
+    assert window.model.rowCount() == 346
+    assert window.count_label.text() == "346 recommendations"
+
+
+def test_a_bad_file_is_refused_in_the_preview(window, qtbot, empty_project, tmp_path):
+    fake = tmp_path / "matrix.docx"
+    fake.write_bytes(b"%PDF-1.4\n" + b"0" * 64)
+    dialog = window.import_files(files=[CHINA_DOCX, fake])
+    qtbot.addWidget(dialog)
+    dialog.preview()
+    wait_idle(qtbot, dialog)
+    assert "would be refused" in dialog.preview_title.text()
+    assert "matrix.docx is a PDF" in dialog.report.toPlainText()
+    assert not dialog.import_button.isEnabled()
+    assert table_counts(empty_project)["recommendation"] == 0
+
+
+def test_stop_leaves_the_project_unchanged(window, qtbot, empty_project, tmp_path):
+    big = tmp_path / "uprinfo.csv"
+    with gzip.open(DATA / "uprinfo_export_sessions01-20.csv.gz", "rb") as source:
+        big.write_bytes(source.read())
+    before = table_counts(empty_project)
+    dialog = window.import_files(files=[big])
+    qtbot.addWidget(dialog)
+    dialog.preview()
+    wait_idle(qtbot, dialog, timeout=120_000)
+    assert dialog.import_button.isEnabled()
+    dialog.run()
+    qtbot.waitUntil(
+        lambda: (
+            "Adding" in dialog.progress_label.text()
+            or "Updating" in dialog.progress_label.text()
+            or dialog.worker is None
+        ),
+        timeout=60_000,
+    )
+    dialog.stop()
+    wait_idle(qtbot, dialog, timeout=120_000)
+    assert dialog.preview_title.text() == "Stopped: nothing was written."
+    assert table_counts(empty_project) == before
+    assert window.model.rowCount() == 0
+
+
+def test_dropping_files_on_the_window_opens_the_import(window, qtbot):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(CHINA_DOCX))])
+    event = QDropEvent(
+        QPointF(100, 100),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    opened = []
+    window.import_files = lambda _checked=False, files=None: opened.append(files)  # type: ignore
+    window.dropEvent(event)
+    assert opened == [[CHINA_DOCX]]
+
+
+def test_dropped_files_fill_the_dialog(window, qtbot):
+    dialog = MainWindow.import_files(window, files=[CHINA_DOCX])
+    qtbot.addWidget(dialog)
+    assert dialog.files() == [CHINA_DOCX]
+
+
+def test_pasted_working_group_list(window, qtbot, empty_project):
+    dialog = window.import_files()
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.pasted.setPlainText(
+        "150.1 Ratify the Optional Protocol to the Convention against Torture (Denmark);\n"
+        "150.2 Abolish the death penalty (France) (Mexico);\n"
+    )
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("wg-report"))
+    dialog.state_box.setCurrentText("Chile")
+    dialog.cycle_box.setValue(4)
+    dialog.preview()
+    wait_idle(qtbot, dialog)
+    assert "Recommendations: 2 new" in dialog.report.toPlainText()
+    dialog.run()
+    wait_idle(qtbot, dialog)
+    assert window.model.rowCount() == 2
+    rows = [window.model.row(i) for i in range(2)]
+    assert rows[1].recommending == "France, Mexico"
+    assert rows[0].review.startswith("Chile")
+
+
+def test_mapping_is_guessed_remembered_and_used(window, qtbot, gui_settings, tmp_path):
+    table = tmp_path / "ngo-list.csv"
+    table.write_text(
+        "Para,Recommendation,Recommending State,Position,Our notes\n"
+        "120.1,Ratify the CAT (Chile),Chile,Supported,check\n"
+        "120.2,Abolish the death penalty (Spain),Spain,Noted,\n",
+        encoding="utf-8",
+    )
+    first = MappingDialog(table, gui_settings)
+    qtbot.addWidget(first)
+    assert first.mapping() == {
+        "number": "Para",
+        "text": "Recommendation",
+        "recommending_state": "Recommending State",
+        "response": "Position",
+    }
+    first.boxes["response"].setCurrentIndex(0)  # the coordinator un-maps a column
+    first._accept()
+    second = MappingDialog(table, gui_settings)
+    qtbot.addWidget(second)
+    assert "response" not in second.mapping()
+
+    dialog = window.import_files(files=[table])
+    qtbot.addWidget(dialog)
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("table"))
+    dialog.mapping = second.mapping()
+    dialog.state_box.setCurrentText("Peru")
+    dialog.cycle_box.setValue(4)
+    dialog.preview()
+    wait_idle(qtbot, dialog)
+    assert "Recommendations: 2 new" in dialog.report.toPlainText(), dialog.report.toPlainText()
+
+
+def test_dialog_closed_while_working_writes_nothing(window, qtbot, empty_project, tmp_path):
+    copy = tmp_path / "china.docx"
+    shutil.copyfile(CHINA_DOCX, copy)
+    dialog = window.import_files(files=[copy])
+    qtbot.addWidget(dialog)
+    dialog.preview()
+    wait_idle(qtbot, dialog)
+    dialog.run()
+    dialog.reject()
+    assert dialog.worker is None or not dialog.worker.is_running()
+    counts = table_counts(empty_project)["recommendation"]
+    assert counts in (0, 346)  # either the import finished before the close, or nothing
