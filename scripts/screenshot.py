@@ -1,6 +1,9 @@
-"""Render the main window on the bundled sample to PNG for the README.
+"""Render the coding screen on the bundled sample to PNG for the README.
 
 QT_QPA_PLATFORM=offscreen python scripts/screenshot.py [OUT.png]
+
+The recommendation shown is half coded (two themes, the published response), as a
+volunteer would see it in the middle of an evening's work.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def main() -> int:
     out = (
         Path(sys.argv[1])
         if len(sys.argv) > 1
-        else ROOT / "docs" / "screenshots" / "main-window.png"
+        else ROOT / "docs" / "screenshots" / "coding-screen.png"
     )
     app = QApplication([])
     configure_application(app)
@@ -36,9 +39,19 @@ def main() -> int:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
         project = init_project(Path(folder) / "china-2018.upr", sample=True)
         window = MainWindow(project, "Amina Khan", AppSettings())
-        window.resize(1180, 760)
+        window.resize(1400, 860)
         window.show()
-        window.table.selectRow(2)
+        window.table.selectRow(9)
+        for field_key, code_key in (
+            ("themes", "international_instruments"),
+            ("themes", "torture"),
+            ("published_response", "noted"),
+        ):
+            field = window.spec.field_by_key(field_key)
+            window.toggle_code(next(c.id for c in field.codes if c.key == code_key))
+        window.form.first_text().box.setPlainText("Ratification of OPCAT was also asked in 2013.")
+        window.form.flush_text()
+        window.table.setFocus()
         app.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))

@@ -184,13 +184,14 @@ def test_last_used_project_is_reopened(gui_settings, sample_path, qtbot):
 
 
 def test_layout_is_remembered(window, gui_settings, sample_path, qtbot):
-    window.resize(700, 500)  # within the offscreen screen (800 × 600), which restoring clamps to
-    window.splitter.setSizes([200, 300])
+    window.resize(780, 560)  # within the offscreen screen (800 × 600), which restoring clamps to
+    window.splitter.setSizes([380, 190, 200])
     sizes = window.splitter.sizes()
     window.close()
     again = start_main_window(str(sample_path), "Amina", gui_settings)
     qtbot.addWidget(again)
     again.show()
-    assert (again.width(), again.height()) == (700, 500)
-    assert again.splitter.sizes() == sizes
+    assert (again.width(), again.height()) == (780, 560)
+    # The splitter lays its panes out once the window is shown.
+    qtbot.waitUntil(lambda: again.splitter.sizes() == sizes, timeout=2_000)
     again.close()

@@ -108,6 +108,7 @@ EXPECTED_COUNTS = {
     "coding_status": 2,
     "consensus": 1,
     "audit_event": 1,
+    "assignment": 0,
 }
 
 
@@ -143,6 +144,43 @@ def test_every_row_survives_the_table_rebuild(tmp_path):
             assert fts.search_ids(session.connection(), "slavery") == [4]
             broken = session.execute(text("PRAGMA foreign_key_check")).all()
             assert broken == []
+    finally:
+        project.close()
+
+
+def test_assignments_come_and_go_without_touching_the_rest(tmp_path):
+    """0003 only adds a table: up, filled, down and up again, every other row stays."""
+    path = tmp_path / "old.upr"
+    seeded_0001(path)
+    migrate_to(path, "0002")
+    migrate_to(path, "0003")
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(
+            "INSERT INTO assignment (recommendation_id, coder_id, assigned_at, assigned_by_id) "
+            "VALUES (1, 1, '2026-12-01 00:00:00', 2), (1, 2, '2026-12-01 00:00:00', 2), "
+            "(3, 1, '2026-12-01 00:00:00', NULL)"
+        )
+    connection.close()
+
+    engine = make_engine(to_url(path), foreign_keys=False)
+    try:
+        with engine.connect() as connection, connection.begin():
+            run_alembic(connection, "downgrade", "0002")
+    finally:
+        engine.dispose()
+    assert read_revision(path) == "0002"
+    connection = sqlite3.connect(path)
+    tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+    assert "assignment" not in tables
+    assert "ix_assignment_coder_recommendation" not in tables
+    assert connection.execute("SELECT count(*) FROM annotation").fetchone()[0] == 10
+    connection.close()
+
+    project = open_project(path)
+    try:
+        counts = table_counts(project)
+        assert {k: counts[k] for k in EXPECTED_COUNTS} == EXPECTED_COUNTS
     finally:
         project.close()
 

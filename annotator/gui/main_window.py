@@ -1,36 +1,120 @@
-"""The main window: the project's recommendations, the File menu and the status bar."""
+"""The coding workspace: the queue, the recommendation being read, and the coding form.
+
+Every change a coder makes is saved through ``CodingService`` the moment it is made,
+inside an undoable command; the status bar says "Saved" only after the commit.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QMimeData, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QElapsedTimer, QItemSelection, QMimeData, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoCommand,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QTableView,
     QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
 from annotator import __version__
+from annotator.gui import theme
+from annotator.gui.coding_form import CodingForm
 from annotator.gui.import_dialog import ImportDialog
+from annotator.gui.queue_panel import QueuePanel
+from annotator.gui.reading_pane import render_recommendation
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
 from annotator.gui.settings import AppSettings
+from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
 from annotator.services.coders import get_or_create_coder
+from annotator.services.coding import (
+    CodingService,
+    FieldValue,
+    FormSpec,
+    ProjectBusy,
+    Status,
+)
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project, open_project
 
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
 ROW_HEIGHT_PADDING = 8
-COLUMN_WIDTHS = {"number": 70, "review": 110, "recommending": 190, "response": 100, "status": 95}
+COLUMN_WIDTHS = {"number": 64, "review": 96, "recommending": 150, "response": 86, "status": 84}
+RETRY_MS = 2_000
+STATUS_WORDS = {
+    "not_started": "not started",
+    "in_progress": "in progress",
+    "done": "done",
+    "flagged": "flagged",
+    "skipped": "skipped",
+}
+SEES_OTHERS = ("adjudicator", "coordinator")
+
+
+class SetValue(QUndoCommand):
+    """A coder's change of one field; text edits in a row merge into one undo step."""
+
+    TEXT_ID = 1
+
+    def __init__(self, window: MainWindow, rid: int, field_id: int, before, after, label):
+        super().__init__(label)
+        self.window, self.rid, self.field_id = window, rid, field_id
+        self.before, self.after = before, after
+        self.is_text = window.form.spec.fields and any(
+            f.id == field_id and not f.is_choice and f.kind != "boolean"
+            for f in window.form.spec.fields
+        )
+
+    def id(self) -> int:
+        return self.TEXT_ID if self.is_text else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetValue) or (other.rid, other.field_id) != (
+            self.rid,
+            self.field_id,
+        ):
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        self.window.apply_value(self.rid, self.field_id, self.after)
+
+    def undo(self) -> None:
+        self.window.apply_value(self.rid, self.field_id, self.before)
+
+
+class SetStatus(QUndoCommand):
+    def __init__(self, window: MainWindow, rid: int, before: Status, after: Status, label: str):
+        super().__init__(label)
+        self.window, self.rid, self.before, self.after = window, rid, before, after
+
+    def redo(self) -> None:
+        self.window.apply_status(self.rid, self.after)
+
+    def undo(self) -> None:
+        self.window.apply_status(self.rid, self.before)
 
 
 class MainWindow(QMainWindow):
@@ -40,83 +124,212 @@ class MainWindow(QMainWindow):
         self.coder_name = coder_name
         self.project: Project | None = None
         self.model: RecommendationTableModel | None = None
+        self.service: CodingService | None = None
+        self.current_id: int | None = None
+        self.coder_role = "coder"
+        self.show_others = False
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(500)
+        self._pending: list[tuple[str, int, object, object]] = []  # unsaved after a lock
+        self._timer = QElapsedTimer()
+        self.zoom = int(settings.value("view/zoom") or 0)
+        # Off by default: many keywords are common words, and a calm page reads faster.
+        self.highlight_keywords = (settings.value("view/highlight") or "0") == "1"
 
-        self.table = QTableView()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        vertical = self.table.verticalHeader()
+        self.queue = QueuePanel(self)
+        self.table: QTableView = self.queue.table
+        self._setup_table()
+        self.reader = QTextBrowser()
+        self.reader.setOpenExternalLinks(True)
+        self.reader.setPlaceholderText("Select a recommendation to read it in full.")
+        self.reader.document().setDocumentMargin(14)
+        self.form = CodingForm()
+        self.form.edited.connect(self._edited)
+        self.form.leave_text_box = self._leave_text_box
+        self.status_line = QLabel()
+        self.status_line.setWordWrap(True)
+        self.status_line.setContentsMargins(10, 4, 10, 4)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.status_line)
+        right_layout.addWidget(self.form, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.queue)
+        self.splitter.addWidget(self.reader)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setSizes([560, 420, 420])
+        self.setCentralWidget(self.splitter)
+
+        self.saved_label = QLabel()
+        self.file_label = QLabel()
+        self.coder_label = QLabel()
+        self.count_label = QLabel()
+        for label in (self.saved_label, self.file_label, self.coder_label, self.count_label):
+            label.setContentsMargins(6, 0, 6, 0)
+        self.statusBar().addWidget(self.saved_label)
+        self.statusBar().addWidget(self.file_label, 1)
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().addPermanentWidget(self.coder_label)
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setInterval(RETRY_MS)
+        self.retry_timer.timeout.connect(self._retry_pending)
+
+        self.actions_by_id: dict[str, QAction] = {}
+        self.code_actions: list[QAction] = []
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.resize(1400, 860)
+        geometry = settings.window_state("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.queue.filter_changed.connect(self._filter_changed)
+        self._apply_zoom()
+        self.set_project(project)
+        # After the panes have their content, so their minimum sizes do not move it.
+        splitter_state = settings.window_state("main_splitter")
+        if splitter_state is not None:
+            self.splitter.restoreState(splitter_state)
+
+    def _setup_table(self) -> None:
+        table = self.table
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setSortingEnabled(False)  # the header click sorts in SQL (see below)
+        vertical = table.verticalHeader()
         # A fixed row height: sizing rows to contents reads every row of the project.
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(self.fontMetrics().height() + ROW_HEIGHT_PADDING)
         vertical.setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setHighlightSections(False)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sortIndicatorChanged.connect(self._sort)
 
-        self.reader = QTextBrowser()
-        self.reader.setOpenExternalLinks(True)
-        self.reader.setPlaceholderText("Select a recommendation to read it in full.")
-        self.reader.document().setDocumentMargin(12)
-
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.reader)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
-
-        self.file_label = QLabel()
-        self.coder_label = QLabel()
-        self.count_label = QLabel()
-        for label in (self.file_label, self.coder_label, self.count_label):
-            label.setContentsMargins(6, 0, 6, 0)
-        self.statusBar().addWidget(self.file_label, 1)
-        self.statusBar().addPermanentWidget(self.count_label)
-        self.statusBar().addPermanentWidget(self.coder_label)
-
-        self._build_menus()
-        self.setAcceptDrops(True)
-        self.resize(1180, 760)
-        geometry = settings.window_state("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        splitter_state = settings.window_state("main_splitter")
-        if splitter_state is not None:
-            self.splitter.restoreState(splitter_state)
-        self.set_project(project)
-
-    # -- menus -----------------------------------------------------------------------
+    # -- menus and shortcuts --------------------------------------------------------------
     def _build_menus(self) -> None:
+        keys = bindings(self.settings)
+        act = self._action
+
         file_menu = self.menuBar().addMenu("&File")
-        self.new_action = self._action(
-            "&New project…", QKeySequence.StandardKey.New, self.new_project
-        )
-        self.open_action = self._action(
-            "&Open project…", QKeySequence.StandardKey.Open, self.open_dialog
-        )
+        self.new_action = act("new", self.new_project, keys)
+        self.open_action = act("open", self.open_dialog, keys)
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        self.import_action = self._action("&Import…", QKeySequence("Ctrl+I"), self.import_files)
+        self.import_action = act("import", self.import_files, keys)
         file_menu.addAction(self.import_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&About UPR Coder", None, self.about))
+        file_menu.addAction(act("quit", self.close, keys))
 
-    def _action(self, text: str, shortcut, slot) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-            action.setToolTip(
-                f"{text.replace('&', '').rstrip('…')} ({QKeySequence(shortcut).toString()})"
-            )
-        action.triggered.connect(slot)
+        edit = self.menuBar().addMenu("&Edit")
+        self.undo_action = act("undo", self.undo_stack.undo, keys)
+        self.redo_action = act("redo", self.undo_stack.redo, keys)
+        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(act("preferences", self.preferences, keys))
+
+        go = self.menuBar().addMenu("&Go")
+        for action_id, slot in (
+            ("next", self.go_next),
+            ("previous", self.go_previous),
+            ("next_not_done", self.go_next_not_done),
+            ("queue", self.focus_queue),
+            ("search", self.focus_search),
+            ("refresh", self.refresh),
+        ):
+            go.addAction(act(action_id, slot, keys))
+
+        coding = self.menuBar().addMenu("&Coding")
+        for action_id, slot in (
+            ("done_next", self.done_and_next),
+            ("flag", self.flag),
+            ("skip", self.skip),
+            ("theme_filter", self.focus_theme_filter),
+            ("notes", self.focus_notes),
+        ):
+            coding.addAction(act(action_id, slot, keys))
+        coding.addSeparator()
+        self.others_action = act("others", self.toggle_others, keys)
+        self.others_action.setCheckable(True)
+        coding.addAction(self.others_action)
+
+        codebook = self.menuBar().addMenu("Code&book")
+        codebook.addAction(act("edit_codebook", self.edit_codebook, keys))
+        coders = self.menuBar().addMenu("Co&ders")
+        coders.addAction(act("assign", self.assign, keys))
+
+        view = self.menuBar().addMenu("&View")
+        view.addAction(act("zoom_in", lambda: self.change_zoom(1), keys))
+        view.addAction(act("zoom_out", lambda: self.change_zoom(-1), keys))
+        self.highlight_action = QAction("Highlight codebook keywords", self)
+        self.highlight_action.setCheckable(True)
+        self.highlight_action.setChecked(self.highlight_keywords)
+        self.highlight_action.toggled.connect(self._toggle_highlight)
+        view.addAction(self.highlight_action)
+        theme_menu = view.addMenu("&Theme")
+        for name in theme.THEMES:
+            action = theme_menu.addAction(name.capitalize())
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(act("shortcuts_help", self.shortcuts_help, keys))
+        about = QAction("&About UPR Coder", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def _action(self, action_id: str, slot, keys: dict[str, str]) -> QAction:
+        spec = BY_ID[action_id]
+        action = QAction(spec.label, self)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self._set_key(action, spec.label, keys[action_id])
+        action.triggered.connect(lambda _=False: slot())
+        self.addAction(action)  # shortcuts work with the menu bar hidden too
+        self.actions_by_id[action_id] = action
         return action
+
+    @staticmethod
+    def _set_key(action: QAction, label: str, key: str) -> None:
+        action.setShortcut(QKeySequence(key))
+        action.setToolTip(f"{label} ({shown(key)})" if key else label)
+
+    def _apply_bindings(self) -> None:
+        keys = bindings(self.settings)
+        for action_id, action in self.actions_by_id.items():
+            self._set_key(action, BY_ID[action_id].label, keys[action_id])
+
+    def _build_code_actions(self, spec: FormSpec) -> None:
+        """One window-wide action per code shortcut of the codebook."""
+        for action in self.code_actions:
+            self.removeAction(action)
+            action.deleteLater()
+        self.code_actions = []
+        for field in spec.fields:
+            for code in field.codes:
+                if not code.shortcut or code.retired:
+                    continue
+                action = QAction(f"{field.label}: {code.label}", self)
+                action.setShortcut(QKeySequence(code.shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                action.triggered.connect(lambda _=False, cid=code.id: self.toggle_code(cid))
+                self.addAction(action)
+                self.code_actions.append(action)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -128,21 +341,37 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(location)
             action.triggered.connect(lambda _=False, where=location: self.open_location(where))
 
-    # -- projects --------------------------------------------------------------------
+    # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         with project.write() as session:
             coder = get_or_create_coder(session, self.coder_name)
-            coder_id = coder.id
+            coder_id, self.coder_role = coder.id, coder.role
         old = self.project
         self.project = project
         self.coder_id = coder_id
-        self.model = RecommendationTableModel(project, coder_id, self)
+        self.service = CodingService(project, coder_id)
+        self.undo_stack.clear()
+        self.current_id = None
+        self.show_others = False
+        self.others_action.setChecked(False)
+        self.others_action.setEnabled(self.coder_role in SEES_OTHERS)
+        self.spec = self.service.form()
+        self.form.build(self.spec)
+        self._build_code_actions(self.spec)
+        self.queue.set_choices(project, self.spec, can_see_others=self.coder_role in SEES_OTHERS)
+        self.queue.only_ids = self.service.assignment()
+        self.model = RecommendationTableModel(
+            project, coder_id, self, queue_filter=self.queue.current_filter()
+        )
         self.table.setModel(self.model)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
         header = self.table.horizontalHeader()
         for column, (key, _label) in enumerate(COLUMNS):
             if key in COLUMN_WIDTHS:
                 header.resizeSection(column, COLUMN_WIDTHS[key])
+        header.blockSignals(True)  # the model starts in reading order: say so, sort nothing
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
         self.reader.clear()
         if old is not None and old is not project:
             old.close()
@@ -150,10 +379,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
         self.file_label.setText(f"Project: {project.display_name}")
         self.coder_label.setText(f"Coder: {self.coder_name}")
-        self.count_label.setText(f"{self.model.rowCount():,} recommendations")
         self.import_action.setEnabled(True)
+        self._update_counts()
         if self.model.rowCount():
             self.table.selectRow(0)
+        else:
+            self._show_nothing()
+        # Start where code keys work (the search box would swallow them as text).
+        self.table.setFocus()
 
     @staticmethod
     def _short_name(project: Project) -> str:
@@ -171,6 +404,7 @@ class MainWindow(QMainWindow):
         except ProjectError as error:
             self.show_error("The project could not be created", str(error))
             return
+        self._leave_current()
         self.set_project(project)
 
     def open_dialog(self) -> None:
@@ -186,6 +420,7 @@ class MainWindow(QMainWindow):
             if not Path(location).exists() and "://" not in location:
                 self.settings.remove_recent_project(location)
             return False
+        self._leave_current()
         self.set_project(project)
         return True
 
@@ -193,28 +428,394 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10_000)
         QMessageBox.warning(self, title, message)
 
-    # -- reading pane ----------------------------------------------------------------
+    # -- the queue --------------------------------------------------------------------------
+    def _filter_changed(self) -> None:
+        if self.model is None:
+            return
+        keep = self.current_id
+        self.model.set_filter(self.queue.current_filter(self.model.queue_filter))
+        self._update_counts(overall_changed=False)
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        elif self.model.rowCount():
+            self.table.selectRow(0)
+        else:
+            self._show_nothing()
+
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        if self.model is None:
+            return
+        keep = self.current_id
+        self.model.sort(column, order)
+        row = self.model.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _update_counts(self, *, overall_changed: bool = True) -> None:
+        if self.model is None or self.service is None:
+            return
+        overall, shown_now = self.queue.update_progress(
+            self.service, self.model.queue_filter, overall_changed=overall_changed
+        )
+        self.count_label.setText(
+            f"{overall.total:,} recommendations"
+            if not self.model.queue_filter.active
+            else f"{shown_now.total:,} of {overall.total:,} recommendations shown"
+        )
+
+    def _show_nothing(self) -> None:
+        self.current_id = None
+        self.reader.setHtml(
+            "<p style='color:gray'>No recommendation matches the filter.</p>"
+            if self.model is not None and self.model.queue_filter.active
+            else "<p style='color:gray'>This project has no recommendations yet: "
+            "File ▸ Import, or drop files on this window.</p>"
+        )
+        self.form.setEnabled(False)
+        self.status_line.setText("")
+
     def _show_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
         if not indexes or self.model is None:
             return
-        row = self.model.row(indexes[0].row())
-        if row is None:
-            return
-        position = ""
-        if row.position and row.position.casefold() != row.response.casefold():
-            position = f" <span style='color:gray'>(normalised: {_escape(row.position)})</span>"
-        parts = [
-            f"<p style='color:gray'><b>Recommendation {_escape(row.number)}</b>"
-            f" · {_escape(row.review)}</p>",
-            f"<p style='font-size:large; line-height:140%'>{_escape(row.text)}</p>",
-            f"<p>Recommended by: <b>{_escape(row.recommending) or 'not recorded'}</b></p>",
-            f"<p>Response as published: <b>{_escape(row.response) or 'not recorded'}</b>"
-            f"{position}</p>",
-        ]
-        self.reader.setHtml("".join(parts))
+        rid = self.model.recommendation_id(indexes[0].row())
+        if rid != self.current_id:
+            self.show_recommendation(rid)
 
-    # -- importing -------------------------------------------------------------------
+    def _leave_current(self) -> None:
+        """Save typing in progress and the time spent, before another one is shown."""
+        if self.current_id is None or self.service is None:
+            return
+        self.form.flush_text()
+        if self._timer.isValid():
+            # Time spent is a comfort figure: a busy project must not hold the coder up.
+            with contextlib.suppress(ProjectBusy):
+                self.service.add_time(self.current_id, self._timer.elapsed() / 1000)
+            self._timer.invalidate()
+
+    def show_recommendation(self, rid: int) -> None:
+        assert self.service is not None
+        self._leave_current()
+        self.current_id = rid
+        self._timer.start()
+        self.form.setEnabled(True)
+        self.form.set_values(self.service.values(rid))
+        self._render(rid)
+        self._show_status(self.service.status(rid))
+
+    def _render(self, rid: int) -> None:
+        assert self.service is not None
+        detail = self.service.detail(rid)
+        others = self.service.others(rid) if self.show_others else None
+        self.reader.setHtml(
+            render_recommendation(
+                detail,
+                self.spec,
+                zoom=self.zoom,
+                highlight=self.highlight_keywords,
+                others=others,
+            )
+        )
+
+    def _show_status(self, status: Status) -> None:
+        words = STATUS_WORDS.get(status.status, status.status)
+        reason = f": {escape(status.reason)}" if status.reason else ""
+        spent = f" · {status.seconds / 60:.1f} min spent" if status.seconds >= 6 else ""
+        colour = {"done": "#1b7f3b", "flagged": "#b00020", "skipped": "#8a6d00"}.get(
+            status.status, "palette(text)"
+        )
+        self.status_line.setText(
+            f"My status: <b style='color:{colour}'>{escape(words)}</b>{reason}{spent}"
+        )
+
+    def select_id(self, rid: int) -> bool:
+        if self.model is None:
+            return False
+        row = self.model.row_of(rid)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def _current_row(self) -> int:
+        if self.model is None or self.current_id is None:
+            return -1
+        row = self.model.row_of(self.current_id)
+        return -1 if row is None else row
+
+    def go_next(self) -> None:
+        if self.model is None:
+            return
+        row = self._current_row() + 1
+        if row < self.model.rowCount():
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        else:
+            self.statusBar().showMessage("This is the last recommendation in the list.", 5_000)
+
+    def go_previous(self) -> None:
+        row = self._current_row() - 1
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def go_next_not_done(self) -> None:
+        if self.model is None or self.service is None:
+            return
+        ids = self.model.ids()
+        start = self._current_row() + 1
+        found = self.service.first_not_done(ids[start:]) or self.service.first_not_done(ids[:start])
+        if found is None:
+            self.statusBar().showMessage("Every recommendation in the list is done.", 5_000)
+        elif found != self.current_id:
+            self.select_id(found)
+
+    def focus_queue(self) -> None:
+        self.table.setFocus()
+
+    def focus_search(self) -> None:
+        self.queue.search.setFocus()
+        self.queue.search.selectAll()
+
+    def focus_theme_filter(self) -> None:
+        widget = self.form.first_multi()
+        if widget is not None:
+            widget.filter.setFocus()
+            widget.filter.selectAll()
+
+    def focus_notes(self) -> None:
+        widget = self.form.first_text()
+        if widget is not None:
+            widget.box.setFocus()
+
+    def _leave_text_box(self, _watched) -> None:
+        """Esc in a text box: keys are codes again (focus goes to the list)."""
+        self.form.flush_text()
+        self.table.setFocus()
+
+    def refresh(self) -> None:
+        """Read the project again: another window's or coder's work shows up."""
+        if self.model is None or self.service is None:
+            return
+        keep = self.current_id
+        self.form.flush_text()
+        self.queue.only_ids = self.service.assignment()  # the coordinator may have changed it
+        self.model.queue_filter = self.queue.current_filter(self.model.queue_filter)
+        self.model.refresh()
+        self._update_counts()
+        if keep is not None and self.model.row_of(keep) is not None:
+            self.current_id = None
+            self._timer.invalidate()
+            self.select_id(keep)
+            if self.current_id is None:
+                self.show_recommendation(keep)
+        elif self.model.rowCount():
+            self.table.selectRow(0)
+        self.statusBar().showMessage("Refreshed.", 3_000)
+
+    # -- coding -----------------------------------------------------------------------------
+    def _edited(self, field_id: int, before: FieldValue, after: FieldValue) -> None:
+        if self.current_id is None:
+            return
+        label = next((f.label for f in self.spec.fields if f.id == field_id), "a field")
+        self.undo_stack.push(SetValue(self, self.current_id, field_id, before, after, label))
+
+    def toggle_code(self, code_id: int) -> None:
+        if self.current_id is None:
+            return
+        self.form.toggle_code(code_id)
+
+    def apply_value(self, rid: int, field_id: int, value: FieldValue) -> None:
+        """Save a field's value (a command's redo or undo) and show it where it belongs."""
+        assert self.service is not None
+        if rid != self.current_id:
+            self.select_id(rid)  # undo across recommendations: show the one it changes
+        if rid == self.current_id:
+            self.form.set_value(field_id, value)
+        try:
+            self.service.save(rid, field_id, value)
+        except ProjectBusy as busy:
+            self._keep_pending(("value", rid, field_id, value), str(busy))
+            return
+        self._saved(self._describe_value(field_id, value))
+        if self.model is not None:
+            self.model.refresh_row(rid)
+        if rid == self.current_id:
+            self._show_status(self.service.status(rid))
+
+    def apply_status(self, rid: int, status: Status) -> None:
+        assert self.service is not None
+        try:
+            self.service.set_status(rid, status.status, reason=status.reason)
+        except ProjectBusy as busy:
+            self._keep_pending(("status", rid, status, None), str(busy))
+            return
+        if self.model is not None:
+            self.model.refresh_row(rid)
+        self._saved(f"Marked {STATUS_WORDS.get(status.status, status.status)}")
+        if rid == self.current_id:
+            self._show_status(self.service.status(rid))
+        self._update_counts()
+
+    def _describe_value(self, field_id: int, value: FieldValue) -> str:
+        field = next((f for f in self.spec.fields if f.id == field_id), None)
+        if field is None:
+            return "Saved"
+        if field.is_choice:
+            labels = [c.label for c in field.codes if c.id in value.codes]
+            return f"{field.label}: {', '.join(labels) if labels else 'cleared'}"
+        if field.kind == "boolean":
+            return f"{field.label}: {'yes' if value.text == 'true' else 'no'}"
+        return f"{field.label} saved"
+
+    def _saved(self, summary: str) -> None:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self.saved_label.setText(f"Saved {stamp} · {summary}")
+        self.saved_label.setStyleSheet("")
+
+    def _keep_pending(self, item: tuple, message: str) -> None:
+        self._pending.append(item)
+        self.saved_label.setText("Not saved yet: the project is busy; trying again…")
+        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
+        self.statusBar().showMessage(message, 10_000)
+        self.retry_timer.start()
+
+    def _retry_pending(self) -> None:
+        assert self.service is not None
+        while self._pending:
+            kind, rid, first, second = self._pending[0]
+            try:
+                if kind == "value":
+                    self.service.save(rid, first, second)
+                else:
+                    self.service.set_status(rid, first.status, reason=first.reason)
+            except ProjectBusy:
+                return  # still busy: the timer tries again
+            self._pending.pop(0)
+        self.retry_timer.stop()
+        self._saved("Saved what was waiting")
+        if self.model is not None:
+            self.model.refresh()
+
+    def has_unsaved(self) -> bool:
+        return bool(self._pending)
+
+    def _set_status(self, status: str, reason: str | None, label: str) -> None:
+        if self.current_id is None or self.service is None:
+            return
+        self.form.flush_text()
+        before = self.service.status(self.current_id)
+        after = Status(status, reason, before.seconds)
+        self.undo_stack.push(SetStatus(self, self.current_id, before, after, label))
+
+    def done_and_next(self) -> None:
+        if self.current_id is None:
+            return
+        self._set_status("done", None, "Mark done")
+        self.go_next()
+
+    def flag(self) -> None:
+        if self.current_id is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self, "Flag this recommendation", "Why? (the coordinator will see this)"
+        )
+        if ok and reason.strip():
+            self._set_status("flagged", reason.strip(), "Flag")
+        elif ok:
+            self.statusBar().showMessage("A flag needs a reason; nothing was changed.", 6_000)
+
+    def skip(self) -> None:
+        if self.current_id is None:
+            return
+        self._set_status("skipped", None, "Skip")
+        self.go_next()
+
+    def toggle_others(self) -> None:
+        if self.coder_role not in SEES_OTHERS:
+            self.others_action.setChecked(False)
+            self.statusBar().showMessage(
+                "Coders work blind: only adjudicators and coordinators see others' codes.", 6_000
+            )
+            return
+        self.show_others = self.others_action.isChecked()
+        if self.current_id is not None:
+            self._render(self.current_id)
+
+    # -- codebook, coders, view ---------------------------------------------------------------
+    def codebook_changed(self) -> None:
+        assert self.service is not None
+        self.form.flush_text()
+        self.spec = self.service.form()
+        self.form.build(self.spec)
+        self._build_code_actions(self.spec)
+        self.queue.set_choices(self.project, self.spec, keep=True)
+        if self.current_id is not None:
+            self.form.set_values(self.service.values(self.current_id))
+            self._render(self.current_id)
+
+    def edit_codebook(self) -> None:
+        from annotator.gui.codebook_editor import CodebookEditor
+
+        dialog = CodebookEditor(self.project, self.coder_id, self)
+        dialog.changed.connect(self.codebook_changed)
+        dialog.open()
+        self._codebook_dialog = dialog
+
+    def assign(self) -> None:
+        from annotator.gui.assign_dialog import AssignDialog
+
+        dialog = AssignDialog(self.project, self.coder_id, self)
+        dialog.assigned.connect(self._assignment_changed)
+        dialog.open()
+        self._assign_dialog = dialog
+
+    def _assignment_changed(self) -> None:
+        assert self.service is not None
+        self.queue.only_ids = self.service.assignment()
+        self._filter_changed()
+        self._update_counts()
+
+    def preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self.spec, self)
+        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
+            self._apply_bindings()
+
+    def shortcuts_help(self) -> None:
+        dialog = ShortcutsHelp(self.settings, self.spec, self)
+        dialog.open()
+        self._help_dialog = dialog
+
+    def change_zoom(self, step: int) -> None:
+        self.zoom = max(-4, min(12, self.zoom + step))
+        self.settings.set_value("view/zoom", str(self.zoom))
+        self._apply_zoom()
+        if self.current_id is not None:
+            self._render(self.current_id)
+
+    def _apply_zoom(self) -> None:
+        font = self.font()
+        base = max(font.pointSize(), 9)
+        for widget in (self.form, self.queue):
+            widget_font = widget.font()
+            widget_font.setPointSize(base + self.zoom)
+            widget.setFont(widget_font)
+
+    def _toggle_highlight(self, on: bool) -> None:
+        self.highlight_keywords = on
+        self.settings.set_value("view/highlight", "1" if on else "0")
+        if self.current_id is not None:
+            self._render(self.current_id)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.set_value("view/theme", name)
+        theme.apply(name)
+
+    # -- importing ----------------------------------------------------------------------------
     def import_files(self, _checked: bool = False, files: list[Path] | None = None) -> ImportDialog:
         dialog = ImportDialog(self.project, self.settings, files, self)
         dialog.imported.connect(self._after_import)
@@ -222,17 +823,12 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _after_import(self, plan) -> None:
+        self.queue.set_choices(self.project, self.spec, keep=True)
         self.refresh()
         new = plan.count("new")
         self.statusBar().showMessage(
             f"Imported {new:,} new recommendations; {plan.count('updated'):,} updated.", 15_000
         )
-
-    def refresh(self) -> None:
-        if self.model is None:
-            return
-        self.model.refresh()
-        self.count_label.setText(f"{self.model.rowCount():,} recommendations")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _local_files(event.mimeData()):
@@ -254,6 +850,19 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._leave_current()
+        if self._pending:
+            self._retry_pending()
+        if self._pending:
+            answer = QMessageBox.question(
+                self,
+                "Changes not saved yet",
+                "The project is still busy and some of your changes are not saved yet. "
+                "Close anyway and lose them?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("main_splitter", self.splitter.saveState())
         self.settings.sync()
@@ -266,7 +875,3 @@ def _local_files(mime: QMimeData) -> list[Path]:
     if not mime.hasUrls():
         return []
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

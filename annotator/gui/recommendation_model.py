@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from annotator.services.queue import QueueRow, fetch_rows, ordered_ids
+from annotator.services.queue import QueueFilter, QueueRow, fetch_rows, filtered_ids
 from annotator.store.project import Project
 
 PAGE = 200
@@ -23,27 +23,71 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+# The column a header click sorts by, in SQL (services.queue.SORTS).
+SORT_OF_COLUMN = {
+    "number": "number",
+    "review": "number",
+    "recommending": "recommending",
+    "response": "response",
+    "status": "status",
+    "text": "text",
+}
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class RecommendationTableModel(QAbstractTableModel):
-    """Holds the ordered ids of all recommendations and a small cache of visible rows."""
+    """Holds the ordered ids the queue's filter keeps and a small cache of visible rows."""
 
-    def __init__(self, project: Project, coder_id: int | None, parent=None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        coder_id: int | None,
+        parent=None,
+        queue_filter: QueueFilter | None = None,
+    ) -> None:
         super().__init__(parent)
         self._project = project
         self._coder_id = coder_id
+        self.queue_filter = queue_filter or QueueFilter()
         self._ids: list[int] = []
+        self._position: dict[int, int] = {}
         self._pages: OrderedDict[int, list[QueueRow | None]] = OrderedDict()
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the ids again (after a filter change, an import, another window's work)."""
         self.beginResetModel()
         with self._project.session() as session:
-            self._ids = ordered_ids(session)
+            self._ids = filtered_ids(session, self.queue_filter, self._coder_id)
+        self._position = {rid: row for row, rid in enumerate(self._ids)}
         self._pages.clear()
         self.endResetModel()
+
+    def set_filter(self, queue_filter: QueueFilter) -> None:
+        self.queue_filter = queue_filter
+        self.refresh()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self.queue_filter.sort = SORT_OF_COLUMN[COLUMNS[column][0]]
+        self.queue_filter.descending = order == Qt.SortOrder.DescendingOrder
+        self.refresh()  # a reset, not a layout change: the ids are read anew in SQL
+
+    def ids(self) -> list[int]:
+        return self._ids
+
+    def row_of(self, recommendation_id: int) -> int | None:
+        return self._position.get(recommendation_id)
+
+    def refresh_row(self, recommendation_id: int) -> None:
+        """Fetch one row again (its status changed) without resetting the view."""
+        row = self._position.get(recommendation_id)
+        if row is None:
+            return
+        self._pages.pop(row // PAGE, None)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._ids)

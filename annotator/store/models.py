@@ -337,6 +337,28 @@ class CodingStatus(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class Assignment(Base):
+    """A recommendation a coordinator gave one coder to code.
+
+    A coder with no assignment at all sees every recommendation; once they have one,
+    their queue holds only what is assigned to them.
+    """
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        # The primary key leads with the recommendation (overlap counts, cascades); the
+        # coder's queue asks the other way round.
+        Index("ix_assignment_coder_recommendation", "coder_id", "recommendation_id"),
+    )
+
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True
+    )
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id"), primary_key=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
+
+
 class Consensus(Base):
     """The adjudicated final value of one field for one recommendation."""
 

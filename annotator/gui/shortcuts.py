@@ -1,0 +1,215 @@
+"""Every window action with its default key, the coder's own keys, and the dialogs for both.
+
+Defaults follow common conventions (Ctrl+Z / Ctrl+Shift+Z, Ctrl+F for search). A
+coder can rebind any of them in Preferences; a key already used by another action or
+by a code of the codebook is refused, because one key doing two things is how codes
+get ticked by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QKeySequenceEdit,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.gui.settings import AppSettings
+from annotator.services.coding import FormSpec
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    label: str
+    default: str
+    help: str = ""
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("next", "Next recommendation", "Ctrl+Down"),
+    ActionSpec("previous", "Previous recommendation", "Ctrl+Up"),
+    ActionSpec("next_not_done", "Next recommendation not done", "Ctrl+Shift+Down"),
+    ActionSpec("done_next", "Mark done and go to the next", "Ctrl+Return"),
+    ActionSpec("flag", "Flag with a reason…", "Ctrl+Shift+F"),
+    ActionSpec("skip", "Skip", "Ctrl+Shift+K"),
+    ActionSpec("theme_filter", "Find a theme", "Ctrl+T", "type part of a label, Enter ticks it"),
+    ActionSpec("notes", "Write a note", "Ctrl+Shift+N", "Esc leaves the note"),
+    ActionSpec("search", "Search the recommendations", "Ctrl+F"),
+    ActionSpec("queue", "Go to the list of recommendations", "Ctrl+L"),
+    ActionSpec("undo", "Undo", "Ctrl+Z"),
+    ActionSpec("redo", "Redo", "Ctrl+Shift+Z"),
+    ActionSpec("refresh", "Refresh (see other coders' work)", "F5"),
+    ActionSpec("zoom_in", "Larger text", "Ctrl++"),
+    ActionSpec("zoom_out", "Smaller text", "Ctrl+-"),
+    ActionSpec("others", "Show all coders' codes", "Ctrl+Shift+A", "adjudicators only"),
+    ActionSpec("edit_codebook", "Edit the codebook…", "Ctrl+Shift+E"),
+    ActionSpec("assign", "Assign recommendations…", "Ctrl+Shift+G"),
+    ActionSpec("preferences", "Keyboard shortcuts…", "Ctrl+,"),
+    ActionSpec("shortcuts_help", "Keyboard shortcuts", "F1"),
+    ActionSpec("import", "Import…", "Ctrl+I"),
+    ActionSpec("new", "New project…", "Ctrl+N"),
+    ActionSpec("open", "Open project…", "Ctrl+O"),
+    ActionSpec("quit", "Quit", "Ctrl+Q"),
+)
+BY_ID = {a.id: a for a in ACTIONS}
+
+
+def normal(key: str) -> str:
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.PortableText)
+
+
+def shown(key: str) -> str:
+    return QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def bindings(settings: AppSettings) -> dict[str, str]:
+    """Action id -> key in force: the coder's own where set, else the default."""
+    return {a.id: settings.value(f"shortcuts/{a.id}") or a.default for a in ACTIONS}
+
+
+def code_keys(spec: FormSpec) -> dict[str, str]:
+    """Key -> the code it ticks, for clash checks and the help page."""
+    return {
+        normal(code.shortcut): f"{field.label}: {code.label}"
+        for field in spec.fields
+        for code in field.codes
+        if code.shortcut and not code.retired
+    }
+
+
+def clash(action_id: str, key: str, current: dict[str, str], spec: FormSpec) -> str | None:
+    """Why ``key`` cannot be bound to ``action_id``, or None when it can."""
+    if not key:
+        return None
+    wanted = normal(key)
+    for other, other_key in current.items():
+        if other != action_id and normal(other_key) == wanted:
+            return f"{shown(key)} already does “{BY_ID[other].label}”."
+    codes = code_keys(spec)
+    if wanted in codes:
+        return f"{shown(key)} already ticks the code “{codes[wanted]}”."
+    return None
+
+
+class PreferencesDialog(QDialog):
+    """Rebind the window's shortcuts; a clash is refused with a message."""
+
+    def __init__(
+        self, settings: AppSettings, spec: FormSpec, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.settings = settings
+        self.spec = spec
+        self.current = bindings(settings)
+        self.table = QTableWidget(len(ACTIONS), 2)
+        self.table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.editors: dict[str, QKeySequenceEdit] = {}
+        for row, action in enumerate(ACTIONS):
+            item = QTableWidgetItem(action.label)
+            self.table.setItem(row, 0, item)
+            editor = QKeySequenceEdit(QKeySequence(self.current[action.id]))
+            editor.setMaximumSequenceLength(1)
+            editor.setClearButtonEnabled(True)
+            editor.editingFinished.connect(lambda aid=action.id: self._changed(aid))
+            self.table.setCellWidget(row, 1, editor)
+            self.editors[action.id] = editor
+        self.table.setColumnWidth(1, 180)
+        self.message = QLabel("Click a shortcut and press the new keys.")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            self.restore_defaults
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.resize(520, 640)
+
+    def set_key(self, action_id: str, key: str) -> bool:
+        """Bind ``key`` (as the editor would), refusing a clash. True if taken."""
+        self.editors[action_id].setKeySequence(QKeySequence(key))
+        return self._changed(action_id)
+
+    def _changed(self, action_id: str) -> bool:
+        key = (
+            self.editors[action_id].keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+        )
+        problem = clash(action_id, key, self.current, self.spec)
+        if problem:
+            self.message.setText(f"<span style='color:#b00020'>{escape(problem)}</span>")
+            self.editors[action_id].setKeySequence(QKeySequence(self.current[action_id]))
+            return False
+        self.current[action_id] = key
+        self.message.setText(f"{BY_ID[action_id].label}: {shown(key) or 'no shortcut'}")
+        return True
+
+    def restore_defaults(self) -> None:
+        for action in ACTIONS:
+            self.current[action.id] = action.default
+            self.editors[action.id].setKeySequence(QKeySequence(action.default))
+
+    def accept(self) -> None:
+        for action in ACTIONS:
+            self.settings.set_value(f"shortcuts/{action.id}", self.current[action.id])
+        super().accept()
+
+
+def help_html(settings: AppSettings, spec: FormSpec) -> str:
+    rows = []
+    current = bindings(settings)
+    for action in ACTIONS:
+        note = f" <span style='color:gray'>({escape(action.help)})</span>" if action.help else ""
+        rows.append(
+            f"<tr><td><b>{escape(shown(current[action.id]))}</b></td>"
+            f"<td>{escape(action.label)}{note}</td></tr>"
+        )
+    codes = "".join(
+        f"<tr><td><b>{escape(shown(key))}</b></td><td>{escape(what)}</td></tr>"
+        for key, what in code_keys(spec).items()
+    )
+    return (
+        "<h3>Moving and marking</h3><table cellpadding='3'>" + "".join(rows) + "</table>"
+        "<h3>Codes</h3><p>A code's key ticks or unticks it wherever you are, except while "
+        "you type in a text box or a filter: there keys are text, and Ctrl+Z undoes your "
+        "typing. Press <b>Esc</b> to leave a text box.</p>"
+        "<table cellpadding='3'>" + codes + "</table>"
+    )
+
+
+class ShortcutsHelp(QDialog):
+    def __init__(self, settings: AppSettings, spec: FormSpec, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.view = QTextBrowser()
+        self.view.setHtml(help_html(settings, spec))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view)
+        layout.addWidget(buttons)
+        self.resize(560, 640)

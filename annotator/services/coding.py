@@ -1,0 +1,545 @@
+"""Coding one recommendation: what a coder said, saved the moment they say it.
+
+Every call here is one committed transaction, so the screen can say "Saved" only
+after the change is on disk. Each change of an annotation or a status records an
+audit event with the value before and after, so nothing a coder entered is lost
+even when they change their mind (and undo can put back exactly what was there).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from annotator.services import assignments, queue
+from annotator.services.codebooks import active_codebook_row
+from annotator.store.models import (
+    Annotation,
+    AuditEvent,
+    Code,
+    Coder,
+    CodingStatus,
+    Recommendation,
+    RecommendationState,
+    Review,
+    SourceTag,
+    State,
+)
+from annotator.store.project import Project
+
+CHOICE_KINDS = ("multi", "single", "ordinal")
+# How often a write that found the project locked is tried again before the coder is
+# told; each try already waits up to the engine's busy timeout.
+WRITE_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+class ProjectBusy(Exception):
+    """Another program held the project's write lock for too long; nothing was written."""
+
+
+# -- what the form is made of -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    id: int
+    key: str
+    label: str
+    definition: str
+    include: str
+    exclude: str
+    example: str
+    parent_id: int | None
+    shortcut: str | None
+    colour: str | None
+    retired: bool
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: int
+    key: str
+    label: str
+    kind: str
+    description: str
+    required: bool
+    codes: tuple[CodeSpec, ...]
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    codebook_name: str
+    version: int
+    fields: tuple[FieldSpec, ...]
+
+    def field_by_key(self, key: str) -> FieldSpec:
+        return next(f for f in self.fields if f.key == key)
+
+    def code(self, code_id: int) -> tuple[FieldSpec, CodeSpec]:
+        for spec in self.fields:
+            for code in spec.codes:
+                if code.id == code_id:
+                    return spec, code
+        raise KeyError(code_id)
+
+
+def form_spec(session: Session) -> FormSpec:
+    """The active codebook as the coding form needs it (ids included)."""
+    book = active_codebook_row(session)
+    if book is None:
+        return FormSpec("no codebook", 0, ())
+    fields = tuple(
+        FieldSpec(
+            id=f.id,
+            key=f.key,
+            label=f.label,
+            kind=f.kind,
+            description=f.description,
+            required=f.required,
+            codes=tuple(
+                CodeSpec(
+                    id=c.id,
+                    key=c.key,
+                    label=c.label,
+                    definition=c.definition,
+                    include=c.include,
+                    exclude=c.exclude,
+                    example=c.example,
+                    parent_id=c.parent_id,
+                    shortcut=c.shortcut,
+                    colour=c.colour,
+                    retired=c.retired,
+                    keywords=tuple(k for k in c.keywords.split(";") if k),
+                )
+                for c in f.codes
+            ),
+        )
+        for f in book.fields
+    )
+    return FormSpec(book.name, book.version, fields)
+
+
+# -- what a coder said --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One coder's value for one field: codes for choice fields, text for the others."""
+
+    codes: frozenset[int] = frozenset()
+    text: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.codes and not self.text
+
+
+EMPTY = FieldValue()
+
+
+def load_values(session: Session, recommendation_id: int, coder_id: int) -> dict[int, FieldValue]:
+    """Field id -> this coder's value on this recommendation (absent fields are empty)."""
+    codes: dict[int, set[int]] = {}
+    texts: dict[int, str] = {}
+    for field_id, code_id, value in session.execute(
+        select(Annotation.field_id, Annotation.code_id, Annotation.value).where(
+            Annotation.recommendation_id == recommendation_id, Annotation.coder_id == coder_id
+        )
+    ):
+        if code_id is not None:
+            codes.setdefault(field_id, set()).add(code_id)
+        elif value is not None:
+            texts[field_id] = value
+    return {
+        fid: FieldValue(frozenset(codes.get(fid, ())), texts.get(fid))
+        for fid in set(codes) | set(texts)
+    }
+
+
+def save_value(
+    session: Session,
+    recommendation_id: int,
+    coder_id: int,
+    field_id: int,
+    new: FieldValue,
+) -> FieldValue:
+    """Make ``new`` this coder's value of the field; returns the value it replaced.
+
+    Rows that stay are left alone (their uuid and created time travel in merges).
+    """
+    before = load_values(session, recommendation_id, coder_id).get(field_id, EMPTY)
+    if before == new:
+        return before
+    version = _codebook_version(session)
+    now = datetime.now(UTC)
+    mine = (
+        Annotation.recommendation_id == recommendation_id,
+        Annotation.coder_id == coder_id,
+        Annotation.field_id == field_id,
+    )
+    gone = before.codes - new.codes
+    if gone:
+        session.execute(delete(Annotation).where(*mine, Annotation.code_id.in_(gone)))
+    for code_id in sorted(new.codes - before.codes):
+        session.add(
+            Annotation(
+                recommendation_id=recommendation_id,
+                coder_id=coder_id,
+                field_id=field_id,
+                code_id=code_id,
+                codebook_version=version,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    if new.text != before.text:
+        if new.text:
+            changed = session.execute(
+                update(Annotation)
+                .where(*mine, Annotation.code_id.is_(None))
+                .values(value=new.text, codebook_version=version, updated_at=now)
+            ).rowcount
+            if not changed:
+                session.add(
+                    Annotation(
+                        recommendation_id=recommendation_id,
+                        coder_id=coder_id,
+                        field_id=field_id,
+                        value=new.text,
+                        codebook_version=version,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        else:
+            session.execute(delete(Annotation).where(*mine, Annotation.code_id.is_(None)))
+    _start_status(session, recommendation_id, coder_id, now)
+    session.add(
+        AuditEvent(
+            at=now,
+            coder_id=coder_id,
+            action="annotate",
+            entity="annotation",
+            recommendation_id=recommendation_id,
+            before=_value_json(session, field_id, before),
+            after=_value_json(session, field_id, new),
+        )
+    )
+    session.flush()
+    return before
+
+
+def _codebook_version(session: Session) -> int:
+    book = active_codebook_row(session)
+    return book.version if book is not None else 0
+
+
+def _value_json(session: Session, field_id: int, value: FieldValue) -> str:
+    keys = (
+        sorted(session.scalars(select(Code.key).where(Code.id.in_(value.codes))))
+        if value.codes
+        else []
+    )
+    return json.dumps({"field_id": field_id, "codes": keys, "text": value.text})
+
+
+# -- statuses -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    status: str = "not_started"
+    reason: str | None = None
+    seconds: float = 0.0
+
+
+def load_status(session: Session, recommendation_id: int, coder_id: int) -> Status:
+    row = session.get(CodingStatus, (recommendation_id, coder_id))
+    if row is None:
+        return Status()
+    return Status(row.status, row.flag_reason, row.seconds_spent)
+
+
+def _start_status(session: Session, recommendation_id: int, coder_id: int, now: datetime) -> None:
+    row = session.get(CodingStatus, (recommendation_id, coder_id))
+    if row is None:
+        session.add(
+            CodingStatus(
+                recommendation_id=recommendation_id,
+                coder_id=coder_id,
+                status="in_progress",
+                updated_at=now,
+            )
+        )
+    elif row.status == "not_started":
+        row.status = "in_progress"
+
+
+def save_status(
+    session: Session,
+    recommendation_id: int,
+    coder_id: int,
+    status: str,
+    *,
+    reason: str | None = None,
+) -> Status:
+    """Set this coder's status of the recommendation; returns the one it replaced."""
+    if status == "flagged" and not (reason or "").strip():
+        raise ValueError("A flag needs a reason, so the coordinator knows what to look at.")
+    row = session.get(CodingStatus, (recommendation_id, coder_id))
+    before = Status() if row is None else Status(row.status, row.flag_reason, row.seconds_spent)
+    reason = reason.strip() if status == "flagged" and reason else None
+    if before.status == status and before.reason == reason:
+        return before
+    now = datetime.now(UTC)
+    if row is None:
+        row = CodingStatus(recommendation_id=recommendation_id, coder_id=coder_id)
+        session.add(row)
+    row.status, row.flag_reason, row.updated_at = status, reason, now
+    session.add(
+        AuditEvent(
+            at=now,
+            coder_id=coder_id,
+            action="status",
+            entity="coding_status",
+            recommendation_id=recommendation_id,
+            before=json.dumps({"status": before.status, "reason": before.reason}),
+            after=json.dumps({"status": status, "reason": reason}),
+        )
+    )
+    session.flush()
+    return before
+
+
+def add_time(session: Session, recommendation_id: int, coder_id: int, seconds: float) -> None:
+    """Time spent reading and coding, added to a status the coder already has."""
+    if seconds <= 0:
+        return
+    session.execute(
+        update(CodingStatus)
+        .where(
+            CodingStatus.recommendation_id == recommendation_id,
+            CodingStatus.coder_id == coder_id,
+        )
+        .values(seconds_spent=CodingStatus.seconds_spent + seconds)
+    )
+
+
+# -- what the reading pane shows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendingState:
+    name: str
+    regional_group: str | None
+
+
+@dataclass(frozen=True)
+class RecommendationDetail:
+    id: int
+    number: str
+    text: str
+    state_under_review: str
+    cycle: int
+    year: int | None
+    session: int | None
+    report_symbol: str | None
+    responses_symbol: str | None
+    recommending: tuple[RecommendingState, ...]
+    recommending_text: str
+    response: str | None
+    position: str | None
+    response_explanation: str | None
+    source_reference: str | None
+    source_url: str | None
+    source_tags: tuple[tuple[str, str, str], ...] = field(default=())
+
+
+def recommendation_detail(session: Session, recommendation_id: int) -> RecommendationDetail:
+    rec = session.get(Recommendation, recommendation_id)
+    if rec is None:
+        raise LookupError(f"recommendation {recommendation_id} is not in the project")
+    review = session.get(Review, rec.review_id)
+    state = session.get(State, review.state_id)
+    recommending = tuple(
+        RecommendingState(name, group)
+        for name, group in session.execute(
+            select(State.name, State.regional_group)
+            .join(RecommendationState, RecommendationState.state_id == State.id)
+            .where(RecommendationState.recommendation_id == recommendation_id)
+            .order_by(RecommendationState.ordinal)
+        )
+    )
+    tags = tuple(
+        session.execute(
+            select(SourceTag.source, SourceTag.kind, SourceTag.value)
+            .where(SourceTag.recommendation_id == recommendation_id)
+            .order_by(SourceTag.id)
+        )
+    )
+    return RecommendationDetail(
+        id=rec.id,
+        number=rec.number or "",
+        text=rec.text,
+        state_under_review=state.name,
+        cycle=review.cycle,
+        year=review.year,
+        session=review.session,
+        report_symbol=review.report_symbol,
+        responses_symbol=review.responses_symbol,
+        recommending=recommending,
+        recommending_text=rec.recommending_text,
+        response=rec.response,
+        position=rec.position,
+        response_explanation=rec.response_explanation,
+        source_reference=rec.source_reference,
+        source_url=rec.source_url,
+        source_tags=tags,
+    )
+
+
+def document_url(detail: RecommendationDetail) -> str | None:
+    """Where a coder can read the source: the file's own link, else the UN document."""
+    if detail.source_url:
+        return detail.source_url
+    symbol = detail.responses_symbol or detail.report_symbol
+    if symbol:
+        # undocs.org resolves any UN document symbol to the official PDF.
+        return f"https://undocs.org/{symbol}"
+    return None
+
+
+def others_values(
+    session: Session, recommendation_id: int, coder_id: int
+) -> dict[str, dict[int, FieldValue]]:
+    """Every other coder's values on this recommendation, by coder name (for adjudicators)."""
+    names = {cid: name for cid, name in session.execute(select(Coder.id, Coder.name))}
+    coder_ids = session.scalars(
+        select(Annotation.coder_id)
+        .where(Annotation.recommendation_id == recommendation_id, Annotation.coder_id != coder_id)
+        .distinct()
+    ).all()
+    return {
+        names[other]: load_values(session, recommendation_id, other)
+        for other in sorted(coder_ids, key=lambda c: names[c])
+    }
+
+
+# -- the service the screen talks to -------------------------------------------------------
+
+
+class CodingService:
+    """One coder's coding on one project, each call its own committed transaction."""
+
+    def __init__(self, project: Project, coder_id: int) -> None:
+        self.project = project
+        self.coder_id = coder_id
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        last: OperationalError | None = None
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.project.write() as session:
+                    return work(session)
+            except OperationalError as error:
+                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+                    raise
+                last = error
+                time.sleep(0.05 * (attempt + 1))
+        raise ProjectBusy(
+            "Another program kept the project busy, so this change is not saved yet. "
+            "It is kept on screen and will be saved when you try again."
+        ) from last
+
+    def form(self) -> FormSpec:
+        with self.project.session() as session:
+            return form_spec(session)
+
+    def values(self, recommendation_id: int) -> dict[int, FieldValue]:
+        with self.project.session() as session:
+            return load_values(session, recommendation_id, self.coder_id)
+
+    def status(self, recommendation_id: int) -> Status:
+        with self.project.session() as session:
+            return load_status(session, recommendation_id, self.coder_id)
+
+    def detail(self, recommendation_id: int) -> RecommendationDetail:
+        with self.project.session() as session:
+            return recommendation_detail(session, recommendation_id)
+
+    def others(self, recommendation_id: int) -> dict[str, dict[int, FieldValue]]:
+        with self.project.session() as session:
+            return others_values(session, recommendation_id, self.coder_id)
+
+    def save(self, recommendation_id: int, field_id: int, value: FieldValue) -> FieldValue:
+        return self._write(
+            lambda s: save_value(s, recommendation_id, self.coder_id, field_id, value)
+        )
+
+    def set_status(
+        self, recommendation_id: int, status: str, *, reason: str | None = None
+    ) -> Status:
+        return self._write(
+            lambda s: save_status(s, recommendation_id, self.coder_id, status, reason=reason)
+        )
+
+    def add_time(self, recommendation_id: int, seconds: float) -> None:
+        self._write(lambda s: add_time(s, recommendation_id, self.coder_id, seconds))
+
+    def assignment(self) -> frozenset[int] | None:
+        """The recommendations assigned to this coder; None: no assignment, all of them."""
+        with self.project.session() as session:
+            found = assignments.assigned_ids(session, self.coder_id)
+        return None if found is None else frozenset(found)
+
+    def filter_progress(self, flt: queue.QueueFilter) -> queue.Progress:
+        with self.project.session() as session:
+            return queue.filter_progress(session, flt, self.coder_id)
+
+    def progress(self, ids: Sequence[int] | None = None) -> queue.Progress:
+        with self.project.session() as session:
+            return queue.progress(session, self.coder_id, ids)
+
+    def first_not_done(self, ids: Sequence[int]) -> int | None:
+        """The first of ``ids`` (in their order) this coder has not marked done or skipped."""
+        with self.project.session() as session:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                finished = set(
+                    session.scalars(
+                        select(CodingStatus.recommendation_id).where(
+                            CodingStatus.coder_id == self.coder_id,
+                            CodingStatus.recommendation_id.in_(chunk),
+                            CodingStatus.status.in_(("done", "skipped")),
+                        )
+                    )
+                )
+                for rid in chunk:
+                    if rid not in finished:
+                        return rid
+        return None
+
+
+def codes_named(spec: FormSpec, keys: Iterable[tuple[str, str]]) -> dict[int, FieldValue]:
+    """Values from (field key, code key) pairs: a convenience for scripts and tests."""
+    chosen: dict[int, set[int]] = {}
+    for field_key, code_key in keys:
+        fld = spec.field_by_key(field_key)
+        code = next(c for c in fld.codes if c.key == code_key)
+        chosen.setdefault(fld.id, set()).add(code.id)
+    return {fid: FieldValue(frozenset(ids)) for fid, ids in chosen.items()}

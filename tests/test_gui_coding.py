@@ -1,0 +1,385 @@
+"""The coding workspace, driven by keyboard in a real window on a real project file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QInputDialog
+from sqlalchemy import select, text
+
+from annotator.gui.main_window import MainWindow
+from annotator.gui.shortcuts import PreferencesDialog
+from annotator.services import codebooks
+from annotator.services.bulk import write_annotations
+from annotator.services.coders import get_or_create_coder
+from annotator.services.coding import FieldValue, form_spec, load_status, load_values
+from annotator.store.models import Code, Coder, Recommendation
+from annotator.store.project import open_project
+
+
+@pytest.fixture
+def window(qtbot, sample_project, gui_settings):
+    win = MainWindow(sample_project, "Amina", gui_settings)
+    qtbot.addWidget(win)
+    with qtbot.waitActive(win):  # offscreen show() does not activate: shortcuts need it
+        win.show()
+        win.activateWindow()
+    return win
+
+
+def key(qtbot, widget, keys: str) -> None:
+    """Press a key combination the way a person does (to the focused widget)."""
+    from PySide6.QtGui import QKeySequence
+
+    sequence = QKeySequence(keys)[0]
+    target = QApplication.focusWidget() or widget
+    qtbot.keyClick(target, sequence.key(), sequence.keyboardModifiers())
+
+
+def type_text(qtbot, widget, words: str) -> None:
+    qtbot.keyClicks(QApplication.focusWidget() or widget, words)
+
+
+def code_id(window, field_key: str, code_key: str) -> int:
+    field = window.spec.field_by_key(field_key)
+    return next(c.id for c in field.codes if c.key == code_key)
+
+
+def test_coding_a_recommendation_by_keyboard_alone(window, qtbot, sample_path):
+    first = window.current_id
+    themes = window.spec.field_by_key("themes")
+    response = window.spec.field_by_key("published_response")
+    notes = window.spec.field_by_key("notes")
+    window.table.setFocus()
+
+    key(qtbot, window, "Ctrl+T")  # theme filter: type part of a label, Enter ticks it
+    assert QApplication.focusWidget() is window.form.first_multi().filter
+    type_text(qtbot, window, "tortur")
+    key(qtbot, window, "Return")
+    key(qtbot, window, "Escape")  # back to the codes: letters are shortcuts again
+    key(qtbot, window, "D")  # Detention's shortcut in the built-in codebook
+    key(qtbot, window, "Alt+5")  # published response: Noted
+    key(qtbot, window, "Ctrl+Shift+N")  # the note
+    type_text(qtbot, window, "Asked twice before")
+    key(qtbot, window, "Escape")
+    key(qtbot, window, "Ctrl+Return")  # done, and the next one
+    assert window.current_id != first
+    assert window.saved_label.text().startswith("Saved")
+
+    window.close()
+    project = open_project(sample_path)  # a new session reads what is on disk
+    with project.session() as session:
+        amina = session.scalar(select(Coder.id).where(Coder.name == "Amina"))
+        values = load_values(session, first, amina)
+        status = load_status(session, first, amina)
+    project.close()
+    assert values[themes.id].codes == {
+        code_id(window, "themes", "torture"),
+        code_id(window, "themes", "detention"),
+    }
+    assert values[response.id].codes == {code_id(window, "published_response", "noted")}
+    assert values[notes.id].text == "Asked twice before"
+    assert status.status == "done"
+
+
+def test_in_a_text_box_keys_are_text_and_ctrl_z_undoes_typing(window, qtbot):
+    notes = window.form.first_text()
+    themes = window.spec.field_by_key("themes").id
+    detention = code_id(window, "themes", "detention")
+    torture = code_id(window, "themes", "torture")
+    window.toggle_code(torture)  # a coding action that Ctrl+Z in the note must not undo
+    window.focus_notes()
+    type_text(qtbot, window, "d")
+    assert notes.box.toPlainText() == "d"
+    assert detention not in window.form.values()[themes].codes
+    key(qtbot, window, "Ctrl+Z")  # the text box's own undo
+    assert notes.box.toPlainText() == ""
+    assert window.service.values(window.current_id)[themes].codes == {torture}
+    key(qtbot, window, "Escape")
+    assert QApplication.focusWidget() is window.table
+    key(qtbot, window, "D")
+    assert window.service.values(window.current_id)[themes].codes == {torture, detention}
+    key(qtbot, window, "Ctrl+Z")  # outside a text box: the coding action is undone
+    assert window.service.values(window.current_id)[themes].codes == {torture}
+
+
+def test_undo_and_redo_across_recommendations(window, qtbot):
+    themes = window.spec.field_by_key("themes").id
+    torture = code_id(window, "themes", "torture")
+    first = window.current_id
+    window.toggle_code(torture)
+    window.go_next()
+    second = window.current_id
+    window.toggle_code(torture)
+    assert window.service.values(second)[themes].codes == {torture}
+
+    key(qtbot, window, "Ctrl+Z")
+    assert window.service.values(second).get(themes, FieldValue()).codes == frozenset()
+    key(qtbot, window, "Ctrl+Z")  # the first recommendation's change: shown again, undone
+    assert window.current_id == first
+    assert window.service.values(first).get(themes, FieldValue()).codes == frozenset()
+    assert torture not in window.form.values()[themes].codes
+    key(qtbot, window, "Ctrl+Shift+Z")
+    assert window.service.values(first)[themes].codes == {torture}
+    assert torture in window.form.values()[themes].codes
+
+
+def test_next_not_done_and_flag(window, qtbot, monkeypatch):
+    ids = window.model.ids()
+    window.select_id(ids[1])
+    window.done_and_next()
+    window.select_id(ids[0])
+    window.go_next_not_done()
+    assert window.current_id == ids[2]  # 1 is done
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Two asks in one", True))
+    window.flag()
+    assert window.service.status(ids[2]).reason == "Two asks in one"
+    assert "flagged" in window.status_line.text()
+    assert window.model.row(2).status == "flagged"
+
+
+def test_the_form_follows_the_codebook(window, sample_project):
+    with sample_project.write() as session:
+        book = codebooks.active_codebook(session)
+        themes = next(f for f in book.fields if f.key == "themes")
+        from annotator import codebook as cbk
+
+        themes.codes.append(cbk.Code(key="land_rights", label="Land grabbing", shortcut="Alt+L"))
+        torture = next(c for c in themes.codes if c.key == "torture")
+        torture.retired = True
+        book.fields.append(cbk.Field(key="follow_up", label="Needs follow-up", kind="boolean"))
+        book.version += 1
+        codebooks.store_codebook(session, book)
+    window.codebook_changed()
+    labels = [f.label for f in window.spec.fields]
+    assert "Needs follow-up" in labels
+    multi = window.form.first_multi()
+    reprisals = code_id(window, "themes", "land_rights")
+    assert not multi.items[reprisals].isHidden()
+    retired = code_id(window, "themes", "torture")
+    assert multi.items[retired].isHidden()  # retired: not offered for new coding
+    assert "(retired)" in multi.items[retired].text(0)
+    window.toggle_code(reprisals)
+    assert (
+        reprisals
+        in window.service.values(window.current_id)[window.spec.field_by_key("themes").id].codes
+    )
+
+
+def test_retired_codes_stay_visible_where_they_were_used(window, sample_project):
+    themes = window.spec.field_by_key("themes")
+    torture = code_id(window, "themes", "torture")
+    window.toggle_code(torture)
+    with sample_project.write() as session:
+        session.get(Code, torture).retired = True
+    window.codebook_changed()
+    item = window.form.first_multi().items[torture]
+    assert not item.isHidden() and "(retired)" in item.text(0)
+    window.go_next()
+    assert window.form.first_multi().items[torture].isHidden()
+    assert themes.id in window.form.widgets
+
+
+def test_filters_and_search_give_the_right_rows(window, qtbot):
+    window.queue.search.setText("death penalty")
+    qtbot.waitUntil(lambda: 0 < window.model.rowCount() < 346, timeout=3_000)
+    for row in range(window.model.rowCount()):
+        assert "death penalt" in window.model.row(row).text.lower()
+    assert window.current_id == window.model.recommendation_id(0)
+    window.queue.search.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 346, timeout=3_000)
+    window.queue.response.setCurrentIndex(window.queue.response.findData("Noted"))
+    assert window.model.rowCount() == 62
+    assert "62 of 346" in window.count_label.text()
+    window.done_and_next()
+    window.queue.status.setCurrentIndex(window.queue.status.findText("Done"))
+    assert window.model.rowCount() == 1
+    assert "1 of 1 done" in window.queue.progress_label.text() or window.queue.progress.value() == 1
+
+
+def test_queue_model_passes_qt_model_checks_when_filtered(window, qtmodeltester):
+    window.queue.response.setCurrentIndex(window.queue.response.findData("Noted"))
+    qtmodeltester.check(window.model)
+
+
+def test_header_click_sorts_in_sql(window):
+    window.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    numbers = [window.model.row(r).number for r in range(5)]
+    assert numbers[0] == "28.346"
+    assert numbers == sorted(numbers, key=lambda n: int(n.split(".")[1]), reverse=True)
+
+
+def test_blind_mode_hides_other_coders_codes(qtbot, sample_project, gui_settings):
+    with sample_project.write() as session:
+        ben = get_or_create_coder(session, "Ben").id
+        get_or_create_coder(session, "Chloe", role="adjudicator")
+        spec = form_spec(session)
+        themes = spec.field_by_key("themes")
+        torture = next(c.id for c in themes.codes if c.key == "torture")
+        rid = session.scalar(select(Recommendation.id).where(Recommendation.number == "28.1"))
+        write_annotations(session, [(rid, ben, themes.id, torture, None, 1)])
+    coder = MainWindow(sample_project, "Amina", gui_settings)
+    qtbot.addWidget(coder)
+    coder.select_id(rid)
+    coder.others_action.setChecked(True)
+    coder.toggle_others()
+    assert "Ben" not in coder.reader.toPlainText()
+    assert not coder.others_action.isEnabled()
+    assert coder.form.values().get(themes.id, FieldValue()).codes == frozenset()
+
+    adjudicator = MainWindow(open_project(sample_project.url), "Chloe", gui_settings)
+    qtbot.addWidget(adjudicator)
+    adjudicator.select_id(rid)
+    adjudicator.others_action.setChecked(True)
+    adjudicator.toggle_others()
+    shown = adjudicator.reader.toPlainText()
+    assert "Ben" in shown and "Torture and other CID treatment" in shown
+
+
+def test_another_writer_holding_the_lock_delays_but_loses_nothing(window, sample_project):
+    """A second connection writes at the same time: no error, no lost edit."""
+    torture = code_id(window, "themes", "torture")
+    themes = window.spec.field_by_key("themes").id
+    holding = threading.Event()
+    problems: list[BaseException] = []
+    released: list[float] = []
+
+    def other_window() -> None:
+        try:
+            with sample_project.engine.connect() as connection:
+                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+                with connection.begin():  # holds the write lock until the block ends
+                    connection.execute(text("UPDATE coder SET role = role"))
+                    holding.set()
+                    time.sleep(1.0)
+                released.append(time.monotonic())
+        except BaseException as error:  # reported below: the test must not pass without it
+            problems.append(error)
+            holding.set()
+
+    thread = threading.Thread(target=other_window)
+    thread.start()
+    assert holding.wait(5)
+    window.toggle_code(torture)
+    saved = time.monotonic()
+    thread.join()
+    assert problems == []
+    assert released and saved >= released[0]  # the edit waited for the other writer
+    assert window.service.values(window.current_id)[themes].codes == {torture}
+    assert not window.has_unsaved()
+    assert window.saved_label.text().startswith("Saved")
+
+
+def test_a_lock_held_too_long_keeps_the_edit_and_saves_it_later(window, qtbot, monkeypatch):
+    from annotator.services import coding
+
+    torture = code_id(window, "themes", "torture")
+    themes = window.spec.field_by_key("themes").id
+    real_write = window.project.write
+    calls = {"n": 0}
+
+    def locked_twice():
+        calls["n"] += 1
+        if calls["n"] <= coding.WRITE_ATTEMPTS:
+            from sqlalchemy.exc import OperationalError
+
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        return real_write()
+
+    monkeypatch.setattr(window.project, "write", locked_twice)
+    window.toggle_code(torture)
+    assert window.has_unsaved()
+    assert "Not saved yet" in window.saved_label.text()
+    assert torture in window.form.values()[themes].codes  # still on screen
+    qtbot.waitUntil(lambda: not window.has_unsaved(), timeout=5_000)
+    assert window.service.values(window.current_id)[themes].codes == {torture}
+
+
+def test_a_shortcut_clash_is_refused(gui_settings, window):
+    dialog = PreferencesDialog(gui_settings, window.spec, window)
+    assert not dialog.set_key("next", "Ctrl+Z")
+    assert "Undo" in dialog.message.text()
+    assert not dialog.set_key("next", "D")  # the Detention code's key
+    assert "Detention" in dialog.message.text()
+    assert dialog.set_key("next", "Ctrl+J")
+    dialog.accept()
+    window._apply_bindings()
+    assert window.actions_by_id["next"].shortcut().toString() == "Ctrl+J"
+    assert "Ctrl+J" in window.actions_by_id["next"].toolTip()
+
+
+KILLED = textwrap.dedent(
+    """
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    from annotator.gui.main_window import MainWindow
+    from annotator.gui.settings import AppSettings
+    from annotator.store.project import open_project
+    app = QApplication([])
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[2])
+    window = MainWindow(open_project(sys.argv[1]), "Amina", AppSettings())
+    window.show()
+    themes = window.spec.field_by_key("themes")
+    torture = next(c.id for c in themes.codes if c.key == "torture")
+    window.toggle_code(torture)
+    assert window.saved_label.text().startswith("Saved")
+    print("SAVED", window.current_id, flush=True)
+    while True:
+        app.processEvents()
+    """
+)
+
+
+def test_killed_right_after_an_edit_keeps_it(sample_path, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(sample_path), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("SAVED"), process.stderr.read()
+        os.kill(process.pid, signal.SIGKILL)  # no chance to close anything
+    finally:
+        process.wait(timeout=30)
+    rid = int(line.split()[1])
+    project = open_project(sample_path)
+    with project.session() as session:
+        amina = session.scalar(select(Coder.id).where(Coder.name == "Amina"))
+        spec = form_spec(session)
+        values = load_values(session, rid, amina)
+    project.close()
+    themes = spec.field_by_key("themes")
+    torture = next(c.id for c in themes.codes if c.key == "torture")
+    assert values[themes.id].codes == {torture}
+
+
+def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_settings):
+    from annotator.services.assignments import assign
+
+    with sample_project.write() as session:
+        amina = get_or_create_coder(session, "Amina").id
+        some = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).all()[:10]
+        assign(session, amina, some)
+    window = MainWindow(sample_project, "Amina", gui_settings)
+    qtbot.addWidget(window)
+    assert sorted(window.model.ids()) == sorted(some)
+    assert "0 of 10 done" in window.queue.progress.text()
+    window.done_and_next()
+    assert "1 of 10 done" in window.queue.progress.text()
+    ben = MainWindow(open_project(sample_project.url), "Ben", gui_settings)
+    qtbot.addWidget(ben)
+    assert ben.model.rowCount() == 346  # no assignment: every recommendation
