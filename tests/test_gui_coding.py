@@ -383,3 +383,39 @@ def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_s
     ben = MainWindow(open_project(sample_project.url), "Ben", gui_settings)
     qtbot.addWidget(ben)
     assert ben.model.rowCount() == 346  # no assignment: every recommendation
+
+
+def test_two_windows_on_one_file_see_each_others_work_on_refresh(
+    qtbot, sample_path, gui_settings
+):
+    first = MainWindow(open_project(sample_path), "Amina", gui_settings)
+    second = MainWindow(open_project(sample_path), "Ben", gui_settings)
+    for window in (first, second):
+        qtbot.addWidget(window)
+    torture = code_id(first, "themes", "torture")
+    rid = first.current_id
+    first.toggle_code(torture)
+    first.done_and_next()
+    second.toggle_code(torture)  # the same recommendation, at the same time
+    second.refresh()
+    assert second.model.row(second.model.row_of(rid)).status == "in progress"  # Ben's own
+    first.refresh()
+    assert first.model.row(first.model.row_of(rid)).status == "done"
+    themes = first.spec.field_by_key("themes").id
+    assert first.service.values(rid)[themes].codes == {torture}
+    assert second.service.values(rid)[themes].codes == {torture}
+    assert first.service.others(rid)["Ben"][themes].codes == {torture}
+
+
+def test_an_unexpected_error_is_shown_in_a_window(monkeypatch, qapp):
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.gui.app import show_unexpected_error
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
+    try:
+        raise RuntimeError("the disk is full")
+    except RuntimeError as error:
+        show_unexpected_error(type(error), error, error.__traceback__)
+    assert shown and "the disk is full" in shown[0] and "saved is safe" in shown[0]

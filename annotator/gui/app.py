@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from annotator import __version__
+from annotator.gui import theme
 from annotator.gui.main_window import MainWindow
 from annotator.gui.settings import AppSettings
-from annotator.paths import APP_AUTHOR, APP_NAME, default_project_path
+from annotator.paths import APP_AUTHOR, APP_NAME, default_project_path, resource_path
 from annotator.services.coders import clean_name
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectError
@@ -23,6 +27,26 @@ def configure_application(app: QCoreApplication) -> None:
     app.setOrganizationName(APP_AUTHOR)
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    if isinstance(app, QApplication):
+        # An SVG icon stays sharp on high-DPI screens.
+        app.setWindowIcon(QIcon(str(resource_path("icons", "upr-coder.svg"))))
+
+
+def show_unexpected_error(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    """A bug must not end the session with a traceback on a console nobody watches:
+    the coder sees what happened in a window (their saved work is already on disk)."""
+    details = "".join(traceback.format_exception(kind, error, trace))
+    print(details, file=sys.stderr)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "UPR Coder: something went wrong",
+        f"{error}\n\nEverything shown as saved is safe. If this happens again, send the "
+        "details below to your coordinator.",
+    )
+    box.setDetailedText(details)
+    box.exec()
 
 
 def choose_project_location(db: str | None, settings: AppSettings) -> str | Path:
@@ -79,7 +103,9 @@ def start_main_window(db: str | None, coder: str | None, settings: AppSettings) 
 def run(db: str | None = None, coder: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
+    sys.excepthook = show_unexpected_error
     settings = AppSettings()
+    theme.apply(settings.value("view/theme") or "system")
     try:
         window = start_main_window(db, coder, settings)
     except (ProjectError, ValueError) as error:

@@ -524,12 +524,9 @@ class MainWindow(QMainWindow):
         words = STATUS_WORDS.get(status.status, status.status)
         reason = f": {escape(status.reason)}" if status.reason else ""
         spent = f" · {status.seconds / 60:.1f} min spent" if status.seconds >= 6 else ""
-        colour = {"done": "#1b7f3b", "flagged": "#b00020", "skipped": "#8a6d00"}.get(
-            status.status, "palette(text)"
-        )
-        self.status_line.setText(
-            f"My status: <b style='color:{colour}'>{escape(words)}</b>{reason}{spent}"
-        )
+        colour = {"done": "#1b7f3b", "flagged": "#b00020", "skipped": "#8a6d00"}.get(status.status)
+        style = f" style='color:{colour}'" if colour else ""  # else the theme's own text colour
+        self.status_line.setText(f"My status: <b{style}>{escape(words)}</b>{reason}{spent}")
 
     def select_id(self, rid: int) -> bool:
         if self.model is None:

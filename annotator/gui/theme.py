@@ -16,6 +16,10 @@ def apply(name: str) -> None:
         return
     if _system_palette is None:
         _system_palette = QPalette(app.palette())
+    if name in ("dark", "light"):
+        # Fusion draws check boxes and radio buttons from the palette; other styles
+        # keep dark indicators that vanish on a dark background.
+        app.setStyle("Fusion")
     if name == "dark":
         app.setPalette(_dark())
     elif name == "light":
@@ -27,18 +31,25 @@ def apply(name: str) -> None:
 def _dark() -> QPalette:
     palette = QPalette()
     role = QPalette.ColorRole
+    # Fusion draws check box outlines from the window colour, darkened: the fields must
+    # be darker still (Base) for the outline to show, as in Qt's own dark examples.
     for r, colour in (
-        (role.Window, "#2b2d30"),
-        (role.WindowText, "#e6e6e6"),
-        (role.Base, "#1f2023"),
-        (role.AlternateBase, "#27292c"),
-        (role.Text, "#e6e6e6"),
-        (role.Button, "#35373b"),
-        (role.ButtonText, "#e6e6e6"),
+        (role.Window, "#353535"),
+        (role.WindowText, "#e8e8e8"),
+        (role.Base, "#191919"),
+        (role.AlternateBase, "#2a2a2a"),
+        (role.Text, "#e8e8e8"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e8e8e8"),
+        (role.Light, "#5a5a5a"),
+        (role.Midlight, "#4a4a4a"),
+        (role.Mid, "#444444"),
+        (role.Dark, "#9a9a9a"),
+        (role.Shadow, "#141414"),
         (role.Highlight, "#3d6fb4"),
         (role.HighlightedText, "#ffffff"),
-        (role.ToolTipBase, "#35373b"),
-        (role.ToolTipText, "#e6e6e6"),
+        (role.ToolTipBase, "#353535"),
+        (role.ToolTipText, "#e8e8e8"),
         (role.PlaceholderText, "#9a9a9a"),
         (role.Link, "#7fb2ff"),
     ):
