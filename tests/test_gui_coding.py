@@ -419,3 +419,18 @@ def test_an_unexpected_error_is_shown_in_a_window(monkeypatch, qapp):
     except RuntimeError as error:
         show_unexpected_error(type(error), error, error.__traceback__)
     assert shown and "the disk is full" in shown[0] and "saved is safe" in shown[0]
+
+
+def test_a_note_typed_in_pauses_is_one_undo_step(window):
+    notes = window.form.first_text()
+    field = window.spec.field_by_key("notes").id
+    before = window.undo_stack.count()
+    notes.box.setPlainText("First thought")
+    notes.flush()  # what a pause in typing does
+    notes.box.setPlainText("First thought, then a second")
+    notes.flush()
+    assert window.undo_stack.count() == before + 1
+    assert window.service.values(window.current_id)[field].text == "First thought, then a second"
+    window.undo_stack.undo()
+    assert window.service.values(window.current_id).get(field) is None
+    assert notes.box.toPlainText() == ""

@@ -81,10 +81,7 @@ class SetValue(QUndoCommand):
         super().__init__(label)
         self.window, self.rid, self.field_id = window, rid, field_id
         self.before, self.after = before, after
-        self.is_text = window.form.spec.fields and any(
-            f.id == field_id and not f.is_choice and f.kind != "boolean"
-            for f in window.form.spec.fields
-        )
+        self.is_text = any(f.id == field_id and f.kind == "text" for f in window.spec.fields)
 
     def id(self) -> int:
         return self.TEXT_ID if self.is_text else -1
