@@ -137,7 +137,410 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--dry-run", action="store_true", help="show what would be imported, write nothing"
     )
+    _add_irr(commands, common)
+    _add_adjudicate(commands, common)
+    _add_export(commands, common)
+    _add_import_codes(commands, common)
+    _add_stats(commands, common)
+    _add_package(commands, common)
+    _add_merge(commands, common)
     return parser
+
+
+SOURCE_HELP = "whose codes: consensus (the adjudicated values), coder:NAME, or all-coders"
+
+
+def _add_export(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="export the coded recommendations as a workbook or CSV",
+        description=(
+            "Write the coded recommendations as an Excel workbook (sheets Recommendations, "
+            "Summary with charts, Reliability, Codebook, About) or as CSV (UTF-8 with a BOM). "
+            "No cell is ever read as a formula. With --coding-sheet, write a sheet for one "
+            "coder to code in Excel and bring back with 'annotator import-codes'."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator export --db team.upr coded.xlsx
+            annotator export --db team.upr --source coder:Amina amina.xlsx
+            annotator export --db team.upr --source all-coders --format csv all.csv
+            annotator export --db team.upr --review China:4 china-2024.xlsx
+            annotator export --db team.upr --coding-sheet --coder Amina amina-sheet.xlsx
+            """
+        ),
+    )
+    export.add_argument("out", type=Path, metavar="OUT", help="the file to write")
+    export.add_argument(
+        "--format", choices=("xlsx", "csv"), help="default: from OUT's extension, else xlsx"
+    )
+    export.add_argument(
+        "--source", default="consensus", help=SOURCE_HELP + " (default: %(default)s)"
+    )
+    export.add_argument(
+        "--review",
+        action="append",
+        metavar="REVIEW",
+        help="only this review, as STATE:CYCLE (China:4) or a report symbol; repeat for more",
+    )
+    export.add_argument(
+        "--coding-sheet",
+        action="store_true",
+        help="write a coding sheet for --coder (their assigned recommendations) instead",
+    )
+    export.add_argument("--coder", metavar="NAME", help="the coder of the coding sheet")
+    export.add_argument(
+        "--no-reliability", action="store_true", help="leave out the Reliability sheet"
+    )
+
+
+def _add_import_codes(
+    commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+) -> None:
+    imp = commands.add_parser(
+        "import-codes",
+        parents=[common],
+        help="bring back a coding sheet filled in outside the app",
+        description=(
+            "Read a coding sheet written by 'annotator export --coding-sheet' and save what "
+            "the coder entered as their codes. Every cell is checked first (unknown codes, "
+            "two values in a single-choice field, edited recommendation text...); if any is "
+            "wrong nothing is saved and each problem is listed by sheet, row and column."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator import-codes --db team.upr amina-sheet.xlsx
+            annotator import-codes --db team.upr --dry-run amina-sheet.xlsx
+            """
+        ),
+    )
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--dry-run", action="store_true", help="check the sheet, save nothing")
+
+
+def _add_stats(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    stats = commands.add_parser(
+        "stats",
+        parents=[common],
+        help="the figures a report quotes: responses, rates, themes, progress",
+        description=(
+            "Print response breakdowns (the state's wording, its category and the UN "
+            "position) with both rejection rates (rejected / all, and (rejected + noted) / "
+            "all), cycle-to-cycle comparisons, theme x response tables, checks of statements "
+            "such as 'no accepted recommendation concerns torture', figures by recommending "
+            "state or regional group, the verification of published responses, and coding "
+            "progress. With no option: every review's breakdown and the coding progress."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator stats --db team.upr
+            annotator stats --db team.upr --review China:4
+            annotator stats --db team.upr --compare China:3 China:4
+            annotator stats --db team.upr --themes --source coder:Amina
+            annotator stats --db team.upr --check none accepted torture
+            annotator stats --db team.upr --check all rejected reprisals
+            annotator stats --db team.upr --by group --verify --progress
+            """
+        ),
+    )
+    stats.add_argument(
+        "--review", action="append", metavar="REVIEW", help="only this review; repeat for more"
+    )
+    stats.add_argument(
+        "--source",
+        help=SOURCE_HELP + " (default: the consensus if any, else the only coder, else any coder)",
+    )
+    stats.add_argument(
+        "--compare", nargs=2, metavar=("EARLIER", "LATER"), help="compare two reviews of a state"
+    )
+    stats.add_argument(
+        "--themes", action="store_true", help="theme x response, counts and row shares"
+    )
+    stats.add_argument(
+        "--level",
+        choices=("theme", "group"),
+        default="theme",
+        help="for --themes (default: %(default)s)",
+    )
+    stats.add_argument(
+        "--check",
+        nargs=3,
+        metavar=("none|all", "RESPONSE", "THEME"),
+        help="check 'no RESPONSE recommendation concerns THEME' (none) or "
+        "'every recommendation on THEME was RESPONSE' (all)",
+    )
+    stats.add_argument(
+        "--by", choices=("state", "group"), help="by recommending state or regional group"
+    )
+    stats.add_argument(
+        "--verify",
+        action="store_true",
+        help="coders' verified responses against the published ones",
+    )
+    stats.add_argument("--progress", action="store_true", help="coding progress per coder")
+
+
+# Kept here, not imported, so that building the parser does not load pandas and the
+# statistics; tests/test_reliability_report.py checks they match the service's.
+IRR_FORMATS = ("table", "csv", "json", "xlsx")
+IRR_MEASURES = ("percent", "unanimous", "alpha", "jaccard", "kappa", "pi", "fleiss", "ac1", "ac2")
+
+
+def _add_irr(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    irr = commands.add_parser(
+        "irr",
+        parents=[common],
+        help="measure inter-coder reliability",
+        description=(
+            "Measure how far coders agree on the recommendations two or more of them coded: "
+            "percent agreement, Krippendorff's alpha, Cohen's or Fleiss' kappa, Gwet's AC1/AC2 "
+            "for each field, each pair of coders and (with --by code) each code, with a "
+            "plain-language reading of every figure. Free-text fields are measured only when "
+            "named with --field."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator irr --db team.upr
+            annotator irr --db team.upr --field themes --by code --coders "Amina K.,Ben"
+            annotator irr --db team.upr --metric alpha,kappa --bootstrap 1000 --format json
+            annotator irr --db team.upr --by code --out reliability.xlsx
+            """
+        ),
+    )
+    irr.add_argument(
+        "--field",
+        action="append",
+        metavar="KEY",
+        help="a codebook field to measure, by key (repeat or separate with commas; "
+        "default: every coded field but free text)",
+    )
+    irr.add_argument(
+        "--coders",
+        metavar="A,B",
+        help="only these coders, by name, separated with commas (default: all)",
+    )
+    irr.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME",
+        help=f"measures to compute (repeat or separate with commas): {', '.join(IRR_MEASURES)} "
+        "(default: the usual ones for each kind of field)",
+    )
+    irr.add_argument(
+        "--by",
+        choices=["code"],
+        help="also measure each code of the choice fields (present or absent), "
+        "least reliable first",
+    )
+    irr.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="DRAWS",
+        help="95 %% intervals from this many bootstrap draws of the recommendations (e.g. 1000)",
+    )
+    irr.add_argument("--seed", type=int, default=0, help="seed of the bootstrap draws")
+    irr.add_argument(
+        "--format",
+        choices=IRR_FORMATS,
+        help="table (default), csv, json, or xlsx (needs --out); "
+        "default: from the --out file's ending",
+    )
+    irr.add_argument("--out", type=Path, metavar="FILE", help="write to this file, not the screen")
+
+
+def _add_adjudicate(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    adjudicate = commands.add_parser(
+        "adjudicate",
+        parents=[common],
+        help="list disagreements between coders, accept agreements",
+        description=(
+            "List the recommendations on which coders gave different values, each coder's "
+            "value side by side (decide them in the app: Disagreements). With "
+            "--accept-agreements, make the shared value the final one wherever every coder "
+            "agrees and nothing is decided yet; this needs an adjudicator or coordinator."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator adjudicate --db team.upr --field themes
+            annotator adjudicate --db team.upr --field themes --code torture --coders Amina,Ben
+            annotator adjudicate --db team.upr --accept-agreements --as "Cora"
+            """
+        ),
+    )
+    adjudicate.add_argument("--field", metavar="KEY", help="only this codebook field, by key")
+    adjudicate.add_argument("--code", metavar="KEY", help="only disagreements about this code")
+    adjudicate.add_argument(
+        "--coders", metavar="A,B", help="compare only these coders, by name, separated with commas"
+    )
+    adjudicate.add_argument(
+        "--decided", action="store_true", help="list the disagreements already decided too"
+    )
+    adjudicate.add_argument(
+        "--accept-agreements",
+        action="store_true",
+        help="make the coders' shared value final where they all agree",
+    )
+    adjudicate.add_argument(
+        "--as",
+        dest="as_coder",
+        metavar="NAME",
+        help="the adjudicator or coordinator who decides (needed with --accept-agreements)",
+    )
+
+
+def _add_package(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    package = commands.add_parser(
+        "package",
+        parents=[common],
+        help="make coder packages to code offline",
+        description=(
+            "Coder packages: a project file for one coder, holding the recommendations given "
+            "to them, the codebook and their own earlier codes, and nothing of the other "
+            "coders' codes. The coder opens it in UPR Coder like any project, codes offline, "
+            "and sends it back for 'annotator merge'."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator package create --db team.upr --coder "Amina K." amina.upr
+            annotator package create --db team.upr --coder Ben --assignment all ben.upr
+            """
+        ),
+    )
+    actions = package.add_subparsers(dest="package_command", metavar="ACTION", required=True)
+    create = actions.add_parser(
+        "create",
+        parents=[common],
+        help="write one coder's package",
+        description=(
+            "Write the package of one coder: their assigned recommendations (every "
+            "recommendation if they have no assignment, or with --assignment all), the "
+            "codebook in use and their own earlier codes and statuses. No other coder's codes "
+            "go into it, so blind coding holds."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator package create --db team.upr --coder "Amina K." amina.upr
+            annotator package create --db team.upr --coder Ben --assignment all ben.upr
+            """
+        ),
+    )
+    create.add_argument("out", type=Path, metavar="OUT.upr", help="the package file to write")
+    create.add_argument("--coder", required=True, metavar="NAME", help="whose package it is")
+    create.add_argument(
+        "--assignment",
+        choices=("mine", "all"),
+        default="mine",
+        help="mine: the recommendations assigned to the coder (all if they have none); "
+        "all: every recommendation (default: %(default)s)",
+    )
+    create.add_argument(
+        "--overwrite", action="store_true", help="replace OUT.upr if it exists already"
+    )
+
+
+def _add_merge(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    merge = commands.add_parser(
+        "merge",
+        parents=[common],
+        help="bring coders' packages back into the project",
+        description=(
+            "Merge coder packages into the project, all in one go: a coder's later edit of a "
+            "value wins and the value it replaces is kept in the audit trail; a value the "
+            "coder deleted is deleted. Merging a package twice changes nothing, and the "
+            "order of the packages does not matter. A package that is damaged, altered, "
+            "from another project or of a coder the project does not have is refused, and "
+            "nothing at all is merged. Every merge is recorded in the merge log."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator merge --db team.upr --dry-run amina.upr ben.upr
+            annotator merge --db team.upr --as Olga amina.upr ben.upr cora.upr
+            annotator merge --db team.upr --add-coders dan.upr
+            """
+        ),
+    )
+    merge.add_argument("files", nargs="+", type=Path, metavar="IN.upr", help="packages to merge")
+    merge.add_argument(
+        "--dry-run", action="store_true", help="show what would be merged, write nothing"
+    )
+    merge.add_argument(
+        "--add-coders",
+        action="store_true",
+        help="add a package's coder whom the project does not have yet (else it is refused)",
+    )
+    merge.add_argument(
+        "--as", dest="as_coder", metavar="NAME", help="the coordinator who merges (for the log)"
+    )
+    merge.add_argument(
+        "--details",
+        type=int,
+        default=50,
+        metavar="N",
+        help="list at most N changed values per package (default: %(default)s)",
+    )
+
+
+def _package(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.packages import create_package
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        report = create_package(
+            project, args.coder, args.out, assignment=args.assignment, overwrite=args.overwrite
+        )
+    finally:
+        project.close()
+    print(report.sentence())
+    return 0
+
+
+def _merge(target: str | Path, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from annotator.services.coders import clean_name
+    from annotator.services.packages import merge, merge_preview
+    from annotator.store.models import Coder
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        by_coder_id = None
+        if args.as_coder:
+            with project.session() as session:
+                by_coder_id = session.scalar(
+                    select(Coder.id).where(Coder.name == clean_name(args.as_coder))
+                )
+            if by_coder_id is None:
+                raise ValueError(f"There is no coder named '{args.as_coder}' in this project.")
+        if args.dry_run:
+            plan = merge_preview(project, args.files, add_coders=args.add_coders)
+        else:
+            plan = merge(project, args.files, by_coder_id=by_coder_id, add_coders=args.add_coders)
+    finally:
+        project.close()
+    for line in plan.lines(details=args.details):
+        print(line)
+    if args.dry_run:
+        print("Dry run: nothing was merged.")
+    elif plan.writes_anything:
+        print(
+            "Merged."
+            + (f" A copy of the project as it was is in {plan.backup}" if plan.backup else "")
+        )
+    else:
+        print("Nothing new to merge: the project already holds all of it.")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +554,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _info(target)
         if args.command == "import":
             return _import(target, args)
+        if args.command == "irr":
+            return _irr(target, args)
+        if args.command == "adjudicate":
+            return _adjudicate(target, args)
+        if args.command == "export":
+            return _export(target, args)
+        if args.command == "import-codes":
+            return _import_codes(target, args)
+        if args.command == "stats":
+            return _stats(target, args)
+        if args.command == "package":
+            return _package(target, args)
+        if args.command == "merge":
+            return _merge(target, args)
         return _gui(args)
     except (ProjectError, CodebookError, SourceFileError, ValueError, OSError) as error:
         print(f"annotator: {error}", file=sys.stderr)
@@ -242,6 +659,287 @@ def _import(target: str | Path, args: argparse.Namespace) -> int:
         if plan.writes_anything
         else "Nothing new to import: the project already holds all of it."
     )
+    return 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _irr(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.reliability_report import report, write_report
+    from annotator.store.project import open_project
+
+    fmt = args.format
+    if fmt is None:
+        suffix = args.out.suffix.lower().lstrip(".") if args.out else ""
+        fmt = suffix if suffix in ("csv", "json", "xlsx") else "table"
+    if fmt == "xlsx" and args.out is None:
+        raise ValueError("A workbook needs a file to go to: add --out FILE.xlsx.")
+    fields = None
+    if args.field:
+        fields = [key for value in args.field for key in _names(value) or []]
+    project = open_project(target)
+    try:
+        with project.session() as session:
+            result = report(
+                session,
+                fields=fields,
+                coders=_names(args.coders),
+                metrics=args.metric,
+                by_code=args.by == "code",
+                bootstrap=args.bootstrap,
+                seed=args.seed,
+                project_name=project.display_name,
+            )
+    finally:
+        project.close()
+    if not result.comparable:
+        among = f" among {', '.join(result.coders)}" if result.coders else ""
+        labels = ", ".join(f.label for f in result.fields)
+        message = (
+            f"Fewer than two coders{among} coded the same recommendations in {labels}, "
+            "so there is no agreement to measure yet."
+        )
+        if result.overlap_done == 0:
+            message += (
+                f" {result.overlap_reading} Give two coders the same recommendations "
+                "(Assign recommendations: a random sample for double coding) and measure "
+                "again when both are done."
+            )
+        raise ValueError(message)
+    text = write_report(result, fmt, args.out)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"Wrote {args.out}")
+    return 0
+
+
+def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services import adjudication
+    from annotator.services.coding import FieldValue, form_spec
+    from annotator.services.reliability_report import resolve_coders
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        if args.accept_agreements:
+            if not args.as_coder:
+                raise ValueError("Say who decides: add --as NAME (an adjudicator or coordinator).")
+            with project.write() as session:
+                found = resolve_coders(session, [args.as_coder])
+                assert found is not None
+                count = adjudication.accept_agreements(
+                    session, args.field, by_coder_id=found[0].id, coders=_names(args.coders)
+                )
+            print(
+                f"Accepted the coders' shared value as final for {count} "
+                f"value{'s' if count != 1 else ''}."
+            )
+            return 0
+        with project.session() as session:
+            spec = form_spec(session)
+            found = adjudication.disagreements(
+                session,
+                args.field,
+                args.code,
+                _names(args.coders),
+                include_decided=args.decided,
+            )
+    finally:
+        project.close()
+    fields = {f.id: f for f in spec.fields}
+
+    def shown(field_id: int, value) -> str:
+        fspec = fields[field_id]
+        if fspec.is_choice:
+            return ", ".join(c.key for c in fspec.codes if c.id in value.codes) or "(no code)"
+        return value.text or "(nothing)"
+
+    for item in found:
+        sides = " | ".join(f"{v.coder}: {shown(item.field_id, v.value)}" for v in item.values)
+        line = f"{item.review} {item.number}  {item.field_key}  {sides}"
+        if item.differing:
+            line += f"  (differ: {shown(item.field_id, FieldValue(item.differing))})"
+        if item.decided:
+            line += f"  [decided: {shown(item.field_id, item.consensus)}]"
+        print(line)
+    open_count = sum(1 for item in found if not item.decided)
+    print(f"{open_count} disagreement{'s' if open_count != 1 else ''} to decide.")
+    return 0
+
+
+def _review_ids(session, reviews: list[str] | None) -> list[int] | None:
+    from annotator.services.analysis_data import find_review
+
+    if not reviews:
+        return None
+    return list(dict.fromkeys(find_review(session, text) for text in reviews))
+
+
+def _export(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.exporting import ExportOptions, export
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        with project.session() as session:
+            review_ids = _review_ids(session, args.review)
+        if args.coding_sheet:
+            from annotator.services.coding_sheet import write_coding_sheet
+
+            if not args.coder:
+                raise ValueError("A coding sheet is for one coder: name them with --coder.")
+            sheet = write_coding_sheet(project, args.coder, args.out, review_ids=review_ids)
+            print(
+                f"Wrote a coding sheet for {sheet.coder}: {sheet.recommendations} "
+                f"recommendations, to {args.out}"
+            )
+            return 0
+        fmt = args.format or ("csv" if args.out.suffix.lower() == ".csv" else "xlsx")
+        options = ExportOptions(
+            format=fmt,
+            source=args.source,
+            review_ids=tuple(review_ids) if review_ids is not None else None,
+            reliability=not args.no_reliability,
+        )
+        result = export(project, args.out, options)
+    finally:
+        project.close()
+    print(f"Exported {result.recommendations} recommendations ({result.source}) to {result.path}")
+    if result.coder_rows:
+        print(f"Coders' rows: {result.coder_rows}")
+    if result.sheets:
+        print(f"Sheets: {', '.join(result.sheets)}")
+    return 0
+
+
+def _import_codes(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.coding_sheet import CodingSheetRefused, import_coding_sheet
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        result = import_coding_sheet(project, args.file, dry_run=args.dry_run)
+    except CodingSheetRefused as refused:
+        for problem in refused.problems:
+            print(problem)
+        print(
+            f"Nothing was saved: {len(refused.problems)} problem(s) in {args.file}. "
+            "Correct them and import the sheet again.",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        project.close()
+    verb = "Would save" if args.dry_run else "Saved"
+    print(
+        f"{verb} {result.changed_values} changed values on {result.recommendations} "
+        f"recommendations for {result.coder}"
+        + (f" and {result.changed_statuses} statuses." if result.changed_statuses else ".")
+    )
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+    return 0
+
+
+def _stats(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator import analysis
+    from annotator.services import analysis_data
+    from annotator.services.sources import parse_source
+    from annotator.store.project import open_project
+
+    def show(frame, index: bool = True) -> None:
+        print(analysis.readable(frame).to_string(index=index))
+        print()
+
+    project = open_project(target)
+    try:
+        with project.session() as session:
+            review_ids = _review_ids(session, args.review)
+            compare = [analysis_data.find_review(session, r) for r in args.compare or ()]
+            source = parse_source(session, args.source) if args.source else None
+            wanted = None
+            if review_ids is not None or compare:
+                wanted = list(dict.fromkeys([*(review_ids or []), *compare]))
+            data = analysis_data.load(session, source=source, review_ids=wanted)
+    finally:
+        project.close()
+    recs = data.recommendations
+    plain = not (args.compare or args.themes or args.check or args.by or args.verify)
+    if plain or args.review:
+        for review_id in review_ids or recs["review_id"].drop_duplicates():
+            b = analysis.response_breakdown(recs, int(review_id))
+            print(f"== {b.label}: {b.total} recommendations")
+            show(b.categories.set_index("Response"))
+            show(b.wordings, index=False)
+            show(b.positions, index=False)
+            for rate in b.rates:
+                print(rate)
+            print(b.sentence())
+            print()
+    if args.compare:
+        c = analysis.compare_reviews(recs, compare[0], compare[1])
+        print(f"== {c.earlier.label} against {c.later.label}")
+        show(c.table.set_index("Measure"))
+        print(c.sentence(analysis.RATE_STRICT))
+        print(c.sentence(analysis.RATE_BROAD))
+        print()
+    if args.themes:
+        tab = analysis.theme_crosstab(recs, data.themes, level=args.level)
+        print(f"== Themes x response (themes from {data.source.label})")
+        show(tab.counts)
+        show(tab.shares)
+    if args.check:
+        quantifier, response, theme = args.check
+        if quantifier not in ("none", "all"):
+            raise ValueError(
+                "--check takes 'none' or 'all' first, e.g. --check none accepted torture"
+            )
+        result = analysis.check_statement(
+            recs,
+            data.themes,
+            theme,
+            response,
+            quantifier=quantifier,
+            known_themes=data.theme_labels,
+        )
+        print(f"== {result.claim}")
+        print(result.verdict)
+        if not result.counter_examples.empty:
+            cols = [
+                c for c in ("review", "number", "response", "text") if c in result.counter_examples
+            ]
+            show(result.counter_examples[cols], index=False)
+    if args.by == "state":
+        print("== By recommending state (a joint recommendation counts for each of its states)")
+        show(analysis.by_recommending_state(recs, data.recommending))
+    elif args.by == "group":
+        print("== By regional group of the recommending states")
+        show(analysis.by_regional_group(recs, data.recommending))
+    if args.verify:
+        if data.verified is None:
+            print("The codebook has no verified-response field.")
+        else:
+            v = analysis.verify_responses(recs, data.verified)
+            print("== Verification of the published responses")
+            for outcome, count in v.counts.items():
+                print(f"{outcome}: {count}")
+            if not v.review.empty:
+                print()
+                show(v.review.drop(columns=["id"]), index=False)
+    if plain or args.progress:
+        p = data.progress()
+        print("== Coding progress")
+        if p.by_coder.empty:
+            print("Nobody has coded yet.")
+        else:
+            show(p.by_coder, index=False)
+        print(f"Done by at least one coder: {p.done_by_any} of {p.total}")
+        print(f"Done by two coders or more: {p.done_by_two}")
     return 0
 
 

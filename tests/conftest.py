@@ -11,7 +11,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
+from tests import pg_server as pg
+
 DATA = Path(__file__).parent / "data"
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +79,33 @@ def gui_settings(qapp, tmp_path):
     settings = AppSettings()
     yield settings
     settings.sync()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the whole run; the tests that need it fail loudly if
+    it cannot start (skipped only with ANNOTATOR_SKIP_POSTGRES=1, said in the summary)."""
+    if os.environ.get(pg.SKIP_VARIABLE) == "1":
+        pytest.skip(f"PostgreSQL tests skipped on request ({pg.SKIP_VARIABLE}=1)")
+    try:
+        server = pg.start()
+    except pg.ServerUnavailable as error:
+        pytest.fail(f"PostgreSQL could not be started for the tests: {error}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def any_sample_project(request, tmp_path, sample_template):
+    """The sample project on SQLite and on a real PostgreSQL server, in turn."""
+    from annotator.services.projects import init_project
+    from annotator.store.project import open_project
+
+    if request.param == "sqlite":
+        path = tmp_path / "sample.upr"
+        shutil.copyfile(sample_template, path)
+        project = open_project(path)
+    else:
+        project = init_project(request.getfixturevalue("postgres").new_database(), sample=True)
+    yield project
+    project.close()

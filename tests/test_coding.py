@@ -1,4 +1,4 @@
-"""The coding service and the queue's SQL filters, on real project files."""
+"""The coding service and the queue's SQL filters, on SQLite files and a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recomme
 
 
 @pytest.fixture
-def amina(sample_project):
-    with sample_project.write() as session:
+def amina(any_sample_project):
+    with any_sample_project.write() as session:
         return get_or_create_coder(session, "Amina").id
 
 
@@ -34,10 +34,10 @@ def first_id(project, number: str) -> int:
         return session.scalar(select(Recommendation.id).where(Recommendation.number == number))
 
 
-def test_a_value_is_saved_audited_and_read_back(sample_project, amina):
-    service = CodingService(sample_project, amina)
+def test_a_value_is_saved_audited_and_read_back(any_sample_project, amina):
+    service = CodingService(any_sample_project, amina)
     spec = service.form()
-    rid = first_id(sample_project, "28.10")
+    rid = first_id(any_sample_project, "28.10")
     themes = spec.field_by_key("themes")
     value = codes_named(spec, [("themes", "torture"), ("themes", "detention")])[themes.id]
     assert service.save(rid, themes.id, value) == EMPTY
@@ -45,7 +45,7 @@ def test_a_value_is_saved_audited_and_read_back(sample_project, amina):
     service.save(rid, notes.id, FieldValue(text="See the 2019 report"))
     service.save(rid, notes.id, FieldValue(text="See the 2020 report"))
 
-    with sample_project.session() as session:  # a new session: what is on disk
+    with any_sample_project.session() as session:  # a new session: what is on disk
         stored = load_values(session, rid, amina)
         rows = session.scalars(select(Annotation).where(Annotation.recommendation_id == rid))
         versions = {row.codebook_version for row in rows}
@@ -63,42 +63,42 @@ def test_a_value_is_saved_audited_and_read_back(sample_project, amina):
     assert status.status == "in_progress"
 
 
-def test_saving_the_same_value_again_writes_nothing(sample_project, amina):
-    service = CodingService(sample_project, amina)
+def test_saving_the_same_value_again_writes_nothing(any_sample_project, amina):
+    service = CodingService(any_sample_project, amina)
     spec = service.form()
-    rid = first_id(sample_project, "28.1")
+    rid = first_id(any_sample_project, "28.1")
     themes = spec.field_by_key("themes")
     value = codes_named(spec, [("themes", "torture")])[themes.id]
     service.save(rid, themes.id, value)
     service.save(rid, themes.id, value)
-    with sample_project.session() as session:
+    with any_sample_project.session() as session:
         annotated = select(AuditEvent.id).where(AuditEvent.action == "annotate")
         assert len(session.scalars(annotated).all()) == 1
 
 
-def test_unticking_removes_only_that_code(sample_project, amina):
-    service = CodingService(sample_project, amina)
+def test_unticking_removes_only_that_code(any_sample_project, amina):
+    service = CodingService(any_sample_project, amina)
     spec = service.form()
-    rid = first_id(sample_project, "28.1")
+    rid = first_id(any_sample_project, "28.1")
     themes = spec.field_by_key("themes")
     both = codes_named(spec, [("themes", "torture"), ("themes", "detention")])[themes.id]
     service.save(rid, themes.id, both)
-    with sample_project.session() as session:
+    with any_sample_project.session() as session:
         kept_uuid = session.scalar(
             select(Annotation.uuid).where(Annotation.code_id == min(both.codes))
         )
     one = FieldValue(frozenset({min(both.codes)}))
     assert service.save(rid, themes.id, one) == both
-    with sample_project.session() as session:
+    with any_sample_project.session() as session:
         rows = session.execute(
             select(Annotation.code_id, Annotation.uuid).where(Annotation.recommendation_id == rid)
         ).all()
     assert rows == [(min(both.codes), kept_uuid)]  # the row that stays keeps its identity
 
 
-def test_status_flag_needs_a_reason_and_time_is_added(sample_project, amina):
-    service = CodingService(sample_project, amina)
-    rid = first_id(sample_project, "28.2")
+def test_status_flag_needs_a_reason_and_time_is_added(any_sample_project, amina):
+    service = CodingService(any_sample_project, amina)
+    rid = first_id(any_sample_project, "28.2")
     with pytest.raises(ValueError, match="reason"):
         service.set_status(rid, "flagged", reason="  ")
     assert service.status(rid).status == "not_started"
@@ -116,8 +116,8 @@ def test_status_flag_needs_a_reason_and_time_is_added(sample_project, amina):
     assert service.status(rid).reason is None
 
 
-def test_other_coders_values_are_kept_apart(sample_project, amina):
-    with sample_project.write() as session:
+def test_other_coders_values_are_kept_apart(any_sample_project, amina):
+    with any_sample_project.write() as session:
         ben = get_or_create_coder(session, "Ben").id
         spec = form_spec(session)
         rid = session.scalar(select(Recommendation.id).where(Recommendation.number == "28.3"))
@@ -126,7 +126,7 @@ def test_other_coders_values_are_kept_apart(sample_project, amina):
             session, rid, ben, themes.id, codes_named(spec, [("themes", "torture")])[themes.id]
         )
         save_status(session, rid, ben, "done")
-    mine = CodingService(sample_project, amina)
+    mine = CodingService(any_sample_project, amina)
     assert mine.values(rid) == {}
     assert mine.status(rid).status == "not_started"
     assert list(mine.others(rid)) == ["Ben"]
@@ -152,48 +152,51 @@ def numbers_of(project, id_list) -> list[str]:
     return [by_id[i] for i in id_list]
 
 
-def test_queue_orders_numbers_as_people_read_them(sample_project, amina):
-    numbers = numbers_of(sample_project, ids(sample_project, amina))
+def test_queue_orders_numbers_as_people_read_them(any_sample_project, amina):
+    numbers = numbers_of(any_sample_project, ids(any_sample_project, amina))
     assert numbers.index("28.2") < numbers.index("28.10") < numbers.index("28.100")
-    backwards = numbers_of(sample_project, ids(sample_project, amina, descending=True))
+    backwards = numbers_of(any_sample_project, ids(any_sample_project, amina, descending=True))
     assert backwards == numbers[::-1]
 
 
-def test_queue_filters_by_response_state_group_and_search(sample_project, amina):
-    assert len(ids(sample_project, amina, positions=frozenset({"noted"}))) == 62
-    assert len(ids(sample_project, amina, response="Supported")) == 284
-    with sample_project.session() as session:
+def test_queue_filters_by_response_state_group_and_search(any_sample_project, amina):
+    assert len(ids(any_sample_project, amina, positions=frozenset({"noted"}))) == 62
+    assert len(ids(any_sample_project, amina, response="Supported")) == 284
+    with any_sample_project.session() as session:
         choices = queue.filter_choices(session)
         texts = dict(session.execute(select(Recommendation.id, Recommendation.text)).all())
     france = next(sid for sid, name in choices.states if name == "France")
-    by_france = ids(sample_project, amina, state_id=france)
+    by_france = ids(any_sample_project, amina, state_id=france)
     assert by_france and all("France" in texts[i] for i in by_france)
-    weog = ids(sample_project, amina, regional_group="Western European and others")
+    weog = ids(any_sample_project, amina, regional_group="Western European and others")
     assert set(by_france) <= set(weog) and len(weog) < 346
-    found = ids(sample_project, amina, search="death penal")
+    found = ids(any_sample_project, amina, search="death penal")
     assert found and all("death penalt" in texts[i].lower() for i in found)
     expected = {i for i, t in texts.items() if "death penalt" in t.lower()}
     assert set(found) == expected
-    assert ids(sample_project, amina, search='"; DROP') == []  # typed text is only text
+    assert ids(any_sample_project, amina, search='"; DROP') == []  # typed text is only text
 
 
-def test_queue_filters_by_my_status_and_by_theme(sample_project, amina):
-    service = CodingService(sample_project, amina)
+def test_queue_filters_by_my_status_and_by_theme(any_sample_project, amina):
+    service = CodingService(any_sample_project, amina)
     spec = service.form()
     themes = spec.field_by_key("themes")
     torture = next(c for c in themes.codes if c.key == "torture")
-    first, second = ids(sample_project, amina)[:2]
+    first, second = ids(any_sample_project, amina)[:2]
     service.save(first, themes.id, FieldValue(frozenset({torture.id})))
     service.set_status(second, "done")
-    assert ids(sample_project, amina, statuses=frozenset({"done"})) == [second]
-    assert ids(sample_project, amina, statuses=frozenset({"in_progress"})) == [first]
-    assert len(ids(sample_project, amina, statuses=frozenset({"not_started"}))) == 344
-    assert ids(sample_project, amina, code_id=torture.id) == [first]
-    with sample_project.write() as session:
+    assert ids(any_sample_project, amina, statuses=frozenset({"done"})) == [second]
+    assert ids(any_sample_project, amina, statuses=frozenset({"in_progress"})) == [first]
+    assert len(ids(any_sample_project, amina, statuses=frozenset({"not_started"}))) == 344
+    assert ids(any_sample_project, amina, code_id=torture.id) == [first]
+    with any_sample_project.write() as session:
         ben = get_or_create_coder(session, "Ben").id
         write_annotations(session, [(second, ben, themes.id, torture.id, None, 1)])
-    assert ids(sample_project, amina, code_id=torture.id) == [first]  # mine only
-    assert ids(sample_project, amina, code_id=torture.id, code_by_anyone=True) == [first, second]
-    with sample_project.session() as session:
+    assert ids(any_sample_project, amina, code_id=torture.id) == [first]  # mine only
+    assert ids(any_sample_project, amina, code_id=torture.id, code_by_anyone=True) == [
+        first,
+        second,
+    ]
+    with any_sample_project.session() as session:
         assert queue.progress(session, amina).done == 1
         assert queue.progress(session, amina, [first, second]) == queue.Progress(1, 2)

@@ -53,7 +53,20 @@ def code_id(window, field_key: str, code_key: str) -> int:
     return next(c.id for c in field.codes if c.key == code_key)
 
 
-def test_coding_a_recommendation_by_keyboard_alone(window, qtbot, sample_path):
+@pytest.fixture
+def any_window(qtbot, any_sample_project, gui_settings):
+    """The window on the sample, on SQLite and on a PostgreSQL server."""
+    win = MainWindow(any_sample_project, "Amina", gui_settings)
+    qtbot.addWidget(win)
+    with qtbot.waitActive(win):
+        win.show()
+        win.activateWindow()
+    return win
+
+
+def test_coding_a_recommendation_by_keyboard_alone(any_window, qtbot):
+    window = any_window
+    where = window.project.url
     first = window.current_id
     themes = window.spec.field_by_key("themes")
     response = window.spec.field_by_key("published_response")
@@ -75,7 +88,7 @@ def test_coding_a_recommendation_by_keyboard_alone(window, qtbot, sample_path):
     assert window.saved_label.text().startswith("Saved")
 
     window.close()
-    project = open_project(sample_path)  # a new session reads what is on disk
+    project = open_project(where)  # a new connection reads what was committed
     with project.session() as session:
         amina = session.scalar(select(Coder.id).where(Coder.name == "Amina"))
         values = load_values(session, first, amina)
@@ -434,3 +447,36 @@ def test_a_note_typed_in_pauses_is_one_undo_step(window):
     window.undo_stack.undo()
     assert window.service.values(window.current_id).get(field) is None
     assert notes.box.toPlainText() == ""
+
+
+@pytest.mark.parametrize(
+    ("action_id", "dialog_class"),
+    [
+        ("edit_codebook", "CodebookEditor"),
+        ("assign", "AssignDialog"),
+        ("reliability", "ReliabilityReportDialog"),
+        ("analysis", "AnalysisDialog"),
+        ("export", "ExportDialog"),
+        ("shortcuts_help", "ShortcutsHelp"),
+    ],
+)
+def test_each_tool_opens_from_its_menu_action(window, action_id, dialog_class):
+    window.actions_by_id[action_id].trigger()
+    opened = [type(d).__name__ for d in window._dialogs if d.isVisible()]
+    assert dialog_class in opened
+    for dialog in window._dialogs:
+        dialog.close()
+
+
+def test_disagreements_are_for_adjudicators_only(qtbot, sample_project, gui_settings):
+    coder = MainWindow(sample_project, "Amina", gui_settings)
+    qtbot.addWidget(coder)
+    assert not coder.disagreements_action.isEnabled()
+    coder.disagreements()
+    assert coder._dialogs == []
+    with sample_project.write() as session:
+        get_or_create_coder(session, "Chloe", role="adjudicator")
+    adjudicator = MainWindow(open_project(sample_project.url), "Chloe", gui_settings)
+    qtbot.addWidget(adjudicator)
+    adjudicator.actions_by_id["disagreements"].trigger()
+    assert [type(d).__name__ for d in adjudicator._dialogs] == ["DisagreementsDialog"]

@@ -109,6 +109,7 @@ EXPECTED_COUNTS = {
     "consensus": 1,
     "audit_event": 1,
     "assignment": 0,
+    "merge_log": 0,
 }
 
 

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHeaderView,
     QInputDialog,
@@ -177,6 +178,7 @@ class MainWindow(QMainWindow):
         self.retry_timer.timeout.connect(self._retry_pending)
 
         self.actions_by_id: dict[str, QAction] = {}
+        self._dialogs: list[QDialog] = []
         self.code_actions: list[QAction] = []
         self._build_menus()
         self.setAcceptDrops(True)
@@ -227,6 +229,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = act("import", self.import_files, keys)
         file_menu.addAction(self.import_action)
+        file_menu.addAction(act("export", self.export, keys))
         file_menu.addSeparator()
         file_menu.addAction(act("quit", self.close, keys))
 
@@ -271,6 +274,12 @@ class MainWindow(QMainWindow):
         codebook.addAction(act("edit_codebook", self.edit_codebook, keys))
         coders = self.menuBar().addMenu("Co&ders")
         coders.addAction(act("assign", self.assign, keys))
+        reliability = self.menuBar().addMenu("&Reliability")
+        reliability.addAction(act("reliability", self.reliability_report, keys))
+        self.disagreements_action = act("disagreements", self.disagreements, keys)
+        reliability.addAction(self.disagreements_action)
+        reliability.addSeparator()
+        reliability.addAction(act("analysis", self.analysis, keys))
 
         view = self.menuBar().addMenu("&View")
         view.addAction(act("zoom_in", lambda: self.change_zoom(1), keys))
@@ -352,6 +361,7 @@ class MainWindow(QMainWindow):
         self.show_others = False
         self.others_action.setChecked(False)
         self.others_action.setEnabled(self.coder_role in SEES_OTHERS)
+        self.disagreements_action.setEnabled(self.coder_role in SEES_OTHERS)
         self.spec = self.service.form()
         self.form.build(self.spec)
         self._build_code_actions(self.spec)
@@ -757,16 +767,49 @@ class MainWindow(QMainWindow):
 
         dialog = CodebookEditor(self.project, self.coder_id, self)
         dialog.changed.connect(self.codebook_changed)
-        dialog.open()
-        self._codebook_dialog = dialog
+        self._open(dialog)
 
     def assign(self) -> None:
         from annotator.gui.assign_dialog import AssignDialog
 
         dialog = AssignDialog(self.project, self.coder_id, self)
         dialog.assigned.connect(self._assignment_changed)
+        self._open(dialog)
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        """Open a tool window and keep it alive while it is shown."""
+        self._dialogs = [d for d in self._dialogs if d.isVisible()]
+        self._dialogs.append(dialog)
         dialog.open()
-        self._assign_dialog = dialog
+        return dialog
+
+    def reliability_report(self) -> None:
+        from annotator.gui.reliability_view import ReliabilityReportDialog
+
+        self._open(ReliabilityReportDialog(self.project, self))
+
+    def disagreements(self) -> None:
+        if self.coder_role not in SEES_OTHERS:
+            self.statusBar().showMessage(
+                "Coders work blind: disagreements are for adjudicators and coordinators.", 6_000
+            )
+            return
+        from annotator.gui.disagreements_view import DisagreementsDialog
+
+        dialog = DisagreementsDialog(self.project, self.coder_id, self)
+        dialog.decided.connect(self.refresh)
+        self._open(dialog)
+
+    def analysis(self) -> None:
+        from annotator.gui.analysis_view import AnalysisDialog
+
+        self._open(AnalysisDialog(self.project, self))
+
+    def export(self) -> None:
+        from annotator.gui.export_dialog import ExportDialog
+
+        self.form.flush_text()  # what is typed is part of what is exported
+        self._open(ExportDialog(self.project, self.coder_id, self))
 
     def _assignment_changed(self) -> None:
         assert self.service is not None
@@ -780,9 +823,7 @@ class MainWindow(QMainWindow):
             self._apply_bindings()
 
     def shortcuts_help(self) -> None:
-        dialog = ShortcutsHelp(self.settings, self.spec, self)
-        dialog.open()
-        self._help_dialog = dialog
+        self._open(ShortcutsHelp(self.settings, self.spec, self))
 
     def change_zoom(self, step: int) -> None:
         self.zoom = max(-4, min(12, self.zoom + step))

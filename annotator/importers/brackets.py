@@ -112,8 +112,10 @@ def _states_of_run(run: list[BracketGroup]) -> list[str]:
     found: list[str] = []
     i = len(run) - 1
     while i >= 0:
-        # A flat "(Iran) (Islamic Republic of)": the two groups together make one name.
-        if i > 0:
+        # A flat "(Iran) (Islamic Republic of)": the two groups together make one name,
+        # but only when the later group is no state of its own: "(Islamic Republic of)
+        # (Afghanistan)" would otherwise read as Afghanistan's official name.
+        if i > 0 and _state_pieces(run[i].content) is None:
             joined = f"{run[i - 1].content} ({run[i].content})"
             if _is_state(joined):
                 found.append(joined)

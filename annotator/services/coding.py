@@ -25,6 +25,7 @@ from annotator.store.models import (
     Annotation,
     AuditEvent,
     Code,
+    Codebook,
     Coder,
     CodingStatus,
     Recommendation,
@@ -245,8 +246,9 @@ def save_value(
 
 
 def _codebook_version(session: Session) -> int:
-    book = active_codebook_row(session)
-    return book.version if book is not None else 0
+    # One column, not the codebook with its fields and codes: this runs on every keystroke.
+    version = session.scalar(select(Codebook.version).where(Codebook.active))
+    return version or 0
 
 
 def _value_json(session: Session, field_id: int, value: FieldValue) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select, text
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from annotator.store import fts
@@ -187,25 +187,14 @@ def filtered_select(session: Session, flt: QueueFilter, coder_id: int | None) ->
         query = query.where(Recommendation.id.in_(coded))
     if flt.only_ids is not None:
         query = query.where(Recommendation.id.in_(sorted(flt.only_ids)))
-    words = flt.search.strip()
-    if words:
-        connection = session.connection()
-        if fts.available(connection):
-            expression = fts.match_expression(words)
-            if expression is None:
-                return None
-            matching = text(
-                f"SELECT rowid FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH :q"
-            ).bindparams(q=expression)
-            query = query.where(Recommendation.id.in_(matching))
-        else:  # PostgreSQL: every word somewhere in the text
-            for word in words.split():
-                query = query.where(Recommendation.text.ilike(f"%{_escape_like(word)}%"))
+    if flt.search.strip():
+        clause = fts.matching(
+            session.connection(), Recommendation.id, Recommendation.text, flt.search
+        )
+        if clause is None:
+            return None
+        query = query.where(clause)
     return query.order_by(*_order(flt, status))
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _order(flt: QueueFilter, status):

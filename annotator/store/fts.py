@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, text
 
 FTS_TABLE = "recommendation_fts"
 _BATCH = 900  # below SQLite's default limit on bound parameters
@@ -94,4 +94,24 @@ def search_ids(connection: Connection, query: str) -> list[int]:
             ),
             {"q": expression},
         ).scalars()
+    )
+
+
+def matching(connection: Connection, id_column, text_column, query: str) -> ColumnElement | None:
+    """A WHERE clause keeping recommendations whose text has every word of ``query`` (the
+    last as a prefix): FTS5 on SQLite, PostgreSQL's own full-text search on a server.
+    None when the query has no words at all."""
+    words = _WORD.findall(query)
+    if not words:
+        return None
+    if available(connection):
+        matching_ids = text(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
+        ).bindparams(q=match_expression(query))
+        return id_column.in_(matching_ids)
+    # 'simple': no stemming or stop words, like FTS5's default tokenizer. Words are
+    # \w+ runs, so nothing typed can reach tsquery's own syntax.
+    tsquery = " & ".join(words) + ":*"
+    return func.to_tsvector(literal_column("'simple'"), text_column).op("@@")(
+        func.to_tsquery(literal_column("'simple'"), tsquery)
     )

@@ -400,3 +400,26 @@ class AuditEvent(Base):
     recommendation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class MergeLog(Base):
+    """One merge of a coder's package into this project: which file, whose work, what changed.
+
+    The package's SHA-256 is what makes merging the same file twice a no-op; the counts
+    are kept as JSON so that the log can say what a merge did without re-reading it.
+    """
+
+    __tablename__ = "merge_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
+    # Kept apart from coder_id so the log still says whose work it was if the coder goes.
+    coder_uuid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    coder_name: Mapped[str] = mapped_column(String(120))
+    package_name: Mapped[str] = mapped_column(String(255))
+    package_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    package_uuid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    package_made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    counts: Mapped[str] = mapped_column(Text)

@@ -33,8 +33,14 @@ def _sort_key(number: str | None) -> str:
     return "".join(p.zfill(8) if p.isdigit() else p.lower() for p in parts)
 
 
+def _recreate() -> str:
+    # SQLite needs the table rebuilt to add a CHECK; PostgreSQL alters it in place, and
+    # a rebuild there would have to drop the primary key its children reference.
+    return "always" if op.get_context().dialect.name == "sqlite" else "auto"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("recommendation", recreate="always") as batch_op:
+    with op.batch_alter_table("recommendation", recreate=_recreate()) as batch_op:
         batch_op.add_column(
             sa.Column("sort_key", sa.String(length=80), nullable=False, server_default="")
         )
@@ -62,7 +68,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("recommendation", recreate="always") as batch_op:
+    with op.batch_alter_table("recommendation", recreate=_recreate()) as batch_op:
         batch_op.drop_index("ix_recommendation_review_sort")
         batch_op.drop_constraint(op.f("ck_recommendation_position"), type_="check")
         batch_op.drop_column("sort_key")

@@ -1,0 +1,763 @@
+"""The Analysis dashboard: the figures a report quotes, with charts to save as PNG or SVG.
+
+The figures come from ``annotator.analysis`` over frames read (off the GUI thread) by
+``annotator.services.analysis_data``; nothing here computes a statistic of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMargins,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator import analysis
+from annotator.gui.worker import Worker
+from annotator.services import analysis_data
+from annotator.services.sources import Source, coder_source, default_source
+from annotator.store.project import Project
+
+ALL_REVIEWS = "All reviews"
+# Colours of the five response categories, as the codebook colours its codes.
+CATEGORY_COLOURS = {
+    analysis.ACCEPTED: "#1a9850",
+    analysis.PARTIAL: "#fee08b",
+    analysis.NOTED: "#fdae61",
+    analysis.REJECTED: "#d73027",
+    analysis.NO_RESPONSE: "#bababa",
+}
+EARLIER_COLOUR = "#9ecae1"
+LATER_COLOUR = "#08519c"
+ERROR_STYLE = "color: #a40000;"
+NO_PARENT = QModelIndex()
+MAX_COLUMN = 420
+
+
+class LoadCancelled(Exception):
+    pass
+
+
+class FrameModel(QAbstractTableModel):
+    """A DataFrame shown read-only, shares as percentages."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, *, index: bool = True) -> None:
+        super().__init__()
+        self.set_frame(frame if frame is not None else pd.DataFrame(), index=index)
+
+    def set_frame(self, frame: pd.DataFrame, *, index: bool = True) -> None:
+        self.beginResetModel()
+        self.frame = frame
+        self.shown = analysis.readable(frame)
+        self.with_index = index
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.shown)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.shown.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        value = self.shown.iat[index.row(), index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and not isinstance(value, str):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and str(value).endswith("%"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return str(self.shown.columns[section])
+        return str(self.shown.index[section]) if self.with_index else str(section + 1)
+
+    def row_label(self, row: int) -> str:
+        return str(self.frame.index[row])
+
+    def column_label(self, column: int) -> str:
+        return str(self.frame.columns[column])
+
+
+def _table(model: FrameModel, *, stretch_last: bool = False) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.horizontalHeader().setStretchLastSection(stretch_last)
+    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    # Columns fit what they show each time the figures change (text columns capped).
+    model.modelReset.connect(lambda: _fit_columns(view))
+    return view
+
+
+def _fit_columns(view: QTableView) -> None:
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        if header.sectionSize(column) > MAX_COLUMN:
+            header.resizeSection(column, MAX_COLUMN)
+
+
+class ChartPanel(QWidget):
+    """A chart with buttons to save it as PNG or SVG."""
+
+    def __init__(
+        self, title: str, parent: QWidget | None = None, *, scrollable: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self.chart = QChart()
+        self.chart.setTitle(title)
+        self.chart.setMargins(QMargins(6, 6, 6, 6))
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.view = QChartView(self.chart)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setMinimumHeight(260)
+        png = QPushButton("Save as PNG…")
+        svg = QPushButton("Save as SVG…")
+        png.clicked.connect(lambda: self._ask("png"))
+        svg.clicked.connect(lambda: self._ask("svg"))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(png)
+        buttons.addWidget(svg)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if scrollable:
+            # A bar per theme: sixty themes need more height than any screen has.
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(self.view)
+            layout.addWidget(scroll, 1)
+        else:
+            layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+    def reset(self) -> None:
+        # A fresh chart each time: axes removed from a QChart leave their labels drawn.
+        title = self.chart.title()
+        self.chart = QChart()
+        self.chart.setTitle(title)
+        self.chart.setMargins(QMargins(6, 6, 6, 6))
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        old = self.view.chart()
+        self.view.setChart(self.chart)
+        old.deleteLater()
+
+    def _size(self) -> QSize:
+        size = self.view.size()
+        return QSize(max(size.width(), 720), max(size.height(), 420))
+
+    def save_png(self, path: Path) -> None:
+        size = self._size()
+        image = QImage(size * 2, QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(2)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.render(painter, QRectF(0, 0, size.width(), size.height()))
+        painter.end()
+        if not image.save(str(path), "PNG"):
+            raise OSError(f"Could not write {path}.")
+
+    def save_svg(self, path: Path) -> None:
+        size = self._size()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(size)
+        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
+        generator.setTitle(self.chart.title())
+        painter = QPainter(generator)
+        self.view.render(painter, QRectF(0, 0, size.width(), size.height()))
+        painter.end()
+        if not path.exists():
+            raise OSError(f"Could not write {path}.")
+
+    def save(self, path: Path) -> None:
+        if path.suffix.lower() == ".svg":
+            self.save_svg(path)
+        else:
+            self.save_png(path)
+
+    def _ask(self, kind: str) -> None:
+        name = self.chart.title().split(":")[0].strip().lower().replace(" ", "-") or "chart"
+        location, _ = QFileDialog.getSaveFileName(
+            self, "Save the chart", f"{name}.{kind}", f"{kind.upper()} images (*.{kind})"
+        )
+        if location:
+            path = Path(location)
+            if not path.suffix:
+                path = path.with_suffix(f".{kind}")
+            try:
+                self.save(path)
+            except OSError as error:
+                window = self.window()
+                if isinstance(window, AnalysisDialog):
+                    window.status.setText(str(error))
+
+
+class AnalysisDialog(QDialog):
+    """Response breakdown, rejection by theme, cycle comparison, theme × response (click
+    a cell for its recommendations), a statement checker, and tables by state, by
+    regional group, of verified responses and of coding progress."""
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Analysis")
+        self.project = project
+        self.data: analysis_data.AnalysisData | None = None
+        self.worker: Worker | None = None
+        self.crosstab: analysis.CrossTab | None = None
+
+        self.review_box = QComboBox()
+        self.review_box.setMinimumContentsLength(28)
+        self.compare_box = QComboBox()
+        self.compare_box.setMinimumContentsLength(24)
+        self.source_box = QComboBox()
+        self.source_box.setMinimumContentsLength(22)
+        self.status = QLabel("Reading the project…")
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Review:"))
+        top.addWidget(self.review_box, 2)
+        top.addWidget(QLabel("Compare with:"))
+        top.addWidget(self.compare_box, 2)
+        top.addWidget(QLabel("Themes coded by:"))
+        top.addWidget(self.source_box, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._responses_tab(), "Responses")
+        self.tabs.addTab(self._themes_chart_tab(), "Rejection by theme")
+        self.tabs.addTab(self._comparison_tab(), "Cycle comparison")
+        self.tabs.addTab(self._crosstab_tab(), "Themes × response")
+        self.tabs.addTab(self._statement_tab(), "Check a statement")
+        self.tabs.setUsesScrollButtons(False)
+        self.state_model = FrameModel()
+        self.group_model = FrameModel()
+        self.verify_model = FrameModel(index=False)
+        self.progress_model = FrameModel(index=False)
+        self.verify_counts = QLabel("")
+        self.verify_counts.setWordWrap(True)
+        self.progress_note = QLabel("")
+        self.tabs.addTab(_table(self.state_model), "By state")
+        self.tabs.addTab(_table(self.group_model), "By group")
+        self.tabs.addTab(
+            _stack(self.verify_counts, _table(self.verify_model, stretch_last=True)),
+            "Verification",
+        )
+        self.tabs.addTab(_stack(_table(self.progress_model), self.progress_note), "Coding progress")
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(buttons)
+        self.resize(1100, 760)
+
+        self.review_box.currentIndexChanged.connect(self._review_changed)
+        self.compare_box.currentIndexChanged.connect(self._show_comparison)
+        self.source_box.currentIndexChanged.connect(self._source_changed)
+        self._fill_sources()
+        self.load()
+
+    # -- pages -----------------------------------------------------------------------
+    def _responses_tab(self) -> QWidget:
+        self.breakdown_model = FrameModel()
+        self.wording_model = FrameModel(index=False)
+        self.rates_label = QLabel("")
+        self.rates_label.setWordWrap(True)
+        self.rates_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.breakdown_chart = ChartPanel("Responses")
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("By category"))
+        breakdown = _table(self.breakdown_model)
+        breakdown.setMinimumHeight(190)
+        column.addWidget(breakdown)
+        column.addWidget(QLabel("As the state worded it"))
+        column.addWidget(_table(self.wording_model, stretch_last=True), 1)
+        column.addWidget(self.rates_label)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.breakdown_chart)
+        splitter.setSizes([520, 560])
+        return splitter
+
+    def _themes_chart_tab(self) -> QWidget:
+        self.theme_chart = ChartPanel(
+            "Rejection rate by theme: (rejected + noted) / all", scrollable=True
+        )
+        return self.theme_chart
+
+    def _comparison_tab(self) -> QWidget:
+        self.comparison_model = FrameModel()
+        self.comparison_label = QLabel("")
+        self.comparison_label.setWordWrap(True)
+        self.comparison_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.comparison_chart = ChartPanel("Cycle comparison: share of recommendations")
+        top = QWidget()
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(_table(self.comparison_model), 1)
+        column.addWidget(self.comparison_label)
+        # Above one another: the chart's seven groups of bars need the full width.
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.comparison_chart)
+        splitter.setSizes([270, 380])
+        return splitter
+
+    def _crosstab_tab(self) -> QWidget:
+        self.level_box = QComboBox()
+        self.level_box.addItem("Themes", "theme")
+        self.level_box.addItem("Theme groups", "group")
+        self.shares_box = QComboBox()
+        self.shares_box.addItem("Counts", "counts")
+        self.shares_box.addItem("Row shares", "shares")
+        self.level_box.currentIndexChanged.connect(self._show_crosstab)
+        self.shares_box.currentIndexChanged.connect(self._show_crosstab)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Rows:"))
+        controls.addWidget(self.level_box)
+        controls.addWidget(QLabel("Show:"))
+        controls.addWidget(self.shares_box)
+        controls.addStretch(1)
+        self.crosstab_model = FrameModel()
+        self.crosstab_view = _table(self.crosstab_model)
+        self.crosstab_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.crosstab_view.clicked.connect(self.show_cell)
+        self.cell_label = QLabel("Click a cell to list its recommendations.")
+        self.cell_label.setWordWrap(True)
+        self.cell_model = FrameModel(index=False)
+        cell_view = _table(self.cell_model, stretch_last=True)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.crosstab_view)
+        splitter.addWidget(_stack(self.cell_label, cell_view))
+        splitter.setSizes([420, 240])
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(controls)
+        layout.addWidget(splitter, 1)
+        return page
+
+    def _statement_tab(self) -> QWidget:
+        self.quantifier_box = QComboBox()
+        self.quantifier_box.addItem("No … recommendation concerns the theme", "none")
+        self.quantifier_box.addItem("Every recommendation on the theme was …", "all")
+        self.response_box = QComboBox()
+        for key in analysis.CATEGORIES:
+            self.response_box.addItem(analysis.CATEGORY_LABELS[key], key)
+        self.theme_box = QComboBox()
+        self.theme_box.setEditable(True)
+        self.theme_box.setMinimumContentsLength(30)
+        check = QPushButton("Check")
+        check.clicked.connect(self.check_statement)
+        form = QFormLayout()
+        form.addRow("Statement:", self.quantifier_box)
+        form.addRow("Response:", self.response_box)
+        form.addRow("Theme:", self.theme_box)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(check)
+        form.addRow("", row)
+        self.claim_label = QLabel("")
+        self.claim_label.setWordWrap(True)
+        self.verdict_label = QLabel("")
+        self.verdict_label.setWordWrap(True)
+        self.counter_model = FrameModel(index=False)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(self.claim_label)
+        layout.addWidget(self.verdict_label)
+        layout.addWidget(QLabel("Recommendations that contradict it:"))
+        layout.addWidget(_table(self.counter_model, stretch_last=True), 1)
+        return page
+
+    # -- loading -----------------------------------------------------------------------
+    def _fill_sources(self) -> None:
+        from annotator.services.exporting import export_choices
+
+        choices = export_choices(self.project)
+        self.source_box.blockSignals(True)
+        self.source_box.addItem("(the default)", None)
+        self.source_box.addItem("Consensus", "consensus")
+        for name in choices.coders:
+            self.source_box.addItem(name, f"coder:{name}")
+        self.source_box.addItem("Any coder", "all-coders")
+        self.source_box.blockSignals(False)
+
+    def load(self) -> None:
+        """Read the project off the GUI thread; the pages fill when it is read."""
+        project = self.project
+        wanted = self.source_box.currentData()
+
+        def work(progress):
+            progress("Reading the project…", 0, 1)
+            with project.session() as session:
+                if wanted is None:
+                    source = default_source(session)
+                elif wanted.startswith("coder:"):
+                    source = coder_source(session, wanted.split(":", 1)[1])
+                else:
+                    source = Source(wanted)
+                return analysis_data.load(session, source=source)
+
+        self.status.setStyleSheet("")
+        self.status.setText("Reading the project…")
+        self.worker = Worker(work, LoadCancelled, self)
+        self.worker.succeeded.connect(self._loaded)
+        self.worker.failed.connect(self._failed)
+        self.worker.start()
+
+    def _failed(self, error: BaseException) -> None:
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setText(f"The figures could not be read: {error}")
+
+    def _loaded(self, data: analysis_data.AnalysisData) -> None:
+        self.data = data
+        current = self.review_box.currentData()
+        self.review_box.blockSignals(True)
+        self.review_box.clear()
+        self.review_box.addItem(ALL_REVIEWS, None)
+        for review_id, label in zip(data.reviews["review_id"], data.reviews["review"], strict=True):
+            self.review_box.addItem(str(label), int(review_id))
+        found = self.review_box.findData(current) if current is not None else -1
+        if found < 0 and len(data.reviews) == 1:
+            found = 1
+        self.review_box.setCurrentIndex(max(found, 0))
+        self.review_box.blockSignals(False)
+        theme = self.theme_box.currentText()
+        self.theme_box.clear()
+        self.theme_box.addItems(list(data.theme_labels))
+        if theme:
+            self.theme_box.setCurrentText(theme)
+        total = len(data.recommendations)
+        self.status.setText(
+            f"{total} recommendations in {len(data.reviews)} review(s); themes as coded by "
+            f"{_source_words(data.source)}."
+        )
+        self._review_changed()
+
+    def _source_changed(self) -> None:
+        if self.worker is not None and self.worker.is_running():
+            self.worker.wait()
+        self.load()
+
+    def is_ready(self) -> bool:
+        return self.data is not None and not (self.worker and self.worker.is_running())
+
+    # -- showing ---------------------------------------------------------------------
+    def selected(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The recommendations, their themes and recommending states for the review shown."""
+        assert self.data is not None
+        recs, themes, recommending = (
+            self.data.recommendations,
+            self.data.themes,
+            self.data.recommending,
+        )
+        review = self.review_box.currentData()
+        if review is not None:
+            recs = recs[recs["review_id"] == review]
+            themes = themes[themes["id"].isin(recs["id"])]
+            recommending = recommending[recommending["id"].isin(recs["id"])]
+        return recs, themes, recommending
+
+    def _review_changed(self) -> None:
+        if self.data is None:
+            return
+        recs, themes, recommending = self.selected()
+        review = self.review_box.currentData()
+        b = analysis.response_breakdown(recs, review)
+        self.breakdown_model.set_frame(b.categories.set_index("Response"))
+        self.wording_model.set_frame(b.wordings, index=False)
+        lines = [str(rate) for rate in b.rates]
+        if review is not None:
+            lines.append(b.sentence())
+        self.rates_label.setText("\n".join(lines))
+        self._breakdown_chart(b)
+        self.crosstab = None
+        self._show_crosstab()
+        self._theme_chart(recs, themes)
+        self._fill_compare(review)
+        self.state_model.set_frame(analysis.by_recommending_state(recs, recommending))
+        self.group_model.set_frame(analysis.by_regional_group(recs, recommending))
+        if self.data.verified is not None:
+            v = analysis.verify_responses(recs, self.data.verified)
+            self.verify_counts.setText(
+                "Coders' verified responses against the published ones: "
+                + "; ".join(f"{k} {n}" for k, n in v.counts.items())
+                + ". Listed: the corrected ones and those the coders disagree on."
+            )
+            self.verify_model.set_frame(v.review.drop(columns=["id"]), index=False)
+        p = analysis.coding_progress(
+            self.data.statuses,
+            len(recs),
+            coders=self.data.coders,
+            assignments=self.data.assignments,
+            ids=recs["id"],
+        )
+        self.progress_model.set_frame(p.by_coder, index=False)
+        self.progress_note.setText(
+            f"Done by at least one coder: {p.done_by_any} of {p.total}; "
+            f"by two coders or more: {p.done_by_two}."
+        )
+
+    def _breakdown_chart(self, b: analysis.ResponseBreakdown) -> None:
+        panel = self.breakdown_chart
+        panel.reset()
+        panel.chart.setTitle(f"Responses: {b.label}")
+        series = QBarSeries()
+        for key in analysis.CATEGORIES:
+            bar = QBarSet(analysis.CATEGORY_LABELS[key])
+            bar.append(float(b.count(key)))
+            bar.setColor(QColor(CATEGORY_COLOURS[key]))
+            series.append(bar)
+        series.setLabelsVisible(True)
+        panel.chart.addSeries(series)
+        axis_x = QBarCategoryAxis()
+        axis_x.append([b.label if len(b.label) < 40 else "Recommendations"])
+        axis_y = QValueAxis()
+        axis_y.setRange(0, max([b.count(k) for k in analysis.CATEGORIES] + [1]) * 1.15)
+        axis_y.applyNiceNumbers()
+        axis_y.setLabelFormat("%d")
+        axis_y.setTitleText("Recommendations")
+        panel.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        panel.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+
+    def _theme_chart(self, recs: pd.DataFrame, themes: pd.DataFrame) -> None:
+        panel = self.theme_chart
+        panel.reset()
+        if themes.empty:
+            panel.chart.setTitle("Rejection rate by theme: no themes are coded yet")
+            return
+        panel.chart.setTitle("Rejection rate by theme: (rejected + noted) / all")
+        tab = analysis.theme_crosstab(recs, themes, include_uncoded=False)
+        rates = tab.rejection[analysis.RATE_LABELS[analysis.RATE_BROAD]]
+        # Bottom to top in a horizontal bar chart: reverse, so the codebook reads downwards.
+        labels = [str(t) for t in rates.index][::-1]
+        values = [float(v) * 100 for v in rates.to_numpy()][::-1]
+        bar = QBarSet("(rejected + noted) / all, %")
+        bar.append(values)
+        bar.setColor(QColor(CATEGORY_COLOURS[analysis.REJECTED]))
+        series = QHorizontalBarSeries()
+        series.append(bar)
+        panel.chart.addSeries(series)
+        panel.chart.legend().setVisible(False)
+        axis_y = QBarCategoryAxis()
+        axis_y.append(labels)
+        axis_x = QValueAxis()
+        axis_x.setRange(0, 100)
+        axis_x.setLabelFormat("%d %%")
+        panel.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        panel.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(axis_y)
+        series.attachAxis(axis_x)
+        panel.view.setMinimumHeight(max(260, 22 * len(labels) + 80))
+
+    def _fill_compare(self, review: int | None) -> None:
+        assert self.data is not None
+        self.compare_box.blockSignals(True)
+        self.compare_box.clear()
+        reviews = self.data.reviews
+        if review is not None:
+            state = reviews.loc[reviews["review_id"] == review, "state"].iloc[0]
+            others = reviews[(reviews["state"] == state) & (reviews["review_id"] != review)]
+            for other, label in zip(others["review_id"], others["review"], strict=True):
+                self.compare_box.addItem(str(label), int(other))
+        if not self.compare_box.count():
+            self.compare_box.addItem("(no other review of this state)", None)
+        self.compare_box.blockSignals(False)
+        self._show_comparison()
+
+    def _show_comparison(self) -> None:
+        panel = self.comparison_chart
+        panel.reset()
+        other = self.compare_box.currentData()
+        review = self.review_box.currentData()
+        if self.data is None or other is None or review is None:
+            self.comparison_model.set_frame(pd.DataFrame())
+            self.comparison_label.setText(
+                "Choose a review, and another review of the same state to compare it with."
+            )
+            return
+        c = analysis.compare_reviews(self.data.recommendations, review, other)
+        self.comparison_model.set_frame(c.table.set_index("Measure"))
+        self.comparison_label.setText(
+            c.sentence(analysis.RATE_STRICT) + "\n" + c.sentence(analysis.RATE_BROAD)
+        )
+        panel.chart.setTitle(f"{c.earlier.label} and {c.later.label}: share of recommendations")
+        series = QBarSeries()
+        for breakdown, colour in ((c.earlier, EARLIER_COLOUR), (c.later, LATER_COLOUR)):
+            bar = QBarSet(breakdown.when)
+            bar.append([breakdown.share(k) * 100 for k in analysis.CATEGORIES])
+            bar.append([r.value * 100 for r in breakdown.rates])
+            bar.setColor(QColor(colour))
+            series.append(bar)
+        panel.chart.addSeries(series)
+        axis_x = QBarCategoryAxis()
+        # Short names: the axis cuts longer ones; the table above spells them out.
+        axis_x.append(
+            [
+                "Accepted",
+                "Partially",
+                "Noted",
+                "Rejected",
+                "No response",
+                "Rejected / all",
+                "Rej. + noted / all",
+            ]
+        )
+        axis_y = QValueAxis()
+        axis_y.setRange(0, 100)
+        axis_y.setLabelFormat("%d %%")
+        panel.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        panel.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+
+    def _show_crosstab(self) -> None:
+        if self.data is None:
+            return
+        recs, themes, _ = self.selected()
+        self.crosstab = analysis.theme_crosstab(recs, themes, level=self.level_box.currentData())
+        if self.shares_box.currentData() == "shares":
+            self.crosstab_model.set_frame(self.crosstab.shares)
+        else:
+            self.crosstab_model.set_frame(self.crosstab.counts)
+        self.crosstab_view.resizeColumnsToContents()
+        self.cell_model.set_frame(pd.DataFrame(), index=False)
+        self.cell_label.setText("Click a cell to list its recommendations.")
+
+    def show_cell(self, index: QModelIndex) -> None:
+        """List the recommendations behind a cell of the theme × response table."""
+        if self.crosstab is None or self.data is None or not index.isValid():
+            return
+        theme = self.crosstab_model.row_label(index.row())
+        column = self.crosstab_model.column_label(index.column())
+        category = None if column == "Total" else column
+        recs, _, _ = self.selected()
+        cell = analysis.recommendations_in_cell(recs, self.crosstab, theme, category)
+        self.cell_label.setText(
+            f"{len(cell)} recommendation(s) on {theme}"
+            + (f", {column.lower()}" if category else "")
+            + ":"
+        )
+        self.cell_model.set_frame(_listing(cell), index=False)
+
+    def check_statement(self) -> None:
+        if self.data is None:
+            return
+        recs, themes, _ = self.selected()
+        try:
+            result = analysis.check_statement(
+                recs,
+                themes,
+                self.theme_box.currentText(),
+                self.response_box.currentData(),
+                quantifier=self.quantifier_box.currentData(),
+                known_themes=self.data.theme_labels,
+            )
+        except ValueError as error:
+            self.claim_label.setText("")
+            self.verdict_label.setStyleSheet(ERROR_STYLE)
+            self.verdict_label.setText(str(error))
+            self.counter_model.set_frame(pd.DataFrame(), index=False)
+            return
+        self.claim_label.setText(f"“{result.claim}”")
+        self.verdict_label.setStyleSheet("" if result.holds else ERROR_STYLE)
+        self.verdict_label.setText(result.verdict)
+        self.counter_model.set_frame(_listing(result.counter_examples), index=False)
+
+    # -- charts for others -------------------------------------------------------------
+    def charts(self) -> dict[str, ChartPanel]:
+        return {
+            "responses": self.breakdown_chart,
+            "themes": self.theme_chart,
+            "comparison": self.comparison_chart,
+        }
+
+    def export_chart(self, name: str, path: Path) -> None:
+        """Save one chart ("responses", "themes", "comparison") as PNG or SVG by suffix."""
+        self.charts()[name].save(Path(path))
+
+    def reject(self) -> None:
+        if self.worker is not None and self.worker.is_running():
+            self.worker.wait()
+        super().reject()
+
+
+def _stack(*widgets: QWidget) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget, 1 if isinstance(widget, QTableView) else 0)
+    return page
+
+
+def _listing(frame: pd.DataFrame) -> pd.DataFrame:
+    columns = {
+        "review": "Review",
+        "number": "Number",
+        "response": "Response as published",
+        "text": "Recommendation",
+    }
+    present = [c for c in columns if c in frame.columns]
+    return frame[present].rename(columns=columns).astype(str)
+
+
+def _source_words(source: Source) -> str:
+    if source.kind == "all-coders":
+        return "any coder (a theme counts when at least one coder coded it)"
+    return source.label

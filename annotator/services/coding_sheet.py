@@ -1,0 +1,717 @@
+"""Coding in Excel: a sheet for one coder, and bringing what they entered back.
+
+``write_coding_sheet`` writes the coder's recommendations (their assignment, or all of
+them) with the source text in locked columns and a column per field to fill in:
+drop-down lists for choice fields, one 0/1 column per theme. A hidden sheet records
+the project, the coder, the codebook, the meaning of every column and the values the
+sheet started with.
+
+``import_coding_sheet`` checks every cell before it saves anything: an unknown code,
+two values in a single-choice field, edited source text, a formula, a row from
+another project... each problem is named by sheet, row and column, and one problem
+means nothing is saved. A value changed both in the sheet and in the app since the
+sheet was written is a problem too, so nothing a coder entered in the app is lost.
+Values are saved through ``annotator.services.coding`` (audited, like any coding).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from annotator.services import assignments
+from annotator.services.coding import (
+    EMPTY,
+    FieldSpec,
+    FieldValue,
+    FormSpec,
+    form_spec,
+    load_status,
+    save_status,
+    save_value,
+)
+from annotator.services.queue import STATUS_LABELS
+from annotator.services.sources import coder_source, statuses_in, values_in
+from annotator.services.xlsx_writing import Column, ListsSheet, Sheet, cell
+from annotator.store.models import (
+    Coder,
+    Recommendation,
+    RecommendationState,
+    Review,
+    State,
+)
+from annotator.store.project import Project
+
+SHEET = "Coding"
+META_SHEET = "About this sheet"
+FORMAT = "upr-coder-coding-sheet"
+FORMAT_VERSION = 1
+CHUNK = 500
+LOCKED_HEADERS = (
+    "Recommendation ID",
+    "Review",
+    "Number",
+    "Recommendation",
+    "Recommending states",
+    "Response as published",
+)
+STATUS_HEADER = "Status"
+# A coder can set these from the sheet; a flag needs a reason, which the app asks for.
+SHEET_STATUSES = ("in progress", "done", "skipped")
+STATUS_KEYS = {label: key for key, label in STATUS_LABELS.items() if key}
+TRUE_WORDS = ("yes", "true", "1")
+FALSE_WORDS = ("no", "false", "0")
+
+
+class CodingSheetRefused(Exception):
+    """The sheet has problems; nothing was saved."""
+
+    def __init__(self, problems: Sequence[SheetProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    file: str
+    sheet: str | None
+    row: int | None
+    column: int | None
+    header: str | None
+    message: str
+
+    def __str__(self) -> str:
+        place = [self.file]
+        if self.sheet:
+            place.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            place.append(f"row {self.row}")
+        if self.column is not None:
+            letter = get_column_letter(self.column)
+            place.append(f"column {letter}" + (f" ({self.header})" if self.header else ""))
+        return f"{', '.join(place)}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CodingSheetInfo:
+    path: Path
+    coder: str
+    recommendations: int
+
+
+@dataclass
+class CodingSheetImport:
+    coder: str
+    recommendations: int  # rows read
+    changed_values: int = 0
+    changed_statuses: int = 0
+    changed_recommendations: set[int] = field(default_factory=set)
+
+
+# ------------------------------------------------------------------------- the columns
+
+
+@dataclass(frozen=True)
+class _Col:
+    """One editable column: which field (and code, for a theme's 0/1 column) it holds."""
+
+    kind: str  # "status", "flag", "single", "ordinal", "boolean", "text"
+    field_key: str | None = None
+    code_key: str | None = None
+    header: str = ""
+
+
+def _columns(spec: FormSpec) -> list[_Col]:
+    columns = [_Col("status", header=STATUS_HEADER)]
+    for f in spec.fields:
+        if f.kind == "multi":
+            for code in f.codes:
+                if not code.retired:
+                    columns.append(_Col("flag", f.key, code.key, f"{f.label}: {code.label}"))
+        else:
+            columns.append(_Col(f.kind, f.key, None, f.label))
+    return columns
+
+
+def _choices(spec: FormSpec, col: _Col) -> tuple[str | int, ...] | None:
+    if col.kind == "status":
+        return SHEET_STATUSES
+    if col.kind == "flag":
+        return (0, 1)
+    if col.kind == "boolean":
+        return ("yes", "no")
+    if col.kind in ("single", "ordinal"):
+        live = [c for c in spec.field_by_key(col.field_key or "").codes if not c.retired]
+        return tuple(c.label for c in live) or None
+    return None
+
+
+def _value_json(f: FieldSpec, value: FieldValue) -> Any:
+    keys = {c.id: c.key for c in f.codes}
+    if f.kind in ("multi", "single", "ordinal"):
+        return sorted(keys[c] for c in value.codes if c in keys)
+    return value.text
+
+
+def _cell_values(spec: FormSpec, columns: list[_Col], values, status: str | None) -> list[Any]:
+    by_key = {f.key: f for f in spec.fields}
+    cells: list[Any] = []
+    for col in columns:
+        if col.kind == "status":
+            cells.append(STATUS_LABELS.get(status, status) if status else None)
+            continue
+        f = by_key[col.field_key or ""]
+        value = values.get(f.id, EMPTY)
+        labels = {c.id: c for c in f.codes}
+        if col.kind == "flag":
+            code = next(c for c in f.codes if c.key == col.code_key)
+            coded = f.id in values or status == "done"
+            cells.append((1 if code.id in value.codes else 0) if coded else None)
+        elif col.kind in ("single", "ordinal"):
+            chosen = [labels[c].label for c in sorted(value.codes) if c in labels]
+            cells.append("; ".join(chosen) or None)
+        elif col.kind == "boolean":
+            text = (value.text or "").strip().casefold()
+            cells.append(None if not text else "yes" if text in TRUE_WORDS else "no")
+        else:
+            cells.append(value.text or None)
+    return cells
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_coding_sheet(
+    project: Project,
+    coder_name: str,
+    out: Path,
+    *,
+    review_ids: Sequence[int] | None = None,
+) -> CodingSheetInfo:
+    """A sheet for ``coder_name``: their assigned recommendations (all of them when they
+    have no assignment), with what they have coded so far."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise ValueError(f"The folder {out.parent} does not exist.")
+    with project.session() as session:
+        source = coder_source(session, coder_name)
+        coder = session.get(Coder, source.coder_id)
+        assert coder is not None
+        spec = form_spec(session)
+        ids = _ordered_ids(session, assignments.assigned_ids(session, coder.id), review_ids)
+        columns = _columns(spec)
+        workbook = Workbook(write_only=True)
+        lists = ListsSheet(workbook, "Lists")
+        sheet_columns = [
+            Column(LOCKED_HEADERS[0], 12),
+            Column(LOCKED_HEADERS[1], 18),
+            Column(LOCKED_HEADERS[2], 9),
+            Column(LOCKED_HEADERS[3], 70, wrap=True),
+            Column(LOCKED_HEADERS[4], 22),
+            Column(LOCKED_HEADERS[5], 20),
+            *(
+                Column(
+                    c.header,
+                    8 if c.kind == "flag" else 40 if c.kind == "text" else 18,
+                    text=c.kind != "flag",
+                    wrap=c.kind == "text",
+                    choices=_choices(spec, c),
+                    locked=False,
+                )
+                for c in columns
+            ),
+        ]
+        sheet = Sheet(workbook, SHEET, sheet_columns, lists, freeze="E2", protect=True)
+        meta = workbook.create_sheet(META_SHEET)
+        meta.sheet_state = "veryHidden"
+        header = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "project": project.info("project_uuid"),
+            "coder": str(coder.uuid),
+            "coder_name": coder.name,
+            "codebook": spec.codebook_name,
+            "codebook_version": spec.version,
+            "columns": [[c.kind, c.field_key, c.code_key, c.header] for c in columns],
+        }
+        meta.append([cell(meta, "sheet"), cell(meta, json.dumps(header, ensure_ascii=False))])
+        written = 0
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            rows = _source_rows(session, chunk)
+            values = values_in(session, source, chunk).get
+            statuses = statuses_in(session, chunk, coder.id)
+            for rid in chunk:
+                uid, review, number, text, recommending, response = rows[rid]
+                mine = (values(rid) or {}).get(coder.id, {})
+                status = statuses.get((rid, coder.id))
+                sheet.append(
+                    [
+                        uid,
+                        review,
+                        number,
+                        text,
+                        recommending,
+                        response,
+                        *_cell_values(spec, columns, mine, status),
+                    ]
+                )
+                # What the row started with: the import changes only what the coder changed.
+                baseline = {f.key: _value_json(f, mine.get(f.id, EMPTY)) for f in spec.fields}
+                meta.append(
+                    [
+                        cell(meta, uid),
+                        cell(meta, json.dumps({"status": status, "values": baseline})),
+                    ]
+                )
+                written += 1
+        sheet.close()
+        lists.write()
+        partial = out.with_name(f".{out.name}.part")
+        try:
+            workbook.save(partial)
+            partial.replace(out)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    return CodingSheetInfo(out, coder.name, written)
+
+
+def _ordered_ids(
+    session: Session, assigned: set[int] | None, review_ids: Sequence[int] | None
+) -> list[int]:
+    query = select(Recommendation.id).order_by(
+        Recommendation.review_id, Recommendation.sort_key, Recommendation.id
+    )
+    if review_ids is not None:
+        query = query.where(Recommendation.review_id.in_(list(review_ids)))
+    ids = list(session.connection().execute(query).scalars())
+    return ids if assigned is None else [i for i in ids if i in assigned]
+
+
+def _source_rows(session: Session, chunk: list[int]) -> dict[int, tuple]:
+    names: dict[int, list[str]] = {}
+    for rid, name in session.execute(
+        select(RecommendationState.recommendation_id, State.name)
+        .join(State, State.id == RecommendationState.state_id)
+        .where(RecommendationState.recommendation_id.in_(chunk))
+        .order_by(RecommendationState.recommendation_id, RecommendationState.ordinal)
+    ):
+        names.setdefault(rid, []).append(name)
+    rows = {}
+    for rid, uid, number, text, response, state, cycle, year in session.execute(
+        select(
+            Recommendation.id,
+            Recommendation.uuid,
+            Recommendation.number,
+            Recommendation.text,
+            Recommendation.response,
+            State.name,
+            Review.cycle,
+            Review.year,
+        )
+        .join(Review, Review.id == Recommendation.review_id)
+        .join(State, State.id == Review.state_id)
+        .where(Recommendation.id.in_(chunk))
+    ):
+        review = f"{state} {year} (cycle {cycle})" if year else f"{state}, cycle {cycle}"
+        rows[rid] = (
+            str(uid),
+            review,
+            number or "",
+            text,
+            "; ".join(names.get(rid, ())),
+            response,
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+class _Problems:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[SheetProblem] = []
+
+    def add(
+        self,
+        message: str,
+        *,
+        sheet: str | None = SHEET,
+        row: int | None = None,
+        column: int | None = None,
+        header: str | None = None,
+    ) -> None:
+        self.items.append(SheetProblem(self.file, sheet, row, column, header, message))
+
+    def refuse(self) -> None:
+        if self.items:
+            raise CodingSheetRefused(self.items)
+
+
+def import_coding_sheet(
+    project: Project, path: Path, *, dry_run: bool = False
+) -> CodingSheetImport:
+    """Save what a coding sheet holds as its coder's codes: all of it, or (if any cell is
+    wrong) none of it, with every problem in ``CodingSheetRefused.problems``."""
+    path = Path(path)
+    problems = _Problems(path.name)
+    try:
+        # Formulas are read as formulas (not their cached results) so they can be refused.
+        workbook = load_workbook(path, read_only=True, data_only=False)
+    except FileNotFoundError:
+        raise ValueError(f"There is no file {path}.") from None
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ValueError(f"{path} is not a coding sheet written by UPR Coder ({error}).") from None
+    try:
+        return _import(project, workbook, problems, dry_run)
+    finally:
+        workbook.close()
+
+
+def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingSheetImport:
+    if SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
+        problems.add(
+            f"this is not a coding sheet written by UPR Coder (it needs the sheets "
+            f"'{SHEET}' and '{META_SHEET}')",
+            sheet=None,
+        )
+        problems.refuse()
+    meta_rows = [tuple(c.value for c in row) for row in workbook[META_SHEET].iter_rows()]
+    try:
+        header = json.loads(meta_rows[0][1])
+        assert header["format"] == FORMAT
+    except (IndexError, TypeError, ValueError, KeyError, AssertionError):
+        problems.add("the sheet's description is missing or damaged", sheet=META_SHEET, row=1)
+        problems.refuse()
+    if header.get("version", 0) > FORMAT_VERSION:
+        problems.add(
+            "the sheet was written by a newer version of UPR Coder; update the app",
+            sheet=META_SHEET,
+        )
+        problems.refuse()
+    baselines: dict[str, dict[str, Any]] = {}
+    for row in meta_rows[1:]:
+        try:
+            baselines[str(row[0])] = json.loads(row[1])
+        except (TypeError, ValueError):
+            continue
+    columns = [_Col(k, f, c, h) for k, f, c, h in header["columns"]]
+    with project.session() as session:
+        if header.get("project") != project.info("project_uuid"):
+            problems.add(
+                "the sheet was written from another project; import it into that one",
+                sheet=None,
+            )
+            problems.refuse()
+        coder = session.scalars(
+            select(Coder).where(Coder.uuid == uuid.UUID(header["coder"]))
+        ).first()
+        if coder is None:
+            problems.add(f"the coder {header.get('coder_name')} is not in this project", sheet=None)
+            problems.refuse()
+        spec = form_spec(session)
+        plan = _read_rows(session, workbook[SHEET], spec, columns, baselines, coder.id, problems)
+        problems.refuse()
+    result = CodingSheetImport(coder.name, len(plan))
+    if dry_run:
+        for rid, (values, status) in plan.items():
+            result.changed_values += len(values)
+            result.changed_statuses += status is not None
+            if values or status:
+                result.changed_recommendations.add(rid)
+        return result
+    with project.write() as session:
+        for rid, (values, status) in plan.items():
+            for field_id, value in values.items():
+                before = save_value(session, rid, coder.id, field_id, value)
+                if before != value:
+                    result.changed_values += 1
+                    result.changed_recommendations.add(rid)
+            if status is not None and load_status(session, rid, coder.id).status != status:
+                save_status(session, rid, coder.id, status)
+                result.changed_statuses += 1
+                result.changed_recommendations.add(rid)
+    return result
+
+
+def _read_rows(
+    session: Session,
+    ws,
+    spec: FormSpec,
+    columns: list[_Col],
+    baselines: dict[str, dict[str, Any]],
+    coder_id: int,
+    problems: _Problems,
+) -> dict[int, tuple[dict[int, FieldValue], str | None]]:
+    rows = ws.iter_rows()
+    first = next(rows, None)
+    expected = [*LOCKED_HEADERS, *(c.header for c in columns)]
+    found = [c.value for c in first] if first is not None else []
+    for index, wanted in enumerate(expected, start=1):
+        got = found[index - 1] if index - 1 < len(found) else None
+        if got != wanted:
+            problems.add(
+                f"the header should be '{wanted}', not '{got or ''}': columns must not be "
+                "renamed, moved or deleted",
+                row=1,
+                column=index,
+                header=wanted,
+            )
+    if problems.items:
+        return {}
+    fields = {f.key: f for f in spec.fields}
+    for col in columns:
+        if col.field_key is not None and col.field_key not in fields:
+            problems.add(f"the codebook has no field '{col.field_key}' any more", row=1)
+        elif col.kind == "flag" and not any(
+            c.key == col.code_key for c in fields[col.field_key or ""].codes
+        ):
+            problems.add(f"the codebook has no code '{col.code_key}' any more", row=1)
+    if problems.items:
+        return {}
+    entries: list[tuple[int, list[Any]]] = []
+    for number, row in enumerate(rows, start=2):
+        values = [c.value for c in row]
+        for index, c in enumerate(row, start=1):
+            if getattr(c, "data_type", None) == "f":
+                header = expected[index - 1] if index - 1 < len(expected) else None
+                problems.add(
+                    "a formula; type the value itself",
+                    row=number,
+                    column=index,
+                    header=header,
+                )
+        if any(v not in (None, "") for v in values):
+            values += [None] * (len(expected) - len(values))
+            entries.append((number, values))
+    uids: dict[str, int] = {}
+    for number, values in entries:
+        uid = str(values[0] or "").strip()
+        if uid in uids:
+            problems.add(
+                f"the same recommendation as row {uids[uid]}",
+                row=number,
+                column=1,
+                header=LOCKED_HEADERS[0],
+            )
+        uids[uid] = number
+    known: dict[str, tuple[int, str, str]] = {}
+    wanted = [u for u in uids if u]
+    parsed: list[uuid.UUID] = []
+    for u in wanted:
+        try:
+            parsed.append(uuid.UUID(u))
+        except ValueError:
+            continue
+    for start in range(0, len(parsed), CHUNK):
+        for rid, uid, text, number_text in session.execute(
+            select(
+                Recommendation.id,
+                Recommendation.uuid,
+                Recommendation.text,
+                Recommendation.number,
+            ).where(Recommendation.uuid.in_(parsed[start : start + CHUNK]))
+        ):
+            known[str(uid)] = (rid, text, number_text or "")
+    ids = [known[u][0] for u in uids if u in known]
+    current = values_in_for(session, coder_id, ids)
+    statuses = statuses_in(session, ids, coder_id)
+    plan: dict[int, tuple[dict[int, FieldValue], str | None]] = {}
+    for number, values in entries:
+        uid = str(values[0] or "").strip()
+        if uid not in known:
+            problems.add(
+                "no recommendation of this project has this ID (was it edited?)",
+                row=number,
+                column=1,
+                header=LOCKED_HEADERS[0],
+            )
+            continue
+        rid, text, number_text = known[uid]
+        if _normal(values[3]) != _normal(text):
+            problems.add(
+                "the recommendation's text was edited; the source text must stay as it is",
+                row=number,
+                column=4,
+                header=LOCKED_HEADERS[3],
+            )
+        if str(values[2] or "") != number_text:
+            problems.add(
+                f"the number was edited (it is {number_text})",
+                row=number,
+                column=3,
+                header=LOCKED_HEADERS[2],
+            )
+        baseline = baselines.get(uid, {"status": None, "values": {}})
+        plan[rid] = _row_plan(
+            spec,
+            fields,
+            columns,
+            values[len(LOCKED_HEADERS) :],
+            baseline,
+            current.get(rid, {}),
+            statuses.get((rid, coder_id)),
+            number,
+            problems,
+        )
+    return plan
+
+
+def values_in_for(session: Session, coder_id: int, ids: list[int]):
+    from annotator.services.sources import Source
+
+    found = values_in(session, Source("coder", coder_id), ids)
+    return {rid: by_coder.get(coder_id, {}) for rid, by_coder in found.items()}
+
+
+def _normal(text: Any) -> str:
+    # Excel stores line breaks as \n whatever it was given; compare what a reader sees.
+    return " ".join(str(text or "").replace("\r\n", "\n").split())
+
+
+def _row_plan(
+    spec: FormSpec,
+    fields: dict[str, FieldSpec],
+    columns: list[_Col],
+    cells: list[Any],
+    baseline: dict[str, Any],
+    current: dict[int, FieldValue],
+    status_now: str | None,
+    row: int,
+    problems: _Problems,
+) -> tuple[dict[int, FieldValue], str | None]:
+    first_column = len(LOCKED_HEADERS) + 1
+    flags: dict[str, set[str]] = {}
+    seen_multi: dict[str, set[str]] = {}
+    given: dict[str, FieldValue] = {}
+    status: str | None = None
+    for offset, (col, raw) in enumerate(zip(columns, cells, strict=False)):
+        where = {"row": row, "column": first_column + offset, "header": col.header}
+        value = raw.strip() if isinstance(raw, str) else raw
+        if col.kind == "status":
+            if value in (None, ""):
+                continue
+            key = STATUS_KEYS.get(str(value).strip().casefold())
+            if key is None:
+                problems.add(
+                    f"'{value}' is not a status; write {', '.join(SHEET_STATUSES)}", **where
+                )
+            elif key == "flagged" and status_now != "flagged":
+                problems.add("flag a recommendation in the app, where you can say why", **where)
+            elif key != status_now:
+                status = key
+            continue
+        f = fields[col.field_key or ""]
+        if col.kind == "flag":
+            seen_multi.setdefault(f.key, set()).add(col.code_key or "")
+            chosen = _flag(value)
+            if chosen is None:
+                problems.add(f"write 1 (this code applies) or 0, not '{raw}'", **where)
+            elif chosen:
+                flags.setdefault(f.key, set()).add(col.code_key or "")
+            continue
+        parsed = _parse(f, value, problems, where)
+        if parsed is not None:
+            given[f.key] = parsed
+    changes: dict[int, FieldValue] = {}
+    base_values = baseline.get("values", {})
+    for f in spec.fields:
+        if f.kind == "multi":
+            if f.key not in seen_multi:
+                continue
+            keys = {c.key: c.id for c in f.codes}
+            shown = seen_multi[f.key]
+            # Codes the sheet has no column for (retired ones) stay as they are.
+            hidden = {c for c in current.get(f.id, EMPTY).codes if _key(f, c) not in shown}
+            new = FieldValue(frozenset({keys[k] for k in flags.get(f.key, ())} | hidden))
+        elif f.key in given:
+            new = given[f.key]
+        else:
+            continue
+        old = _from_json(f, base_values.get(f.key))
+        now = current.get(f.id, EMPTY)
+        if _same(f, new, old):
+            continue  # the coder did not touch it in the sheet
+        if not _same(f, now, old) and not _same(f, now, new):
+            problems.add(
+                f"{f.label} was changed in the app after this sheet was written; "
+                "change it in one place only",
+                row=row,
+            )
+            continue
+        if not _same(f, new, now):
+            changes[f.id] = new
+    return changes, status
+
+
+def _key(f: FieldSpec, code_id: int) -> str | None:
+    return next((c.key for c in f.codes if c.id == code_id), None)
+
+
+def _same(f: FieldSpec, one: FieldValue, other: FieldValue) -> bool:
+    if f.kind in ("multi", "single", "ordinal"):
+        return one.codes == other.codes
+    return (one.text or None) == (other.text or None)
+
+
+def _from_json(f: FieldSpec, value: Any) -> FieldValue:
+    if f.kind in ("multi", "single", "ordinal"):
+        keys = {c.key: c.id for c in f.codes}
+        return FieldValue(frozenset(keys[k] for k in (value or ()) if k in keys))
+    return FieldValue(text=value or None)
+
+
+def _code_named(f: FieldSpec, text: str):
+    wanted = " ".join(text.split()).casefold()
+    return next((c for c in f.codes if wanted in (c.label.casefold(), c.key.casefold())), None)
+
+
+def _flag(value: Any) -> bool | None:
+    if value in (None, "", 0, 0.0, "0"):
+        return False
+    if value in (1, 1.0, "1"):
+        return True
+    return None
+
+
+def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldValue | None:
+    if value in (None, ""):
+        return EMPTY
+    if f.kind in ("single", "ordinal"):
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        whole = _code_named(f, text)
+        parts = [text] if whole is not None else [p.strip() for p in text.split(";") if p.strip()]
+        found = []
+        for part in parts:
+            code = _code_named(f, part)
+            if code is None:
+                live = ", ".join(c.label for c in f.codes if not c.retired)
+                problems.add(f"'{part}' is not a code of {f.label}; its codes: {live}", **where)
+                return None
+            found.append(code.id)
+        if len(set(found)) > 1:
+            problems.add(f"{f.label} takes one code, and '{text}' gives {len(set(found))}", **where)
+            return None
+        return FieldValue(frozenset(found))
+    if f.kind == "boolean":
+        word = str(value).strip().casefold()
+        if word in TRUE_WORDS:
+            return FieldValue(text="true")
+        if word in FALSE_WORDS:
+            return EMPTY  # the app stores an unticked box as no value
+        problems.add(f"write yes or no, not '{value}'", **where)
+        return None
+    return FieldValue(text=str(value))

@@ -1,0 +1,92 @@
+"""A whole project moved from a SQLite file to a PostgreSQL server and back, verified."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from annotator.services.coders import get_or_create_coder
+from annotator.services.coding import CodingService, FieldValue
+from annotator.services.db_copy import copy_project, table_checks
+from annotator.services.queue import QueueFilter, filtered_ids
+from annotator.store.errors import ProjectError
+from annotator.store.models import Recommendation
+from annotator.store.project import open_project
+
+
+def coded_sample(sample_project):
+    with sample_project.write() as session:
+        amina = get_or_create_coder(session, "Amina").id
+        get_or_create_coder(session, "Ben", role="adjudicator")
+        ids = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).all()
+    service = CodingService(sample_project, amina)
+    spec = service.form()
+    themes, notes = spec.field_by_key("themes"), spec.field_by_key("notes")
+    for rid in ids[:20]:
+        service.save(rid, themes.id, FieldValue(frozenset(c.id for c in themes.codes[3:5])))
+        service.save(rid, notes.id, FieldValue(text=f"note on {rid} — “quoted”, ünïcode"))
+        service.set_status(rid, "done")
+        service.add_time(rid, 12.25)
+    return amina
+
+
+def checks_of(location):
+    project = open_project(location)
+    try:
+        with project.engine.connect() as connection:
+            return table_checks(connection)
+    finally:
+        project.close()
+
+
+def test_sqlite_to_postgresql_and_back_keeps_every_record(sample_project, postgres, tmp_path):
+    amina = coded_sample(sample_project)
+    source = sample_project.path
+    sample_project.close()
+    before = checks_of(source)
+
+    server_db = postgres.new_database()
+    to_server = copy_project(source, server_db)
+    assert to_server.tables == before
+    assert to_server.rows == sum(t.rows for t in before)
+
+    back = tmp_path / "back.upr"
+    copy_project(server_db, back)
+    assert checks_of(back) == before
+
+    # The copies are working projects: coding and search go on where they were.
+    for location in (server_db, back):
+        project = open_project(location)
+        try:
+            service = CodingService(project, amina)
+            assert service.progress().done == 20
+            with project.session() as session:
+                found = filtered_ids(session, QueueFilter(search="death penal"), amina)
+                new_id = session.scalar(
+                    select(Recommendation.id).order_by(Recommendation.id.desc())
+                )
+            assert len(found) == 13
+            spec = service.form()
+            service.save(
+                new_id,
+                spec.field_by_key("themes").id,
+                FieldValue(frozenset({spec.field_by_key("themes").codes[0].id})),
+            )
+        finally:
+            project.close()
+
+
+def test_a_copy_goes_only_into_a_new_database(sample_project, postgres, tmp_path):
+    source = sample_project.path
+    sample_project.close()
+    server_db = postgres.new_database()
+    copy_project(source, server_db)
+    with pytest.raises(ProjectError, match="already holds a project"):
+        copy_project(source, server_db)
+    existing = tmp_path / "there.upr"
+    existing.write_bytes(b"")
+    with pytest.raises(ProjectError, match="already exists"):
+        copy_project(source, existing)
+    assert existing.read_bytes() == b""
+    with pytest.raises(ProjectError, match="same database"):
+        copy_project(source, source)

@@ -1,0 +1,441 @@
+"""Exports written to real files and read back with openpyxl, pandas and csv."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from annotator import analysis
+from annotator.importers.records import ImportBatch, RecommendationRecord, ReviewRecord
+from annotator.services.adjudication import decide
+from annotator.services.bulk import write_batch
+from annotator.services.coders import get_or_create_coder
+from annotator.services.coding import FieldValue, codes_named, form_spec, save_value
+from annotator.services.exporting import ExportCancelled, ExportOptions, export
+from annotator.services.projects import init_project
+from annotator.services.xlsx_writing import csv_safe
+from annotator.store.models import Recommendation
+from tests import known_answers
+
+HOSTILE = [
+    '=HYPERLINK("http://x")',
+    "@SUM(1)",
+    "+1",
+    "-2+3",
+    "\t=1+2",
+    "\rCR first",
+    "=1+1",
+]
+BASE_HEADERS = [
+    "ID",
+    "State under review",
+    "Cycle",
+    "Year",
+    "Report symbol",
+    "Number",
+    "Recommendation",
+    "Recommending states",
+    "Regional groups",
+    "Response as published",
+    "Response",
+    "Position (UN)",
+]
+TORTURE = "Themes: Torture and other CID treatment"
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    built = known_answers.build(tmp_path_factory.mktemp("known") / "known.upr")
+    yield built
+    built.project.close()
+
+
+@pytest.fixture(scope="module")
+def amina_xlsx(known, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "amina.xlsx"
+    export(known.project, out, ExportOptions(source="coder:Amina"))
+    return out
+
+
+def _rows(ws) -> list[list]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_workbook_sheets_header_panes_filter_and_validation(amina_xlsx):
+    wb = openpyxl.load_workbook(amina_xlsx)
+    assert wb.sheetnames == [
+        "Recommendations",
+        "Summary",
+        "Reliability",
+        "Codebook",
+        "About",
+        "Lists",
+    ]
+    assert wb["Lists"].sheet_state == "hidden"
+    ws = wb["Recommendations"]
+    header = [c.value for c in ws[1]]
+    assert header[:12] == BASE_HEADERS
+    assert header[12:14] == ["Status", "Themes"]
+    assert TORTURE in header
+    assert header[-6:] == [
+        "Published response",
+        "Position",
+        "Assessment",
+        "Action category",
+        "Notes",
+        "Evidence",
+    ]
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}739"
+    assert ws.column_dimensions["G"].width == 70
+    assert ws["G2"].alignment.wrap_text
+    assert ws["A1"].font.bold
+    validations = {str(v.sqref): v for v in ws.data_validations.dataValidation}
+    response = validations["K2:K739"]
+    assert response.type == "list"
+    lists = wb["Lists"]
+    column = response.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
+    values = [c.value for c in lists[column]][1:]
+    assert [v for v in values if v] == [analysis.CATEGORY_LABELS[c] for c in analysis.CATEGORIES]
+    flags = next(v for k, v in validations.items() if k.startswith("O2:O739 "))
+    flag_column = flags.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
+    assert [c.value for c in lists[flag_column]][1:3] == [0, 1]
+    position = next(
+        v for v in ws.data_validations.dataValidation if "BX2:BX739" in str(v.sqref).split()
+    )
+    assert position.formula1.startswith("'Lists'!")
+
+
+def test_every_recommendation_and_value_read_back(known, amina_xlsx):
+    # Numbers are text ("150.10" is not "150.1"): pandas must be told not to guess.
+    frame = pd.read_excel(amina_xlsx, sheet_name="Recommendations", dtype={"Number": str})
+    assert len(frame) == 738
+    with known.project.session() as session:
+        rows = {
+            rid: (number, text, response)
+            for rid, number, text, response in session.execute(
+                select(
+                    Recommendation.id,
+                    Recommendation.number,
+                    Recommendation.text,
+                    Recommendation.response,
+                )
+            )
+        }
+    for row in frame.itertuples(index=False):
+        number, text, response = rows[row.ID]
+        assert (str(row.Number), row.Recommendation, row[9]) == (number, text, response)
+        assert row.Response == analysis.CATEGORY_LABELS[analysis.response_category(response)]
+    by_id = frame.set_index("ID")
+    # Themes as a ';'-joined column and as 0/1 columns, group codes rolled up.
+    assert by_id[TORTURE].sum() == 20
+    assert by_id["Themes: Civil and political rights"].sum() == 25
+    assert by_id["Themes: Reprisals and intimidation for cooperation with the UN"].sum() == 5
+    assert by_id.loc[known.torture[0], "Themes"] == "Torture and other CID treatment"
+    # Done without a theme: 0 in every column; never coded: blank.
+    done_plain = next(
+        r
+        for r in known.ids_2024[:100]
+        if r not in set(known.torture) | set(known.reprisals) | set(known.womens_rights)
+    )
+    assert by_id.loc[done_plain, TORTURE] == 0
+    assert by_id.loc[done_plain, "Status"] == "done"
+    never = known.ids_2024[-1]
+    assert pd.isna(by_id.loc[never, TORTURE]) and by_id.loc[never, "Status"] == "not started"
+    assert by_id.loc[known.ids_2024[8], "Published response"] == "Rejected"
+    assert by_id.loc[known.ids_2024[0], "Published response"] == "Accepted and already implemented"
+    assert by_id.loc[known.ids_2024[0], "Recommending states"] == "Germany"
+    assert by_id.loc[known.ids_2024[9], "Recommending states"] == "France; Germany"
+    assert by_id.loc[known.ids_2024[9], "Regional groups"] == "Western European and others"
+    assert by_id.loc[known.ids_2024[0], "Position (UN)"] == "Supported"
+
+
+def test_summary_states_the_breakdown_with_native_charts(amina_xlsx):
+    wb = openpyxl.load_workbook(amina_xlsx)
+    ws = wb["Summary"]
+    rows = _rows(ws)
+    header = next(r for r in rows if r[0] == "Review" and r[1] == "Accepted")
+    china = next(r for r in rows if r[0] == "China 2024 (cycle 4)" and isinstance(r[1], int))
+    record = dict(zip(header, china, strict=False))
+    assert record["Accepted"] == 290 and record["Partially accepted"] == 8
+    assert record["Noted"] == 32 and record["Rejected"] == 98 and record["Total"] == 428
+    assert record[analysis.RATE_LABELS[analysis.RATE_STRICT]] == pytest.approx(98 / 428)
+    assert record[analysis.RATE_LABELS[analysis.RATE_BROAD]] == pytest.approx(130 / 428)
+    lines = [r[0] for r in rows if r[0]]
+    assert any("30.4 % rejected or noted in 2024 against 18.0 % in 2018" in str(x) for x in lines)
+    torture = next(r for r in rows if r[0] == "Torture and other CID treatment")
+    assert torture[1:7] == [0, 0, 8, 12, 0, 20]
+    assert next(r for r in rows if r[0] == "Corrected")[1] == 2
+    # Shares are numbers shown as percentages, not text.
+    share_cell = next(c for c in ws["H"] if isinstance(c.value, float))
+    assert share_cell.number_format == "0.0%"
+    assert len(ws._charts) >= 4
+    with zipfile.ZipFile(amina_xlsx) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 4
+
+
+def test_one_review_summary_and_about_name_the_filter(known, tmp_path):
+    out = tmp_path / "china.xlsx"
+    result = export(
+        known.project,
+        out,
+        ExportOptions(source="coder:Amina", review_ids=(known.china_2024,), reliability=False),
+    )
+    assert result.recommendations == 428
+    wb = openpyxl.load_workbook(out)
+    assert "Reliability" not in wb.sheetnames
+    summary = _rows(wb["Summary"])
+    assert summary[3][0] == "Responses: China 2024 (cycle 4)"
+    lines = [r[0] for r in summary]
+    assert (
+        "China accepted 290 of 428 recommendations, partially accepted 8, noted 32 and rejected 98."
+    ) in lines
+    table = {r[0]: tuple(r[1:3]) for r in summary[5:14]}
+    assert table["Rejected"] == (98, pytest.approx(98 / 428))
+    assert table["Rejection rate: rejected / all recommendations"] == (
+        98,
+        pytest.approx(98 / 428),
+    )
+    assert table["Rejection rate: (rejected + noted) / all recommendations"] == (
+        130,
+        pytest.approx(130 / 428),
+    )
+    about = dict((r[0], r[1]) for r in _rows(wb["About"]) if r[0])
+    assert about["Filters"] == "Reviews: China 2024 (cycle 4)"
+    assert about["Codes from"] == "coder Amina"
+    assert about["Recommendations"] == 428
+    assert about["App"].startswith("UPR Coder ")
+    assert about["Codebook"] == "UPR recommendations, version 1"
+    codebook = pd.read_excel(out, sheet_name="Codebook")
+    torture = codebook[codebook["Code"] == "torture"].iloc[0]
+    assert torture["Group"] == "Civil and political rights"
+    assert torture["Column in Recommendations"] == TORTURE
+    assert "ill-treatment" in torture["Definition"]
+
+
+def test_all_coders_long_sheet_and_reliability(known, tmp_path):
+    out = tmp_path / "all.xlsx"
+    result = export(known.project, out, ExportOptions(source="all-coders"))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["Recommendations", "Codes by coder", "Summary"]
+    assert "Reliability" in wb.sheetnames
+    coders = pd.read_excel(out, sheet_name="Codes by coder")
+    assert list(coders.columns[:8]) == [
+        "ID",
+        "State under review",
+        "Cycle",
+        "Year",
+        "Number",
+        "Response",
+        "Coder",
+        "Status",
+    ]
+    # Amina: 100 done + themed or verified others; Ben: 42 with a status.
+    amina = set(coders.loc[coders["Coder"] == "Amina", "ID"])
+    ben = coders[coders["Coder"] == "Ben"]
+    assert set(known.ids_2024[:100]) <= amina
+    assert set(known.torture) <= amina
+    assert len(ben) == 42 and set(ben["Status"]) == {"done", "flagged"}
+    assert len(coders) == result.coder_rows
+    assert ben.set_index("ID").loc[known.ids_2024[4], "Published response"] == "Noted"
+    reliability = _rows(wb["Reliability"])
+    assert reliability[0][0] == "Section" and reliability[1][0] == "overlap"
+    # The Recommendations sheet of an all-coders export holds the recommendations only.
+    assert [c.value for c in wb["Recommendations"][1]] == BASE_HEADERS
+
+
+def test_csv_is_utf8_with_bom_and_matches_the_sheet(known, tmp_path):
+    out = tmp_path / "amina.csv"
+    result = export(known.project, out, ExportOptions(format="csv", source="coder:Amina"))
+    assert result.recommendations == 738 and result.format == "csv"
+    assert out.read_bytes()[:3] == b"\xef\xbb\xbf"
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(frame.columns[:12]) == BASE_HEADERS
+    assert len(frame) == 738 and frame[TORTURE].sum() == 20
+    long = tmp_path / "all.csv"
+    export(known.project, long, ExportOptions(format="csv", source="all-coders"))
+    rows = pd.read_csv(long, encoding="utf-8-sig")
+    assert list(rows.columns[12:14]) == ["Coder", "Status"]
+    assert set(rows["Coder"]) == {"Amina", "Ben"}
+
+
+def _hostile_project(path: Path):
+    project = init_project(path)
+    review = ReviewRecord("CHL", 4, 46, 2024, "A/HRC/56/1")
+    batch = ImportBatch()
+    batch.recommendations = [
+        RecommendationRecord(
+            review=review,
+            number=f"1.{n}",
+            text=text,
+            recommending_text="France",
+            recommending_iso3=["FRA"],
+            response=text if n % 2 else "Supported",
+        )
+        for n, text in enumerate(HOSTILE, start=1)
+    ]
+    with project.write() as session:
+        write_batch(session, batch)
+        spec = form_spec(session)
+        notes = spec.field_by_key("notes").id
+        coder = get_or_create_coder(session, "=Evil()").id
+        boss = get_or_create_coder(session, "Ana", role="adjudicator").id
+        ids = list(session.scalars(select(Recommendation.id).order_by(Recommendation.sort_key)))
+        for rid, text in zip(ids, HOSTILE, strict=True):
+            save_value(session, rid, coder, notes, FieldValue(text=text))
+            decide(session, rid, notes, FieldValue(text=text), by_coder_id=boss, reason="ok")
+        themes = codes_named(spec, [("themes", "torture")])
+        for field_id, value in themes.items():
+            decide(session, ids[0], field_id, value, by_coder_id=boss, reason="ok")
+    return project
+
+
+@pytest.mark.parametrize("source", ["consensus", "all-coders"])
+def test_hostile_text_comes_back_as_the_same_text_never_a_formula(tmp_path, source):
+    project = _hostile_project(tmp_path / "hostile.upr")
+    out = tmp_path / "hostile.xlsx"
+    try:
+        export(project, out, ExportOptions(source=source))
+    finally:
+        project.close()
+    wb = openpyxl.load_workbook(out)
+    found: dict[str, int] = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value in [*HOSTILE, "=Evil()"]:
+                    assert c.data_type == "s", (ws.title, c.coordinate, c.value)
+                    found[c.value] = found.get(c.value, 0) + 1
+    assert set(found) >= set(HOSTILE)
+    if source == "all-coders":
+        assert "=Evil()" in found
+    sheet = pd.read_excel(out, sheet_name="Recommendations", dtype=str)
+    assert list(sheet["Recommendation"]) == HOSTILE
+    with zipfile.ZipFile(out) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name)
+    values = openpyxl.load_workbook(out, data_only=False)["Recommendations"]
+    assert all(c.data_type != "f" for row in values.iter_rows() for c in row)
+
+
+def test_hostile_text_in_csv_gets_a_leading_apostrophe(tmp_path):
+    project = _hostile_project(tmp_path / "hostile.upr")
+    out = tmp_path / "hostile.csv"
+    try:
+        export(project, out, ExportOptions(format="csv", source="consensus"))
+    finally:
+        project.close()
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    texts = [r[6] for r in rows[1:]]
+    assert texts == ["'" + t for t in HOSTILE]
+    notes = rows[0].index("Notes")
+    # (The consensus keeps a note trimmed, so compare what it holds.)
+    kept = [t.strip() for t in HOSTILE]
+    assert [r[notes] for r in rows[1:]] == [csv_safe(t) for t in kept]
+    assert next(r[notes] for r in rows[1:]) == "'" + HOSTILE[0]
+
+
+def test_bad_source_cancel_and_bad_place_leave_no_file(known, tmp_path):
+    out = tmp_path / "x.xlsx"
+    with pytest.raises(ValueError, match="no coder named 'Zoe'"):
+        export(known.project, out, ExportOptions(source="coder:Zoe"))
+    with pytest.raises(ValueError, match="not a source"):
+        export(known.project, out, ExportOptions(source="everyone"))
+    with pytest.raises(ValueError, match="does not exist"):
+        export(known.project, tmp_path / "missing" / "x.xlsx")
+
+    def stop(label: str, done: int, total: int) -> None:
+        if done:
+            raise ExportCancelled("stop")
+
+    with pytest.raises(ExportCancelled):
+        export(known.project, out, ExportOptions(source="all-coders"), progress=stop)
+    assert list(tmp_path.iterdir()) == []
+
+
+def annotator(*args: str):
+    return subprocess.run(
+        [sys.executable, "-m", "annotator", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+@pytest.mark.parametrize("command", ["export", "stats", "import-codes"])
+def test_my_subcommands_have_help_with_an_example(command):
+    result = annotator(command, "--help")
+    assert result.returncode == 0
+    assert "example:" in result.stdout and "--db" in result.stdout
+
+
+def test_cli_export_and_stats(known, tmp_path):
+    db = str(known.path)
+    out = tmp_path / "cli.xlsx"
+    result = annotator("export", "--db", db, "--source", "coder:Amina", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Exported 738 recommendations (coder Amina)" in result.stdout
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames[0] == "Recommendations"
+    stats = annotator("stats", "--db", db, "--review", "China:4")
+    assert stats.returncode == 0, stats.stderr
+    assert "Rejection rate: rejected / all recommendations: 98 / 428 = 22.9 %" in stats.stdout
+    assert "(rejected + noted) / all recommendations: 130 / 428 = 30.4 %" in stats.stdout
+    compared = annotator(
+        "stats",
+        "--db",
+        db,
+        "--compare",
+        "China:3",
+        "China:4",
+        "--check",
+        "all",
+        "rejected",
+        "reprisals",
+        "--source",
+        "coder:Amina",
+    )
+    assert compared.returncode == 0, compared.stderr
+    assert "30.4 % rejected or noted in 2024 against 18.0 % in 2018" in compared.stdout
+    assert "True: none of the 5 recommendations" in compared.stdout
+    bad = annotator("export", "--db", db, "--source", "coder:Zoe", str(tmp_path / "z.xlsx"))
+    assert bad.returncode == 1 and "no coder named 'Zoe'" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
+    from openpyxl import Workbook
+
+    from annotator.services.xlsx_writing import Column, Sheet
+
+    wb = Workbook(write_only=True)
+    sheet = Sheet(wb, "Data", [Column("Text", wrap=True), Column("Number"), Column("Other")])
+    rows = [
+        ["bell\x07 and \ufffe end", 3, 2.5],
+        ["  spaced  ", -1, True],
+        ["a < b & c > d\r\nnext", None, ""],
+        ["x" * 40_000, float("nan"), "=1+1"],
+    ]
+    for row in rows:
+        sheet.append(list(row))
+    sheet.close()
+    out = tmp_path / "cells.xlsx"
+    wb.save(out)
+    ws = openpyxl.load_workbook(out)["Data"]
+    got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert got[0] == ["bell and  end", 3, 2.5]
+    assert got[1] == ["  spaced  ", -1, True]
+    assert got[2][0] == "a < b & c > d\r\nnext" and got[2][1:] == [None, None]
+    assert len(got[3][0]) == 32_767 and got[3][1] is None and got[3][2] == "=1+1"
+    assert ws["C5"].data_type == "s" and ws["A2"].alignment.wrap_text
+    assert ws.auto_filter.ref == "A1:C5" and ws.freeze_panes == "A2"
