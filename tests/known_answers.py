@@ -76,7 +76,8 @@ class KnownProject:
     womens_rights: list[int]
 
 
-def build(path: Path) -> KnownProject:
+def build(path: Path | str) -> KnownProject:
+    """``path``: a project file, or the URL of an empty PostgreSQL database."""
     project = init_project(path)
     batch = ImportBatch()
     batch.recommendations = (

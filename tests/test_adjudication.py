@@ -21,6 +21,13 @@ from annotator.store.project import open_project
 from tests.test_cli import annotator
 from tests.test_reliability_report import build_two_coder_project, codes_of
 
+
+@pytest.fixture
+def sample_project(any_sample_project):
+    """These tests run on a SQLite file and on a PostgreSQL server in turn."""
+    return any_sample_project
+
+
 LEFT = Qt.MouseButton.LeftButton
 DISAGREEMENTS = [
     ("28.2", "themes"),
@@ -136,7 +143,7 @@ def test_a_decision_is_stored_audited_undone_and_read_back(sample_path, ids, sam
         )
     assert first.before is None and first.after == ambers
 
-    other = open_project(sample_path)  # a second connection: what is on disk
+    other = open_project(sample_project.url)  # a second connection: what was committed
     with other.session() as session:
         assert adj.consensus_values(session, rid) == {themes: ambers}
         rows = session.scalars(select(Consensus).where(Consensus.recommendation_id == rid)).all()
@@ -168,7 +175,7 @@ def test_a_decision_is_stored_audited_undone_and_read_back(sample_path, ids, sam
     with sample_project.write() as session, pytest.raises(ValueError, match="already been undone"):
         adj.undo_decision(session, second.audit_event_id, ids["cora"])
 
-    other = open_project(sample_path)
+    other = open_project(sample_project.url)
     with other.session() as session:
         assert adj.consensus_values(session, rid) == {themes: ambers}
         rows = session.scalars(select(Consensus).where(Consensus.recommendation_id == rid)).all()

@@ -51,9 +51,14 @@ BASE_HEADERS = [
 TORTURE = "Themes: Torture and other CID treatment"
 
 
-@pytest.fixture(scope="module")
-def known(tmp_path_factory):
-    built = known_answers.build(tmp_path_factory.mktemp("known") / "known.upr")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def known(request, tmp_path_factory):
+    """The known-answers project in a file and on a PostgreSQL server: the same export."""
+    if request.param == "sqlite":
+        where = tmp_path_factory.mktemp("known") / "known.upr"
+    else:
+        where = request.getfixturevalue("postgres").new_database()
+    built = known_answers.build(where)
     yield built
     built.project.close()
 

@@ -30,6 +30,13 @@ from annotator.services.coding import FieldValue, form_spec, save_status, save_v
 from annotator.store.models import Code, Recommendation
 from tests.test_cli import annotator
 
+
+@pytest.fixture
+def sample_project(any_sample_project):
+    """These tests run on a SQLite file and on a PostgreSQL server in turn."""
+    return any_sample_project
+
+
 THEMES = [
     ({"torture"}, {"torture"}),
     ({"torture", "detention"}, {"torture"}),

@@ -1,0 +1,97 @@
+"""Storage on a real PostgreSQL server: creating, migrating, refusing, searching."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from annotator.services.projects import init_project
+from annotator.services.queue import QueueFilter, filtered_ids
+from annotator.store.errors import NewerProjectError, NotAProjectError, ProjectError
+from annotator.store.migrations import head_revision, upgrade
+from annotator.store.models import Recommendation
+from annotator.store.project import open_project, table_counts
+
+
+def run_sql(url: str, statement: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+def test_a_new_database_becomes_a_project_only_when_asked(postgres):
+    url = postgres.new_database()
+    with pytest.raises(ProjectError, match="empty"):
+        open_project(url)
+    project = init_project(url, sample=True)
+    try:
+        counts = table_counts(project)
+        assert counts["recommendation"] == 346 and counts["state"] >= 193
+        with project.session() as session:
+            assert session.scalar(select(func.count(Recommendation.id))) == 346
+            found = filtered_ids(session, QueueFilter(search="torture"), None)
+            texts = dict(session.execute(select(Recommendation.id, Recommendation.text)).all())
+        # PostgreSQL's own full-text search, every word, the last as a prefix.
+        assert found and all("tortur" in texts[i].lower() for i in found)
+        assert set(found) == {i for i, t in texts.items() if "torture" in t.lower()}
+    finally:
+        project.close()
+
+
+def test_migrating_from_the_first_revision_keeps_every_row(postgres):
+    url = postgres.new_database()
+    upgrade(url, "0001")
+    run_sql(
+        url,
+        "INSERT INTO state (id, iso3, iso2, name, official_name, regional_group, status) "
+        "VALUES (1, 'CHN', 'CN', 'China', '', 'Asia-Pacific', 'member')",
+    )
+    run_sql(
+        url,
+        "INSERT INTO review (id, uuid, state_id, cycle, created_at) "
+        "VALUES (1, 'a0000000-0000-0000-0000-000000000001', 1, 3, now())",
+    )
+    run_sql(
+        url,
+        "INSERT INTO recommendation (id, uuid, review_id, number, text, recommending_text, "
+        "created_at, updated_at) VALUES (1, 'b0000000-0000-0000-0000-000000000001', 1, "
+        "'28.10', 'Ratify OPCAT', '', now(), now())",
+    )
+    project = open_project(url)  # migrates to head
+    try:
+        with project.session() as session:
+            rec = session.get(Recommendation, 1)
+            revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert (rec.number, rec.text, rec.sort_key) == (
+            "28.10",
+            "Ratify OPCAT",
+            "00000028.00000010",
+        )
+        assert revision == head_revision()
+    finally:
+        project.close()
+
+
+def test_a_newer_or_foreign_database_is_refused_untouched(postgres):
+    newer = postgres.new_database()
+    init_project(newer).close()
+    run_sql(newer, "UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(NewerProjectError, match="newer version"):
+        open_project(newer)
+
+    other = postgres.new_database()
+    run_sql(other, "CREATE TABLE invoices (id integer primary key, total numeric)")
+    with pytest.raises(NotAProjectError, match="other data"):
+        open_project(other)
+    with psycopg.connect(other.replace("postgresql+psycopg", "postgresql")) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    assert tables == [("invoices",)]
+
+
+def test_an_unreachable_server_is_a_clear_message():
+    with pytest.raises(ProjectError, match="Could not reach the database server"):
+        open_project("postgresql+psycopg://nobody@127.0.0.1:9/none")
