@@ -7,6 +7,7 @@ imports it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -144,7 +145,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stats(commands, common)
     _add_package(commands, common)
     _add_merge(commands, common)
+    _add_db(commands, common)
     return parser
+
+
+def _add_db(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    db = commands.add_parser(
+        "db",
+        parents=[common],
+        help="move a whole project between a file and a PostgreSQL server",
+        description=(
+            "Copy a whole project, every record with its identity, from a SQLite file to a "
+            "PostgreSQL server or back. The target must be a new file or an empty database; "
+            "the copy is checked table by table (counts and checksums) before it is reported."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator db copy --from team.upr --to postgresql+psycopg://coord@server/upr
+            annotator db copy --from postgresql+psycopg://coord@server/upr --to backup.upr
+            """
+        ),
+    )
+    actions = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = actions.add_parser(
+        "copy",
+        parents=[common],
+        help="copy a project into a new database and verify it",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog("annotator db copy --from team.upr --to postgresql+psycopg://u@h/db"),
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="PATH_OR_URL")
+    copy.add_argument("--to", dest="destination", required=True, metavar="PATH_OR_URL")
 
 
 SOURCE_HELP = "whose codes: consensus (the adjudicated values), coder:NAME, or all-coders"
@@ -568,10 +600,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _package(target, args)
         if args.command == "merge":
             return _merge(target, args)
+        if args.command == "db":
+            return _db_copy(args)
         return _gui(args)
+    except BrokenPipeError:
+        # The reader went away (`annotator stats | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ProjectError, CodebookError, SourceFileError, ValueError, OSError) as error:
         print(f"annotator: {error}", file=sys.stderr)
         return 1
+
+
+def _db_copy(args: argparse.Namespace) -> int:
+    from annotator.services.db_copy import copy_project
+
+    report = copy_project(args.source, args.destination)
+    print(f"Copied {report.rows:,} records in {len(report.tables)} parts to {args.destination}")
+    print("Checked: every part has the same count and checksum on both sides.")
+    return 0
 
 
 def _init(target: str | Path, args: argparse.Namespace) -> int:

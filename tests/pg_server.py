@@ -79,8 +79,16 @@ class Server:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.as_user, str(self.programs / "pg_ctl"), "-D", str(self.folder / "data"),
-             "-m", "fast", "-w", "stop"],
+            [
+                *self.as_user,
+                str(self.programs / "pg_ctl"),
+                "-D",
+                str(self.folder / "data"),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
             capture_output=True,
             timeout=60,
         )
@@ -108,8 +116,19 @@ def start() -> Server:
         as_user = [runuser, "-u", "postgres", "--"]
     data, sockets, log = folder / "data", folder, folder / "server.log"
     steps = [
-        [*as_user, str(programs / "initdb"), "-D", str(data), "-U", SUPERUSER, "-A", "trust",
-         "-E", "UTF8", "--no-locale"],
+        [
+            *as_user,
+            str(programs / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ],
     ]
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, timeout=120)
@@ -123,8 +142,20 @@ def start() -> Server:
             "-c max_connections=60"
         )
         started = subprocess.run(
-            [*as_user, str(programs / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log),
-             "-w", "-t", "60", "start"],
+            [
+                *as_user,
+                str(programs / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
             capture_output=True,
             text=True,
             timeout=120,

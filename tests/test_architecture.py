@@ -50,3 +50,22 @@ def test_the_code_is_ruff_clean():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_qt_signals_do_not_leak_references():
+    """PySide6 6.12.0 dropped a reference to True on every emit; the app then aborts."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QObject, Signal\n"
+        "class R(QObject):\n"
+        "    bare = Signal()\n"
+        "    number = Signal(int)\n"
+        "r = R()\n"
+        "before = sys.getrefcount(True)\n"
+        "for _ in range(3000):\n"
+        "    r.bare.emit()\n"
+        "    r.number.emit(1)\n"
+        "sys.exit(0 if abs(sys.getrefcount(True) - before) < 50 else 3)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

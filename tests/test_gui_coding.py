@@ -398,9 +398,7 @@ def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_s
     assert ben.model.rowCount() == 346  # no assignment: every recommendation
 
 
-def test_two_windows_on_one_file_see_each_others_work_on_refresh(
-    qtbot, sample_path, gui_settings
-):
+def test_two_windows_on_one_file_see_each_others_work_on_refresh(qtbot, sample_path, gui_settings):
     first = MainWindow(open_project(sample_path), "Amina", gui_settings)
     second = MainWindow(open_project(sample_path), "Ben", gui_settings)
     for window in (first, second):
@@ -458,6 +456,8 @@ def test_a_note_typed_in_pauses_is_one_undo_step(window):
         ("analysis", "AnalysisDialog"),
         ("export", "ExportDialog"),
         ("shortcuts_help", "ShortcutsHelp"),
+        ("create_packages", "CreatePackagesDialog"),
+        ("merge_packages", "MergeDialog"),
     ],
 )
 def test_each_tool_opens_from_its_menu_action(window, action_id, dialog_class):

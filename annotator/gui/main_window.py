@@ -230,6 +230,9 @@ class MainWindow(QMainWindow):
         self.import_action = act("import", self.import_files, keys)
         file_menu.addAction(self.import_action)
         file_menu.addAction(act("export", self.export, keys))
+        packages = file_menu.addMenu("Coder &packages")
+        packages.addAction(act("create_packages", self.create_packages, keys))
+        packages.addAction(act("merge_packages", self.merge_packages, keys))
         file_menu.addSeparator()
         file_menu.addAction(act("quit", self.close, keys))
 
@@ -810,6 +813,20 @@ class MainWindow(QMainWindow):
 
         self.form.flush_text()  # what is typed is part of what is exported
         self._open(ExportDialog(self.project, self.coder_id, self))
+
+    def create_packages(self) -> None:
+        from annotator.gui.packages_dialog import CreatePackagesDialog
+
+        self.form.flush_text()
+        self._open(CreatePackagesDialog(self.project, self.coder_id, self))
+
+    def merge_packages(self) -> None:
+        from annotator.gui.packages_dialog import MergeDialog
+
+        self.form.flush_text()
+        dialog = MergeDialog(self.project, self.coder_id, self)
+        dialog.merged.connect(self.refresh)
+        self._open(dialog)
 
     def _assignment_changed(self) -> None:
         assert self.service is not None

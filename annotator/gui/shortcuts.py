@@ -60,6 +60,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("disagreements", "Disagreements and consensus…", "Ctrl+Shift+D"),
     ActionSpec("analysis", "Analysis…", "Ctrl+Shift+Y"),
     ActionSpec("export", "Export…", "Ctrl+E"),
+    ActionSpec("create_packages", "Make coder packages…", "Ctrl+Shift+P"),
+    ActionSpec("merge_packages", "Merge coder packages…", "Ctrl+Shift+M"),
     ActionSpec("preferences", "Keyboard shortcuts…", "Ctrl+,"),
     ActionSpec("shortcuts_help", "Keyboard shortcuts", "F1"),
     ActionSpec("import", "Import…", "Ctrl+I"),

@@ -105,9 +105,9 @@ def matching(connection: Connection, id_column, text_column, query: str) -> Colu
     if not words:
         return None
     if available(connection):
-        matching_ids = text(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
-        ).bindparams(q=match_expression(query))
+        matching_ids = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q").bindparams(
+            q=match_expression(query)
+        )
         return id_column.in_(matching_ids)
     # 'simple': no stemming or stop words, like FTS5's default tokenizer. Words are
     # \w+ runs, so nothing typed can reach tsquery's own syntax.

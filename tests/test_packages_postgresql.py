@@ -1,0 +1,87 @@
+"""Coder packages made from, and merged into, a master project on a PostgreSQL server."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import pytest
+
+from annotator.services import packages
+from annotator.services.assignments import assign
+from annotator.services.coders import get_or_create_coder
+from annotator.services.db_copy import copy_project, table_checks
+from annotator.store.project import open_project
+from tests import test_packages as files  # the same coders' work as the file-master tests
+
+
+def same_spelling(work: dict) -> dict:
+    """Raw SQL hands back UUIDs on PostgreSQL and hex strings on SQLite: compare as hex."""
+
+    def plain(value):
+        return value.hex if isinstance(value, uuid.UUID) else value
+
+    return {key: sorted(tuple(plain(v) for v in row) for row in rows) for key, rows in work.items()}
+
+
+def checks(project):
+    with project.engine.connect() as connection:
+        return table_checks(connection)
+
+
+@pytest.fixture
+def server_master(sample_path, postgres):
+    url = postgres.new_database()
+    copy_project(sample_path, url)
+    master = open_project(url)
+    with master.write() as session:
+        ids = {name: get_or_create_coder(session, name).id for name in files.CODERS}
+        olga = get_or_create_coder(session, "Olga", role="coordinator").id
+        assign(session, ids["Amina"], range(1, 61), by_coder_id=olga)
+        assign(session, ids["Ben"], range(41, 101), by_coder_id=olga)
+    files._MASTER["master"] = master
+    yield master, olga
+    files._MASTER.clear()
+    master.close()
+
+
+def test_packages_from_a_server_merge_back_in_any_order_and_once(server_master, tmp_path):
+    master, olga = server_master
+    made = {}
+    for name, work in (("Amina", files._amina), ("Ben", files._ben)):
+        made[name] = tmp_path / f"{name}.upr"
+        packages.create_package(master, name, made[name])
+        files.code_in(made[name], name, work)
+    for name in ("Ben", "Amina"):  # not the order they were made in
+        plan = packages.merge(master, [made[name]], by_coder_id=olga)
+        assert plan.writes_anything
+    for name in made:
+        package = open_project(made[name])
+        try:
+            assert same_spelling(files.work_of(master, name)) == same_spelling(
+                files.work_of(package, name)
+            )
+        finally:
+            package.close()
+    merged = checks(master)
+    again = packages.merge(master, list(made.values()), by_coder_id=olga)
+    assert not again.writes_anything
+    assert checks(master) == merged
+
+
+def test_a_package_with_a_trigger_is_refused_and_the_server_master_unchanged(
+    server_master, tmp_path
+):
+    master, _olga = server_master
+    path = tmp_path / "Amina.upr"
+    packages.create_package(master, "Amina", path)
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "CREATE TRIGGER sneaky AFTER INSERT ON annotation BEGIN DELETE FROM coder; END"
+    )
+    connection.commit()
+    connection.close()
+    before = checks(master)
+    with pytest.raises(packages.PackageError):
+        packages.merge(master, [path])
+    assert checks(master) == before
