@@ -109,3 +109,13 @@ def any_sample_project(request, tmp_path, sample_template):
         project = init_project(request.getfixturevalue("postgres").new_database(), sample=True)
     yield project
     project.close()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every test that uses the PostgreSQL server is marked, so `pytest -m postgresql`
+    runs exactly those."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_server = callspec is not None and "postgresql" in callspec.params.values()
+        if on_server or "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgresql)

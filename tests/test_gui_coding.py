@@ -292,7 +292,7 @@ def test_another_writer_holding_the_lock_delays_but_loses_nothing(window, sample
 
 
 def test_a_lock_held_too_long_keeps_the_edit_and_saves_it_later(window, qtbot, monkeypatch):
-    from annotator.services import coding
+    from annotator.store import project as store_project
 
     torture = code_id(window, "themes", "torture")
     themes = window.spec.field_by_key("themes").id
@@ -301,7 +301,7 @@ def test_a_lock_held_too_long_keeps_the_edit_and_saves_it_later(window, qtbot, m
 
     def locked_twice():
         calls["n"] += 1
-        if calls["n"] <= coding.WRITE_ATTEMPTS:
+        if calls["n"] <= store_project.WRITE_ATTEMPTS:
             from sqlalchemy.exc import OperationalError
 
             raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))

@@ -43,8 +43,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from annotator.gui.coding_form import code_tooltip
 from annotator.services.adjudication import AdjudicationService, Disagreement
-from annotator.services.coding import EMPTY, CodeSpec, FieldSpec, FieldValue, ProjectBusy
-from annotator.store.errors import ProjectError
+from annotator.services.coding import EMPTY, CodeSpec, FieldSpec, FieldValue
+from annotator.store.errors import ProjectBusy, ProjectError
 from annotator.store.project import Project
 
 ERROR_STYLE = "color: #a40000;"

@@ -52,11 +52,10 @@ from annotator.services.coding import (
     CodingService,
     FieldValue,
     FormSpec,
-    ProjectBusy,
     Status,
 )
 from annotator.services.projects import init_project
-from annotator.store.errors import ProjectError
+from annotator.store.errors import ProjectBusy, ProjectError
 from annotator.store.project import Project, open_project
 
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"

@@ -11,7 +11,6 @@ exactly and nothing an adjudicator decided is lost.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from annotator.services.coding import (
@@ -27,7 +25,6 @@ from annotator.services.coding import (
     FieldSpec,
     FieldValue,
     FormSpec,
-    ProjectBusy,
     RecommendationDetail,
     form_spec,
     recommendation_detail,
@@ -54,7 +51,6 @@ from annotator.store.project import Project
 DECIDERS = ("adjudicator", "coordinator")
 DECISION_ACTIONS = ("decide", "accept_agreement")
 UNDO_ACTION = "undo_decision"
-WRITE_ATTEMPTS = 3
 CHUNK = 500
 
 T = TypeVar("T")
@@ -597,20 +593,11 @@ class AdjudicationService:
         self.coder_id = coder_id
 
     def _write(self, work: Callable[[Session], T]) -> T:
-        last: OperationalError | None = None
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                with self.project.write() as session:
-                    return work(session)
-            except OperationalError as error:
-                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
-                    raise
-                last = error
-                time.sleep(0.05 * (attempt + 1))
-        raise ProjectBusy(
-            "Another program kept the project busy, so the decision is not saved yet. "
-            "Try again in a moment."
-        ) from last
+        return self.project.write_retrying(
+            work,
+            busy="Another program kept the project busy, so the decision is not saved yet. "
+            "Try again in a moment.",
+        )
 
     def me(self) -> CoderRef:
         with self.project.session() as session:

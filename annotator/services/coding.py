@@ -9,14 +9,12 @@ even when they change their mind (and undo can put back exactly what was there).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from annotator.services import assignments, queue
@@ -37,16 +35,8 @@ from annotator.store.models import (
 from annotator.store.project import Project
 
 CHOICE_KINDS = ("multi", "single", "ordinal")
-# How often a write that found the project locked is tried again before the coder is
-# told; each try already waits up to the engine's busy timeout.
-WRITE_ATTEMPTS = 3
 
 T = TypeVar("T")
-
-
-class ProjectBusy(Exception):
-    """Another program held the project's write lock for too long; nothing was written."""
-
 
 # -- what the form is made of -------------------------------------------------------------
 
@@ -453,20 +443,11 @@ class CodingService:
         self.coder_id = coder_id
 
     def _write(self, work: Callable[[Session], T]) -> T:
-        last: OperationalError | None = None
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                with self.project.write() as session:
-                    return work(session)
-            except OperationalError as error:
-                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
-                    raise
-                last = error
-                time.sleep(0.05 * (attempt + 1))
-        raise ProjectBusy(
-            "Another program kept the project busy, so this change is not saved yet. "
-            "It is kept on screen and will be saved when you try again."
-        ) from last
+        return self.project.write_retrying(
+            work,
+            busy="Another program kept the project busy, so this change is not saved yet. "
+            "It is kept on screen and will be saved when you try again.",
+        )
 
     def form(self) -> FormSpec:
         with self.project.session() as session:

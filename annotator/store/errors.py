@@ -15,3 +15,7 @@ class NewerProjectError(ProjectError):
 
 class MigrationError(ProjectError):
     pass
+
+
+class ProjectBusy(Exception):
+    """Another program held the project's write lock for too long; nothing was written."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,11 +19,20 @@ from sqlalchemy.orm import Session
 from annotator import __version__
 from annotator.store.backups import DEFAULT_KEEP, make_backup
 from annotator.store.engine import make_engine, sqlite_path, to_url
-from annotator.store.errors import NewerProjectError, NotAProjectError, ProjectError
+from annotator.store.errors import (
+    NewerProjectError,
+    NotAProjectError,
+    ProjectBusy,
+    ProjectError,
+)
 from annotator.store.migrations import head_revision, known_revisions, upgrade
 from annotator.store.models import ProjectInfo
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# How often a write that found the project locked is tried again before giving up; each
+# try already waits up to the engine's busy timeout.
+WRITE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +69,21 @@ class Project:
                 except BaseException:
                     session.rollback()
                     raise
+
+    def write_retrying(self, work: Callable[[Session], T], *, busy: str) -> T:
+        """``work`` in one write transaction, tried again while another program holds the
+        lock past the busy timeout; then ProjectBusy with the message ``busy``."""
+        last: OperationalError | None = None
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.write() as session:
+                    return work(session)
+            except OperationalError as error:
+                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
+                    raise
+                last = error
+                time.sleep(0.05 * (attempt + 1))
+        raise ProjectBusy(busy) from last
 
     def info(self, key: str) -> str | None:
         with self.session() as session:
