@@ -92,48 +92,14 @@ def test_a_copy_goes_only_into_a_new_database(sample_project, postgres, tmp_path
         copy_project(source, source)
 
 
-def test_annotator_db_copy_on_the_command_line(sample_path, postgres, tmp_path):
-    import subprocess
-    import sys
+def test_annotator_db_copy_on_the_command_line(sample_path, postgres):
+    from tests.test_cli import annotator
 
     server_db = postgres.new_database()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "annotator",
-            "db",
-            "copy",
-            "--from",
-            str(sample_path),
-            "--to",
-            server_db,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = annotator("db", "copy", "--from", str(sample_path), "--to", server_db)
     assert done.returncode == 0, done.stderr
     assert "same count and checksum" in done.stdout
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "annotator",
-            "db",
-            "copy",
-            "--from",
-            str(sample_path),
-            "--to",
-            server_db,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = annotator("db", "copy", "--from", str(sample_path), "--to", server_db)
     assert again.returncode == 1
     assert "already holds a project" in again.stderr and "Traceback" not in again.stderr
-    helped = subprocess.run(
-        [sys.executable, "-m", "annotator", "db", "copy", "--help"], capture_output=True, text=True
-    )
-    assert "example:" in helped.stdout
+    assert "example:" in annotator("db", "copy", "--help").stdout
