@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from annotator.services.projects import init_project
-from annotator.services.queue import QueueFilter, filtered_ids
+from annotator.services.queue import QueueFilter, filtered_ids, filtered_select
 from annotator.store.errors import NewerProjectError, NotAProjectError, ProjectError
 from annotator.store.migrations import head_revision, upgrade
 from annotator.store.models import Recommendation
@@ -95,3 +95,20 @@ def test_a_newer_or_foreign_database_is_refused_untouched(postgres):
 def test_an_unreachable_server_is_a_clear_message():
     with pytest.raises(ProjectError, match="Could not reach the database server"):
         open_project("postgresql+psycopg://nobody@127.0.0.1:9/none")
+
+
+def test_a_search_on_the_server_uses_its_text_index(postgres):
+    url = postgres.new_database()
+    project = init_project(url, sample=True)
+    try:
+        with project.session() as session:
+            query = filtered_select(session, QueueFilter(search="death penal"), None)
+            # At 346 rows any plan is cheap: rule the others out to ask whether the text
+            # index can answer the search at all.
+            session.execute(text("SET enable_seqscan = off"))
+            session.execute(text("SET enable_indexscan = off"))
+            compiled = query.compile(session.bind, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {compiled}")))
+    finally:
+        project.close()
+    assert "ix_recommendation_text_search" in plan, plan
