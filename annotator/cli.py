@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from annotator import __version__
@@ -580,28 +580,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = args.db or default_project_path()
     try:
-        if args.command == "init":
-            return _init(target, args)
-        if args.command == "info":
-            return _info(target)
-        if args.command == "import":
-            return _import(target, args)
-        if args.command == "irr":
-            return _irr(target, args)
-        if args.command == "adjudicate":
-            return _adjudicate(target, args)
-        if args.command == "export":
-            return _export(target, args)
-        if args.command == "import-codes":
-            return _import_codes(target, args)
-        if args.command == "stats":
-            return _stats(target, args)
-        if args.command == "package":
-            return _package(target, args)
-        if args.command == "merge":
-            return _merge(target, args)
-        if args.command == "db":
-            return _db_copy(args)
+        handler = _HANDLERS.get(args.command)
+        if handler is not None:
+            return handler(target, args)
         return _gui(args)
     except BrokenPipeError:
         # The reader went away (`annotator stats | head`): stop quietly, as Unix tools do.
@@ -612,7 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _db_copy(args: argparse.Namespace) -> int:
+def _db_copy(_target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services.db_copy import copy_project
 
     report = copy_project(args.source, args.destination)
@@ -637,7 +618,7 @@ def _init(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _info(target: str | Path) -> int:
+def _info(target: str | Path, _args: argparse.Namespace) -> int:
     from annotator.services.projects import STATUS_LABELS, summarise
     from annotator.store.project import open_project
 
@@ -998,3 +979,19 @@ def _gui(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# Each subcommand's handler: (the --db target, the parsed arguments) -> exit status.
+_HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
+    "init": _init,
+    "info": _info,
+    "import": _import,
+    "irr": _irr,
+    "adjudicate": _adjudicate,
+    "export": _export,
+    "import-codes": _import_codes,
+    "stats": _stats,
+    "package": _package,
+    "merge": _merge,
+    "db": _db_copy,
+}
