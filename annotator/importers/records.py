@@ -7,6 +7,7 @@ naming the file, sheet, row (or paragraph) and column.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +23,29 @@ class ReviewRecord:
     year: int | None = None
     report_symbol: str | None = None
     responses_symbol: str | None = None
+
+
+# What kind of document a response was published in; a recommendation's responses
+# form a history ordered by the document's date (the latest is current).
+DocumentKind = Literal["report", "addendum", "update", "matrix", "database", "table"]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """The document a batch was read from, as far as the document itself says.
+
+    ``kind`` "report" is a Working Group report (its responses are the preliminary
+    positions given at the review), "addendum" the state's views (A/HRC/NN/X/Add.1),
+    "update" a later document such as a mid-term report; "matrix", "database" and
+    "table" are secondary sources that restate responses.
+    """
+
+    kind: DocumentKind
+    symbol: str | None = None  # "A/HRC/43/15/Add.1"
+    date: dt.date | None = None  # the date printed on the document
+    title: str | None = None
+    session: int | None = None  # Working Group session the document says it belongs to
+    state_name: str | None = None  # the state under review, as the document names it
 
 
 @dataclass(frozen=True)
@@ -53,9 +77,10 @@ class ResponseRecord:
     """A state's response to one numbered recommendation (from its addendum)."""
 
     number: str
-    response: str
+    response: str  # the state's wording as published ("accepts", "takes note of", ...)
     explanation: str | None = None
-    row: int | None = None
+    row: int | None = None  # line in the extracted text where the number was read
+    page: int | None = None  # page of the document, where it has pages
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,9 @@ class ImportBatch:
     responses: list[ResponseRecord] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
     joint_merged: int = 0  # source rows folded into joint recommendations (UPR Info)
+    document: SourceDocument | None = None  # what the file says it is, when it says
+    # Totals the state announces ("124 are now supported and 33 noted"), by its wording.
+    announced_totals: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # plain facts for the report
 
     @property
