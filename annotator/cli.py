@@ -738,7 +738,7 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
                 "again when both are done."
             )
         raise ValueError(message)
-    text = write_report(result, fmt, args.out)
+    text = write_report(result, fmt, args.out, project_path=project.path)
     if text is not None:
         sys.stdout.write(text)
     else:

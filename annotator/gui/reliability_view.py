@@ -499,7 +499,10 @@ class ReliabilityReportDialog(QDialog):
             return False
         fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
         try:
-            write_report(self.result, fmt, path)
+            write_report(self.result, fmt, path, project_path=self.project.path)
+        except ProjectError as error:
+            self._say(f"The report could not be saved: {error}", error=True)
+            return False
         except OSError as error:
             self._say(
                 f"The report could not be saved to {path}: {error.strerror or error}", error=True

@@ -52,6 +52,7 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import Project
+from annotator.store.safe_write import check_target, written_whole
 
 SHEET = "Coding"
 META_SHEET = "About this sheet"
@@ -201,9 +202,7 @@ def write_coding_sheet(
 ) -> CodingSheetInfo:
     """A sheet for ``coder_name``: their assigned recommendations (all of them when they
     have no assignment), with what they have coded so far."""
-    out = Path(out)
-    if not out.parent.is_dir():
-        raise ValueError(f"The folder {out.parent} does not exist.")
+    out = check_target(out, protect=[project.path])
     with project.session() as session:
         source = coder_source(session, coder_name)
         coder = session.get(Coder, source.coder_id)
@@ -278,13 +277,8 @@ def write_coding_sheet(
                 written += 1
         sheet.close()
         lists.write()
-        partial = out.with_name(f".{out.name}.part")
-        try:
+        with written_whole(out) as partial:
             workbook.save(partial)
-            partial.replace(out)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
     return CodingSheetInfo(out, coder.name, written)
 
 

@@ -23,6 +23,7 @@ from annotator.store.errors import ProjectError
 from annotator.store.migrations import upgrade
 from annotator.store.models import Base
 from annotator.store.project import open_project
+from annotator.store.safe_write import check_target, written_whole
 
 CHUNK = 5_000
 Progress = Callable[[str, int, int], None]
@@ -90,26 +91,54 @@ def _assert_empty(connection: Connection, where: str) -> None:
         if connection.execute(select(func.count()).select_from(table)).scalar():
             raise ProjectError(
                 f"{where} already holds a project (its {table.name.replace('_', ' ')} "
-                "records are not empty); a copy goes only into a new, empty database."
+                "records are not empty); a copy goes only into a new, empty database. "
+                "If it is an earlier copy you no longer need, empty it first (drop the "
+                "database and create it again, e.g. with dropdb and createdb) and copy "
+                "again; or copy into a new database."
             )
 
 
 def copy_project(
     source: str | Path, target: str | Path, progress: Progress | None = None
 ) -> CopyReport:
-    """Copy the project at ``source`` into the new database ``target`` and verify it."""
+    """Copy the project at ``source`` into the new database ``target`` and verify it.
+
+    The copy is checked before it is committed, so a target is left either as it was
+    (empty) or holding the whole, verified copy; a file target is written under a
+    temporary name and renamed, so a stopped copy leaves no file behind."""
     source_url, target_url = to_url(source), to_url(target)
     if source_url == target_url:
         raise ProjectError("The source and the target of a copy are the same database.")
     open_project(source).close()  # refuses what is not a project; migrates an older file
     target_path = sqlite_path(target_url)
-    if target_path is not None and target_path.exists():
-        raise ProjectError(f"{target_path} already exists; a copy goes only into a new file.")
+    if target_path is None:
+        copied = _copy_into(source_url, target_url, str(target), progress)
+        return CopyReport(str(source), str(target), copied)
+    out = check_target(target_path, protect=[sqlite_path(source_url)])
+    if out.exists():
+        raise ProjectError(
+            f"{out} already exists; a copy goes only into a new file. Choose another "
+            "name, or remove that file first if it is not needed."
+        )
+    with written_whole(out) as partial:
+        copied = _copy_into(source_url, to_url(partial), str(target), progress)
+        engine = make_engine(to_url(partial))
+        try:
+            with engine.connect() as connection:  # fold the log in: one file to move
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+    return CopyReport(str(source), str(target), copied)
+
+
+def _copy_into(
+    source_url: str, target_url: str, shown: str, progress: Progress | None
+) -> tuple[TableCheck, ...]:
     upgrade(target_url)  # the schema at the app's revision, nothing in it yet
     source_engine, target_engine = make_engine(source_url), make_engine(target_url)
     try:
         with source_engine.connect() as reading, target_engine.connect() as writing:
-            _assert_empty(writing, str(target))
+            _assert_empty(writing, shown)
             writing.rollback()  # end the checking transaction; the copy is one of its own
             with writing.begin():
                 for table in Base.metadata.sorted_tables:
@@ -117,18 +146,19 @@ def copy_project(
                 if writing.dialect.name == "postgresql":
                     _reset_sequences(writing)
                 fts.index_all(writing)
-            expected = table_checks(reading)
-            copied = table_checks(writing)
+                expected = table_checks(reading)
+                copied = table_checks(writing)
+                if expected != copied:
+                    wrong = [a.table for a, b in zip(expected, copied, strict=True) if a != b]
+                    # Raised inside the transaction: nothing of the copy is kept.
+                    raise ProjectError(
+                        "The copy does not match its source in: " + ", ".join(wrong) + "; "
+                        f"nothing was copied into {shown}. Try again."
+                    )
     finally:
         source_engine.dispose()
         target_engine.dispose()
-    if expected != copied:
-        wrong = [a.table for a, b in zip(expected, copied, strict=True) if a != b]
-        raise ProjectError(
-            "The copy does not match its source in: " + ", ".join(wrong) + ". "
-            f"Delete {target} and try again."
-        )
-    return CopyReport(str(source), str(target), copied)
+    return copied
 
 
 def _copy_table(reading: Connection, writing: Connection, table: Table, progress) -> None:

@@ -60,6 +60,7 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import Project
+from annotator.store.safe_write import check_target, written_whole
 
 ProgressFn = Callable[[str, int, int], None]
 FORMATS = ("xlsx", "csv")
@@ -356,28 +357,18 @@ def export(
     options = options or ExportOptions()
     if options.format not in FORMATS:
         raise ValueError(f"'{options.format}' is not an export format; choose xlsx or csv.")
-    out = Path(out)
-    if out.is_dir():
-        raise ValueError(f"{out} is a folder; give the name of the file to write.")
-    if not out.parent.is_dir():
-        raise ValueError(f"The folder {out.parent} does not exist.")
-    partial = out.with_name(f".{out.name}.part")
+    out = check_target(out, protect=[project.path])
     started = time.perf_counter()
-    try:
-        with project.session() as session:
-            source = parse_source(session, options.source)
-            if options.review_ids is not None:
-                known = set(session.scalars(select(Review.id)))
-                missing = set(options.review_ids) - known
-                if missing:
-                    raise ValueError("Some of the chosen reviews are not in this project.")
-            job = _Job(project, session, source, options, progress)
-            write = job.write_csv if options.format == "csv" else job.write_xlsx
-            result = write(partial)
-        os.replace(partial, out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with written_whole(out) as partial, project.session() as session:
+        source = parse_source(session, options.source)
+        if options.review_ids is not None:
+            known = set(session.scalars(select(Review.id)))
+            missing = set(options.review_ids) - known
+            if missing:
+                raise ValueError("Some of the chosen reviews are not in this project.")
+        job = _Job(project, session, source, options, progress)
+        write = job.write_csv if options.format == "csv" else job.write_xlsx
+        result = write(partial)
     result.path = out
     result.seconds = time.perf_counter() - started
     return result

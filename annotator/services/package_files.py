@@ -30,7 +30,7 @@ import math
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -274,6 +274,28 @@ def _uuid(value: Any) -> uuid.UUID:
         return uuid.UUID(_text(value))
     except ValueError:
         raise _Bad(f"an identifier expected, found {value!r:.40}") from None
+
+
+def _unique_uuids(
+    rows: Iterable[tuple[Any, Any]], what: str, path: Path
+) -> dict[int, uuid.UUID]:
+    """Each record's parsed uuid by its id; two records whose uuids are one and the same
+    once parsed (``ABC…`` and ``abc…``, with or without dashes) refuse the package."""
+    parsed: dict[int, uuid.UUID] = {}
+    first: dict[uuid.UUID, tuple[int, str]] = {}
+    for rid, raw in rows:
+        key, value = _int(rid), _uuid(raw)
+        if value in first:
+            other, spelled = first[value]
+            raise refuse(
+                path,
+                f"two {what} (its records {other} and {key}) carry the same identity "
+                f"{value}, written as {spelled!r:.40} and {_text(raw)!r:.40}; it was altered "
+                "after it was made, so ask the coder to make the package again",
+            )
+        first[value] = (key, _text(raw))
+        parsed[key] = value
+    return parsed
 
 
 def _time(value: Any) -> datetime:
@@ -653,19 +675,20 @@ def _read(
             "changes are made in the coordinator's project, not in a package",
         )
     coders: dict[int, CoderInfo] = {}
-    for cid, cuuid, name, role, created in connection.execute(
-        "SELECT id, uuid, name, role, created_at FROM coder"
-    ):
+    rows = connection.execute("SELECT id, uuid, name, role, created_at FROM coder").fetchall()
+    coder_uuids = _unique_uuids(((r[0], r[1]) for r in rows), "coders", path)
+    for cid, _, name, role, created in rows:
         role = _text(role)
         if role not in CODER_ROLES:
             raise _Bad(f"unknown role {role!r:.20}")
-        coders[_int(cid)] = CoderInfo(_uuid(cuuid), _text(name), role, _time(created))
+        coders[_int(cid)] = CoderInfo(coder_uuids[_int(cid)], _text(name), role, _time(created))
     if marker.coder_uuid not in {c.uuid for c in coders.values()}:
         raise refuse(path, f"the coder it was made for ({marker.coder_name}) is not in it")
-    recommendations = {
-        _int(rid): _uuid(ruuid)
-        for rid, ruuid in connection.execute("SELECT id, uuid FROM recommendation")
-    }
+    recommendations = _unique_uuids(
+        connection.execute("SELECT id, uuid FROM recommendation"), "recommendations", path
+    )
+    for table, what in (("annotation", "codes or notes"), ("audit_event", "change records")):
+        _unique_uuids(connection.execute(f"SELECT id, uuid FROM {table}"), what, path)
     annotations = _read_annotations(connection, field_ids, code_ids, coders, recommendations)
     statuses = [
         StatusRecord(
@@ -715,20 +738,22 @@ def _read_codebook(
         raise refuse(path, "it does not hold exactly one codebook in use")
     book_id, book_uuid, name, version = books[0]
     fields: dict[int, FieldInfo] = {}
-    for fid, fuuid, key, label, kind in connection.execute(
+    rows = connection.execute(
         "SELECT id, uuid, key, label, kind FROM codebook_field WHERE codebook_id = ?", (book_id,)
-    ):
+    ).fetchall()
+    field_uuids = _unique_uuids(((r[0], r[1]) for r in rows), "codebook fields", path)
+    for fid, _, key, label, kind in rows:
         kind = _text(kind)
         if kind not in FIELD_KINDS:
             raise _Bad(f"unknown kind of field {kind!r:.20}")
-        fields[_int(fid)] = FieldInfo(_uuid(fuuid), _text(key), _text(label), kind)
+        fields[_int(fid)] = FieldInfo(field_uuids[_int(fid)], _text(key), _text(label), kind)
     codes: dict[int, CodeInfo] = {}
-    for cid, cuuid, field_id, key, label in connection.execute(
-        "SELECT id, uuid, field_id, key, label FROM code"
-    ):
+    rows = connection.execute("SELECT id, uuid, field_id, key, label FROM code").fetchall()
+    code_uuids = _unique_uuids(((r[0], r[1]) for r in rows), "codes of the codebook", path)
+    for cid, _, field_id, key, label in rows:
         if _int(field_id) in fields:
             codes[_int(cid)] = CodeInfo(
-                _uuid(cuuid), fields[field_id].uuid, _text(key), _text(label)
+                code_uuids[_int(cid)], fields[field_id].uuid, _text(key), _text(label)
             )
     book = PackagedCodebook(
         uuid=_uuid(book_uuid),

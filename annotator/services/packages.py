@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,6 +76,7 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import Project
+from annotator.store.safe_write import OutputRefused, check_target, written_whole
 
 __all__ = [
     "MARKER_KEY",
@@ -408,15 +408,6 @@ def _write_package(session: Session, data: _MasterData, marker: Marker) -> None:
         )
 
 
-def _side_files(path: Path) -> list[Path]:
-    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
-
-
-def _remove_database(path: Path) -> None:
-    for leftover in (path, *_side_files(path)):
-        leftover.unlink(missing_ok=True)
-
-
 def _make_single_file(path: Path) -> None:
     """Fold the write-ahead log into the file: a package must be one file to send."""
     connection = sqlite3.connect(path)
@@ -424,6 +415,18 @@ def _make_single_file(path: Path) -> None:
         connection.execute("PRAGMA journal_mode = DELETE")
     finally:
         connection.close()
+
+
+def _package_target(master: Project, out_path: str | Path, *, overwrite: bool) -> Path:
+    """Where a package may go: never the master; an existing file only with ``overwrite``."""
+    out = Path(out_path).expanduser()
+    try:
+        check_target(out, protect=[master.path], replace_project=True)
+    except OutputRefused as refused:
+        raise PackageError(str(refused)) from None
+    if out.exists() and not overwrite:
+        raise PackageError(f"{out} already exists; choose another name or remove it first.")
+    return out
 
 
 def create_package(
@@ -444,11 +447,7 @@ def create_package(
     leaves nothing half-made behind.
     """
     report = progress or _no_progress
-    out = Path(out_path).expanduser()
-    if out.exists() and not overwrite:
-        raise PackageError(f"{out} already exists; choose another name or remove it first.")
-    if not out.parent.is_dir():
-        raise PackageError(f"The folder {out.parent} does not exist.")
+    out = _package_target(master, out_path, overwrite=overwrite)
     made_at = datetime.now(UTC)
     report("Reading the project…", 0, 3)
     with master.session() as session:
@@ -484,9 +483,7 @@ def create_package(
         recommendations=len(ids),
     )
     report(f"Writing the package for {coder.name}…", 1, 3)
-    partial = out.with_name(f".{out.name}.part")
-    _remove_database(partial)
-    try:
+    with written_whole(out) as partial:
         package = init_project(partial, codebook=book)
         try:
             with package.write() as session:
@@ -495,13 +492,6 @@ def create_package(
             package.close()
         report("Finishing the file…", 2, 3)
         _make_single_file(partial)
-        if overwrite:
-            for side in _side_files(out):
-                side.unlink(missing_ok=True)
-        os.replace(partial, out)
-    except BaseException:
-        _remove_database(partial)
-        raise
     report("Done", 3, 3)
     return PackageReport(
         path=out,

@@ -28,6 +28,7 @@ from annotator.services import assignments
 from annotator.services.coding import EMPTY, FieldSpec, FieldValue, FormSpec, form_spec
 from annotator.services.xlsx_writing import clean_text, csv_safe
 from annotator.store.models import Annotation, Coder, CodingStatus
+from annotator.store.safe_write import check_target, written_whole
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -1054,17 +1055,23 @@ def write_xlsx(rep: Report, path: Path) -> None:
 FORMATS = ("table", "csv", "json", "xlsx")
 
 
-def write_report(rep: Report, fmt: str, path: Path | None = None) -> str | None:
-    """Write the report in ``fmt`` to ``path``; without a path return the text."""
+def write_report(
+    rep: Report, fmt: str, path: Path | None = None, *, project_path: Path | None = None
+) -> str | None:
+    """Write the report in ``fmt`` to ``path``; without a path return the text.
+
+    ``project_path``: the open project, which the file must never replace."""
     if fmt not in FORMATS:
         raise ValueError(f"Choose a format from {', '.join(FORMATS)}, not '{fmt}'.")
-    if fmt == "xlsx":
-        if path is None:
-            raise ValueError("A workbook needs a file to go to: give --out FILE.xlsx.")
-        write_xlsx(rep, path)
-        return None
-    text = {"table": to_table, "csv": to_csv, "json": to_json}[fmt](rep)
+    if fmt == "xlsx" and path is None:
+        raise ValueError("A workbook needs a file to go to: give --out FILE.xlsx.")
     if path is None:
-        return text
-    path.write_text(text, encoding="utf-8", newline="")
+        return {"table": to_table, "csv": to_csv, "json": to_json}[fmt](rep)
+    out = check_target(path, protect=[project_path])
+    with written_whole(out) as partial:
+        if fmt == "xlsx":
+            write_xlsx(rep, partial)
+        else:
+            text = {"table": to_table, "csv": to_csv, "json": to_json}[fmt](rep)
+            partial.write_text(text, encoding="utf-8", newline="")
     return None

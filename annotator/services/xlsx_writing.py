@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from annotator.store.safe_write import scratch_file
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_PREFIX = "'"
@@ -214,7 +215,8 @@ class _FastWorksheet(WriteOnlyWorksheet):
 
     def __init__(self, parent: Workbook, title: str) -> None:
         super().__init__(parent, title)
-        handle, self._rows_path = tempfile.mkstemp(suffix=".xml", prefix="upr-rows-")
+        # Named so that what a killed export leaves is swept at the next start.
+        handle, self._rows_path = scratch_file(".xml")
         self.stream = os.fdopen(handle, "w", encoding="utf-8", buffering=1 << 20)
 
     def close(self) -> None:

@@ -27,12 +27,24 @@ from annotator.store.errors import (
 )
 from annotator.store.migrations import head_revision, known_revisions, upgrade
 from annotator.store.models import ProjectInfo
+from annotator.store.safe_write import sweep_at_start
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # How often a write that found the project locked is tried again before giving up; each
 # try already waits up to the engine's busy timeout.
 WRITE_ATTEMPTS = 3
 T = TypeVar("T")
+# What every UPR Coder project has had since its first format: a database that lacks any
+# of these is someone else's, however its tables are named, and is never written to.
+CORE_COLUMNS = {
+    "alembic_version": {"version_num"},
+    "project_info": {"key", "value"},
+    "coder": {"id", "uuid", "name", "role"},
+    "codebook": {"id", "uuid", "name", "version"},
+    "recommendation": {"id", "uuid", "text"},
+    "annotation": {"id", "uuid", "recommendation_id", "coder_id", "field_id"},
+    "audit_event": {"id", "uuid", "action"},
+}
 
 
 @dataclass
@@ -118,21 +130,38 @@ def read_revision(path: Path) -> str | None:
     except sqlite3.Error as error:
         raise NotAProjectError(f"{path} could not be opened: {error}.") from None
     try:
-        tables = {
-            row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        columns = {
+            table: {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
+            for table in CORE_COLUMNS
         }
-        if not {"alembic_version", "project_info"} <= tables:
-            raise NotAProjectError(
-                f"{path} is a database, but not a UPR Coder project "
-                "(it has none of the project's records)."
-            )
-        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall() if (
+            columns["alembic_version"]
+        ) else []
     except sqlite3.DatabaseError as error:
         raise NotAProjectError(f"{path} is damaged or not a database ({error}).") from None
     finally:
         connection.close()
-    return row[0] if row else None
+    missing = foreign_schema(columns, rows)
+    if missing:
+        raise NotAProjectError(
+            f"{path} is a database, but not a UPR Coder project ({missing}); "
+            "it was not changed."
+        )
+    row = rows[0]
+    return row[0]
+
+
+def foreign_schema(columns: dict[str, set[str]], revisions: list) -> str | None:
+    """What makes a database someone else's (``columns``: the columns found for each
+    table of ``CORE_COLUMNS``; ``revisions``: the rows of its alembic_version), or None."""
+    for table, needed in CORE_COLUMNS.items():
+        if not columns.get(table):
+            return f"it has no {table.replace('_', ' ')} records"
+        if not needed <= columns[table]:
+            return f"its {table.replace('_', ' ')} records are not of UPR Coder's kind"
+    if len(revisions) != 1 or not revisions[0][0]:
+        return "it has no single format revision"
+    return None
 
 
 def open_project(
@@ -146,6 +175,7 @@ def open_project(
     url = to_url(target)
     path = sqlite_path(url)
     if path is not None:
+        sweep_at_start(path)
         _prepare_file(path, create=create, backup_keep=backup_keep)
     else:
         _prepare_server(url, create=create)
@@ -174,20 +204,33 @@ def _prepare_server(url: str, *, create: bool) -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            tables = set(inspect(connection).get_table_names())
-            revision = None
+            inspector = inspect(connection)
+            tables = set(inspector.get_table_names())
+            columns = {
+                table: {c["name"] for c in inspector.get_columns(table)}
+                for table in CORE_COLUMNS
+                if table in tables
+            }
+            revisions = []
             if "alembic_version" in tables:
-                revision = connection.execute(
+                revisions = connection.execute(
                     text("SELECT version_num FROM alembic_version")
-                ).scalar()
+                ).fetchall()
     except (OperationalError, DBAPIError) as error:
         raise ProjectError(f"Could not reach the database server: {error.orig}") from None
     finally:
         engine.dispose()
-    if tables and "project_info" not in tables:
-        raise NotAProjectError("That database holds other data, not a UPR Coder project.")
     if not tables and not create:
         raise ProjectError("That database is empty; create a project in it with 'annotator init'.")
+    revision = None
+    if tables:
+        missing = foreign_schema(columns, revisions)
+        if missing:
+            raise NotAProjectError(
+                f"That database holds other data, not a UPR Coder project ({missing}); "
+                "it was not changed."
+            )
+        revision = revisions[0][0]
     _check_known(revision, "That database")
     if revision != head_revision():
         upgrade(url)
