@@ -842,6 +842,8 @@ def _export(target: str | Path, args: argparse.Namespace) -> int:
         print(f"Coders' rows: {result.coder_rows}")
     if result.sheets:
         print(f"Sheets: {', '.join(result.sheets)}")
+    if result.cut_sentence():
+        print(f"Note: {result.cut_sentence()}")
     return 0
 
 

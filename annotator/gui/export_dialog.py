@@ -202,8 +202,10 @@ class ExportDialog(QDialog):
         self.result = result
         what = f"{result.recommendations} recommendations ({result.source})"
         extra = f", {result.coder_rows} coders' rows" if result.coder_rows else ""
+        cut = result.cut_sentence()
         self.progress_label.setText(
             f"Exported {what}{extra} in {result.seconds:.1f} s to {result.path}."
+            + (f"\n{cut}" if cut else "")
         )
         self.exported.emit(result)
 

@@ -8,7 +8,6 @@ refuses to merge a file that changed since its preview.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 from annotator.gui.worker import ProgressFn, Worker
 from annotator.services import assignments
 from annotator.services.coders import list_coders
+from annotator.services.package_names import package_file_names
 from annotator.services.packages import (
     MergeCancelled,
     MergePlan,
@@ -66,12 +66,6 @@ def _message(error: BaseException, what: str) -> str:
     if isinstance(error, ProjectError | ValueError | OSError):
         return str(error)
     return f"Nothing was {what}: something went wrong ({error})."
-
-
-def _safe_name(text: str) -> str:
-    """A file name from a coder's name: letters, digits, spaces, dots and dashes only."""
-    cleaned = re.sub(r"[^\w .-]+", "_", text, flags=re.UNICODE).strip(" .")
-    return cleaned or "coder"
 
 
 class _WorkerDialog(QDialog):
@@ -298,7 +292,11 @@ class CreatePackagesDialog(_WorkerDialog):
         folder = self.folder()
         assert folder is not None
         stem = self.project.path.stem if self.project.path is not None else "project"
-        return folder / f"{_safe_name(stem)} - {_safe_name(coder)}.upr"
+        # Named among all the project's coders, so two never share a file.
+        everyone = [
+            self.coder_list.item(row).data(ID_ROLE) for row in range(self.coder_list.count())
+        ]
+        return folder / package_file_names(stem, everyone)[coder]
 
     def choose_folder(self) -> None:
         start = self.folder_edit.text().strip()

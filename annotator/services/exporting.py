@@ -46,6 +46,8 @@ from annotator.services.sources import (
     values_in,
 )
 from annotator.services.xlsx_writing import (
+    CUT_MARK,
+    MAX_CELL_CHARS,
     Column,
     ListsSheet,
     Sheet,
@@ -65,6 +67,7 @@ from annotator.store.safe_write import check_target, written_whole
 ProgressFn = Callable[[str, int, int], None]
 FORMATS = ("xlsx", "csv")
 CHUNK = 500
+CUT_LISTED = 20  # recommendations named in the report's sentence on cut texts
 LIST_SEPARATOR = "; "
 PERCENT = "0.0%"
 POSITIONS = {"supported": "Supported", "noted": "Noted"}
@@ -104,6 +107,24 @@ class ExportResult:
     sheets: tuple[str, ...]
     seconds: float
     filters: tuple[str, ...] = ()
+    # Cells whose text was longer than a spreadsheet cell holds, so it was cut (and
+    # marked); and the recommendations they belong to (their ids and numbers).
+    cut_cells: int = 0
+    cut_recommendations: tuple[str, ...] = ()
+
+    def cut_sentence(self) -> str | None:
+        """What the report says about texts cut to fit a cell, or None."""
+        if not self.cut_cells:
+            return None
+        shown = ", ".join(self.cut_recommendations[:CUT_LISTED])
+        more = len(self.cut_recommendations) - CUT_LISTED
+        return (
+            f"{self.cut_cells} cell{'s' if self.cut_cells != 1 else ''} held more than "
+            f"{MAX_CELL_CHARS:,} characters, the most a spreadsheet cell holds, and "
+            f"{'were' if self.cut_cells != 1 else 'was'} cut (marked '{CUT_MARK.strip()}'); "
+            f"recommendations: {shown}{f' and {more} more' if more > 0 else ''}. "
+            "The CSV export keeps the whole texts."
+        )
 
 
 # ------------------------------------------------------------------------ the columns
@@ -532,13 +553,17 @@ class _Job:
                 freeze="B2",
             )
         written = coder_rows = 0
+        cut: list[str] = []
         for row, by_coder in self.rows():
+            before = recommendations.cut_cells + (coders.cut_cells if coders else 0)
             recommendations.append(row)
             written += 1
             if coders is not None:
                 for coder_row in by_coder:
                     coders.append(coder_row)
                     coder_rows += 1
+            if recommendations.cut_cells + (coders.cut_cells if coders else 0) > before:
+                cut.append(f"ID {row[0]} ({row[4] or ''} {row[5]})".replace("( ", "("))
         recommendations.close()
         if coders is not None:
             coders.close()
@@ -558,7 +583,16 @@ class _Job:
         self.progress("Saving the workbook…", written, max(written, 1))
         workbook.save(path)
         return ExportResult(
-            path, "xlsx", self.source.label, written, coder_rows, tuple(sheets), 0.0, self.filters
+            path,
+            "xlsx",
+            self.source.label,
+            written,
+            coder_rows,
+            tuple(sheets),
+            0.0,
+            self.filters,
+            cut_cells=recommendations.cut_cells + (coders.cut_cells if coders else 0),
+            cut_recommendations=tuple(cut),
         )
 
     def _reliability(self, workbook: Workbook, shared: int) -> None:

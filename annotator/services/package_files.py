@@ -276,9 +276,7 @@ def _uuid(value: Any) -> uuid.UUID:
         raise _Bad(f"an identifier expected, found {value!r:.40}") from None
 
 
-def _unique_uuids(
-    rows: Iterable[tuple[Any, Any]], what: str, path: Path
-) -> dict[int, uuid.UUID]:
+def _unique_uuids(rows: Iterable[tuple[Any, Any]], what: str, path: Path) -> dict[int, uuid.UUID]:
     """Each record's parsed uuid by its id; two records whose uuids are one and the same
     once parsed (``ABC…`` and ``abc…``, with or without dashes) refuse the package."""
     parsed: dict[int, uuid.UUID] = {}

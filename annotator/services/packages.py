@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from annotator import __version__
@@ -820,6 +820,7 @@ def _run(
     plans: list[PackagePlan] = []
     backup: Path | None = None
     with master.write() as session:
+        _one_merge_at_a_time(session)
         if session.get(ProjectInfo, MARKER_KEY) is not None:
             raise PackageError(
                 f"{master.display_name} is itself a coder's package; merge packages into "
@@ -841,6 +842,19 @@ def _run(
             backup = make_backup(master.path, "before-merge")
     report("Done", steps, steps)
     return MergePlan(plans, applied=True, backup=backup)
+
+
+# The key of the PostgreSQL advisory lock merges take: any 64-bit number the app owns.
+MERGE_LOCK_KEY = 0x5550_5243_4D52_4745  # "UPRCMRGE"
+
+
+def _one_merge_at_a_time(session: Session) -> None:
+    """Make a second merge wait until the first has committed, so it then finds the
+    package in the merge log and merges nothing twice. SQLite's BEGIN IMMEDIATE already
+    does this; PostgreSQL's READ COMMITTED would let both read an empty log, so merges
+    take a transaction-scoped advisory lock (released at commit or rollback)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MERGE_LOCK_KEY})
 
 
 def _merge_one(

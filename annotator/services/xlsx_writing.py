@@ -43,15 +43,19 @@ HEADER_FILL = "FFDDE4EE"
 _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
 
+# What ends a text cut to fit one cell, so a reader of the workbook sees it is not whole.
+CUT_MARK = f"… [cut at {MAX_CELL_CHARS:,} characters]"
+
+
 def clean_text(value: str) -> str:
-    """Text an xlsx file can hold: characters XML forbids dropped, cut at the length
-    Excel accepts."""
+    """Text an xlsx file can hold: characters XML forbids dropped, cut (and marked as
+    cut) at the length Excel accepts."""
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if _NOT_XML.search(value):
         value = _NOT_XML.sub("", value)
     if len(value) > MAX_CELL_CHARS:
-        value = value[:MAX_CELL_CHARS]
+        value = value[: MAX_CELL_CHARS - len(CUT_MARK)] + CUT_MARK
     return value
 
 
@@ -90,6 +94,8 @@ class Sheet:
     _letters: list[str] | None = None
     _styles: list[str] | None = None
     _keep_empty: list[bool] = field(default_factory=list)
+    # How many cells had text longer than a cell holds (written cut, with CUT_MARK).
+    cut_cells: int = 0
 
     def __post_init__(self) -> None:
         self.ws = _FastWorksheet(parent=self.workbook, title=self.title)
@@ -140,6 +146,8 @@ class Sheet:
                 continue
             kind = value.__class__
             if kind is str:
+                if len(value) > MAX_CELL_CHARS:
+                    self.cut_cells += 1
                 text = clean_text(value)
                 space = _PRESERVE if text[0].isspace() or text[-1].isspace() else ""
                 add(

@@ -134,9 +134,11 @@ def read_revision(path: Path) -> str | None:
             table: {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
             for table in CORE_COLUMNS
         }
-        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall() if (
-            columns["alembic_version"]
-        ) else []
+        rows = (
+            connection.execute("SELECT version_num FROM alembic_version").fetchall()
+            if (columns["alembic_version"])
+            else []
+        )
     except sqlite3.DatabaseError as error:
         raise NotAProjectError(f"{path} is damaged or not a database ({error}).") from None
     finally:
@@ -144,8 +146,7 @@ def read_revision(path: Path) -> str | None:
     missing = foreign_schema(columns, rows)
     if missing:
         raise NotAProjectError(
-            f"{path} is a database, but not a UPR Coder project ({missing}); "
-            "it was not changed."
+            f"{path} is a database, but not a UPR Coder project ({missing}); it was not changed."
         )
     row = rows[0]
     return row[0]
