@@ -384,37 +384,28 @@ def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingShee
         )
         problems.refuse()
     meta_rows = [tuple(c.value for c in row) for row in workbook[META_SHEET].iter_rows()]
-    try:
-        header = json.loads(meta_rows[0][1])
-        assert header["format"] == FORMAT
-    except (IndexError, TypeError, ValueError, KeyError, AssertionError):
-        problems.add("the sheet's description is missing or damaged", sheet=META_SHEET, row=1)
-        problems.refuse()
-    if header.get("version", 0) > FORMAT_VERSION:
-        problems.add(
-            "the sheet was written by a newer version of UPR Coder; update the app",
-            sheet=META_SHEET,
-        )
-        problems.refuse()
-    baselines: dict[str, dict[str, Any]] = {}
-    for row in meta_rows[1:]:
-        try:
-            baselines[str(row[0])] = json.loads(row[1])
-        except (TypeError, ValueError):
-            continue
-    columns = [_Col(k, f, c, h) for k, f, c, h in header["columns"]]
+    header, columns = _read_header(meta_rows, problems)
+    baselines = _read_baselines(meta_rows, problems)
+    problems.refuse()
     with project.session() as session:
-        if header.get("project") != project.info("project_uuid"):
+        if header["project"] != project.info("project_uuid"):
             problems.add(
                 "the sheet was written from another project; import it into that one",
                 sheet=None,
             )
             problems.refuse()
-        coder = session.scalars(
-            select(Coder).where(Coder.uuid == uuid.UUID(header["coder"]))
-        ).first()
+        coder = session.scalars(select(Coder).where(Coder.uuid == header["coder"])).first()
         if coder is None:
-            problems.add(f"the coder {header.get('coder_name')} is not in this project", sheet=None)
+            problems.add(f"the coder {header['coder_name']} is not in this project", sheet=None)
+            problems.refuse()
+        if coder.name != header["coder_name"]:
+            problems.add(
+                f"the sheet was written for {header['coder_name']}, but the coder identity "
+                f"hidden in it is {coder.name}'s: it was altered, or the coder was renamed "
+                f"since. Write a new sheet for {coder.name} and copy the codes into it",
+                sheet=META_SHEET,
+                row=1,
+            )
             problems.refuse()
         spec = form_spec(session)
         plan = _read_rows(session, workbook[SHEET], spec, columns, baselines, coder.id, problems)
@@ -439,6 +430,91 @@ def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingShee
                 result.changed_statuses += 1
                 result.changed_recommendations.add(rid)
     return result
+
+
+_HEADER_TEXTS = ("project", "coder", "coder_name")
+
+
+def _read_header(meta_rows: list[tuple], problems: _Problems) -> tuple[dict[str, Any], list[_Col]]:
+    """The sheet's hidden description, checked item by item (it may have been edited)."""
+
+    def damaged(what: str) -> tuple[dict[str, Any], list[_Col]]:
+        problems.add(f"the sheet's description is damaged ({what})", sheet=META_SHEET, row=1)
+        return {}, []
+
+    try:
+        header = json.loads(meta_rows[0][1])
+    except (IndexError, TypeError, ValueError):
+        return damaged("it is missing or not readable")
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        return damaged("it is not a UPR Coder coding sheet's")
+    version = header.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return damaged("its version is not a number")
+    if version > FORMAT_VERSION:
+        problems.add(
+            "the sheet was written by a newer version of UPR Coder; update the app",
+            sheet=META_SHEET,
+        )
+        return {}, []
+    for key in _HEADER_TEXTS:
+        if not isinstance(header.get(key), str):
+            return damaged(f"its {key.replace('_', ' ')} is missing")
+    try:
+        header["coder"] = uuid.UUID(header["coder"])
+    except ValueError:
+        return damaged("its coder identity is not readable")
+    raw_columns = header.get("columns")
+    columns: list[_Col] = []
+    if not isinstance(raw_columns, list):
+        return damaged("its list of columns is missing")
+    for item in raw_columns:
+        if (
+            not isinstance(item, list)
+            or len(item) != 4
+            or not all(v is None or isinstance(v, str) for v in item)
+            or item[0] not in _COLUMN_KINDS
+            or not isinstance(item[3], str)
+        ):
+            return damaged("its list of columns is not readable")
+        columns.append(_Col(*item))
+    return header, columns
+
+
+_COLUMN_KINDS = ("status", "flag", "single", "ordinal", "boolean", "text")
+
+
+def _read_baselines(meta_rows: list[tuple], problems: _Problems) -> dict[str, dict[str, Any]]:
+    """What each row held when the sheet was written, by recommendation ID."""
+    baselines: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(meta_rows[1:], start=2):
+        if all(v is None for v in row):
+            continue
+        try:
+            data = json.loads(row[1])
+        except (IndexError, TypeError, ValueError):
+            data = None
+        values = data.get("values") if isinstance(data, dict) else None
+        if (
+            not isinstance(data, dict)
+            or not (data.get("status") is None or isinstance(data.get("status"), str))
+            or not isinstance(values, dict)
+            or not all(_baseline_value(v) for v in values.values())
+        ):
+            problems.add(
+                "the sheet's hidden record of this recommendation is damaged; write a new sheet",
+                sheet=META_SHEET,
+                row=number,
+            )
+            continue
+        baselines[str(row[0])] = data
+    return baselines
+
+
+def _baseline_value(value: Any) -> bool:
+    if value is None or isinstance(value, str):
+        return True
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _read_rows(
