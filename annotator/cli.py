@@ -699,6 +699,7 @@ def _names(text: str | None) -> list[str] | None:
 def _irr(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services.reliability_report import report, write_report
     from annotator.store.project import open_project
+    from annotator.store.safe_write import check_target
 
     fmt = args.format
     if fmt is None:
@@ -711,6 +712,8 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
         fields = [key for value in args.field for key in _names(value) or []]
     project = open_project(target)
     try:
+        if args.out is not None:  # before the figures are computed, not after
+            check_target(args.out, protect=[project.path])
         with project.session() as session:
             result = report(
                 session,

@@ -120,7 +120,7 @@ def copy_project(
             f"{out} already exists; a copy goes only into a new file. Choose another "
             "name, or remove that file first if it is not needed."
         )
-    with written_whole(out) as partial:
+    with written_whole(out, database=True) as partial:
         copied = _copy_into(source_url, to_url(partial), str(target), progress)
         engine = make_engine(to_url(partial))
         try:

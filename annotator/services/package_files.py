@@ -493,6 +493,13 @@ def _check_file(path: Path) -> int:
     return size
 
 
+def _has_content(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:  # a name too long to exist (beside a 255-byte package name)
+        return False
+
+
 def _copy(path: Path, folder: Path) -> tuple[Path, str]:
     """Copy the package (and a -wal file beside it) into ``folder``; their SHA-256."""
     target = folder / "package.upr"
@@ -501,7 +508,7 @@ def _copy(path: Path, folder: Path) -> tuple[Path, str]:
         (path, target),
         (path.with_name(path.name + "-wal"), target.with_name(target.name + "-wal")),
     ):
-        if source is not path and not (source.is_file() and source.stat().st_size):
+        if source is not path and not _has_content(source):
             continue  # no uncheckpointed work beside the file
         with source.open("rb") as src, copy.open("wb") as dst:
             while chunk := src.read(_COPY_CHUNK):

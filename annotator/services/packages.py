@@ -483,7 +483,7 @@ def create_package(
         recommendations=len(ids),
     )
     report(f"Writing the package for {coder.name}…", 1, 3)
-    with written_whole(out) as partial:
+    with written_whole(out, database=True) as partial:
         package = init_project(partial, codebook=book)
         try:
             with package.write() as session:

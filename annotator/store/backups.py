@@ -65,7 +65,7 @@ def make_backup(path: Path, label: str, *, keep: int = DEFAULT_KEEP) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{path.stem}-{stamp}-{label}{path.suffix or '.upr'}"
-    with written_whole(target) as partial:
+    with written_whole(target, database=True) as partial:
         source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             destination = sqlite3.connect(partial)

@@ -70,11 +70,13 @@ def is_project_file(path: Path) -> bool:
 
 
 def _same(one: Path, other: Path) -> bool:
+    """The same file: by name once links are followed, or (hard links) by inode."""
     if one.resolve() == other.resolve():
         return True
-    with suppress(OSError):
+    try:
         return os.path.samefile(one, other)
-    return False
+    except OSError:
+        return False
 
 
 def _refuse(out: Path, why: str, what_to_do: str) -> OutputRefused:
@@ -125,9 +127,7 @@ def check_target(
         if project is None:
             continue
         project = Path(project)
-        if any(_same(out, p) for p in (project, *side_files(project)) if p.exists()) or (
-            out.resolve() in {p.resolve() for p in (project, *side_files(project))}
-        ):
+        if any(_same(out, p) for p in (project, *side_files(project))):
             raise _refuse(
                 out,
                 f"it is the open project {project} (writing there would replace it)",
@@ -158,34 +158,39 @@ def temporary_path(out: Path) -> Path:
     return out.parent / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{suffix}"
 
 
+def _remove(path: Path) -> None:
+    # A name too long to exist (a side file of a 255-byte name) is not there either.
+    with suppress(FileNotFoundError, IsADirectoryError, OSError):
+        path.unlink()
+
+
 def remove_database_files(path: Path) -> None:
     for leftover in (path, *side_files(path)):
-        with suppress(FileNotFoundError):
-            leftover.unlink()
+        _remove(leftover)
 
 
 @contextmanager
-def written_whole(out: Path) -> Iterator[Path]:
+def written_whole(out: Path, *, database: bool = False) -> Iterator[Path]:
     """A temporary path to write ``out`` to; renamed onto ``out`` when the block ends
     without error, removed (with any SQLite side files) when it fails or is stopped.
 
-    The caller checks ``out`` first (``check_target``)."""
+    ``database``: ``out`` is a SQLite file, so an old log beside it is removed before
+    the new file takes its name. The caller checks ``out`` first (``check_target``)."""
     sweep_folder(out.parent)
     partial = temporary_path(out)
     try:
         yield partial
-        for side in side_files(out):
-            # A replaced database's old log must not be applied to the new file.
-            with suppress(FileNotFoundError):
-                side.unlink()
+        if database:
+            for side in side_files(out):
+                # A replaced database's old log must not be applied to the new file.
+                _remove(side)
         os.replace(partial, out)
     except BaseException:
         remove_database_files(partial)
         raise
     finally:
         for side in side_files(partial):
-            with suppress(FileNotFoundError):
-                side.unlink()
+            _remove(side)
 
 
 def _alive(pid: int) -> bool:
