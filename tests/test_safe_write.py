@@ -65,9 +65,7 @@ def with_coder(sample_path):
     ],
     ids=["xlsx", "csv", "coding-sheet", "irr"],
 )
-def test_an_output_named_like_the_open_project_is_refused_and_the_project_kept(
-    with_coder, command
-):
+def test_an_output_named_like_the_open_project_is_refused_and_the_project_kept(with_coder, command):
     path = with_coder
     before = project_digests(path)
     result = annotator(*command[:1], "--db", str(path), *command[1:], str(path))
@@ -141,9 +139,7 @@ def test_package_overwrite_onto_an_old_package_replaces_it(with_coder, tmp_path)
         master.close()
     assert second.package_uuid != first.package_uuid
     assert packages.read_package(out).marker.package_uuid == second.package_uuid
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ben")) == [
-        "ben.upr"
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ben")) == ["ben.upr"]
 
 
 # -------------------------------------------------------------------------- long names
