@@ -85,3 +85,65 @@ def test_a_package_with_a_trigger_is_refused_and_the_server_master_unchanged(
     with pytest.raises(packages.PackageError):
         packages.merge(master, [path])
     assert checks(master) == before
+
+
+def test_two_merges_of_one_package_at_once_merge_it_once(server_master, tmp_path):
+    import contextlib
+    import threading
+
+    from sqlalchemy import func, select, text
+
+    from annotator.store.models import AuditEvent, MergeLog
+
+    master, olga = server_master
+    path = tmp_path / "Amina.upr"
+    packages.create_package(master, "Amina", path)
+    files.code_in(path, "Amina", files._amina)
+    with master.session() as session:
+        events_before = session.scalar(select(func.count()).select_from(AuditEvent))
+    start = threading.Barrier(2)
+    # Each merge, just before it commits, waits a little for the other to get as far:
+    # without serialising, both get there (and both write); with it, the second merge
+    # waits for the first to commit, so the first waits out the timeout alone.
+    both_saving = threading.Barrier(2, timeout=3)
+    plans: list = []
+    errors: list = []
+
+    def saving(label: str, _done: int, _total: int) -> None:
+        if label.startswith("Saving"):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_saving.wait()
+
+    def merge_in_own_connection() -> None:
+        own = open_project(master.url)  # as a second laptop or window does
+        try:
+            start.wait()
+            plans.append(packages.merge(own, [path], by_coder_id=olga, progress=saving))
+        except BaseException as error:  # reported by the assert below
+            errors.append(error)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=merge_in_own_connection) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == [] and len(plans) == 2
+    assert sorted(p.writes_anything for p in plans) == [False, True]
+    assert sum(p.packages[0].already_merged_at is not None for p in plans) == 1
+    with master.session() as session:
+        assert session.scalar(select(func.count()).select_from(MergeLog)) == 1
+        events_after = session.scalar(select(func.count()).select_from(AuditEvent))
+        doubled = session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT coder_id, recommendation_id, action, at, "
+                '"before", "after" FROM audit_event GROUP BY 1, 2, 3, 4, 5, 6 '
+                "HAVING count(*) > 1) AS d"
+            )
+        ).scalar()
+    assert doubled == 0
+    assert events_after > events_before
+    merged = checks(master)
+    again = packages.merge(master, [path], by_coder_id=olga)
+    assert not again.writes_anything and checks(master) == merged

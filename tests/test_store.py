@@ -316,3 +316,31 @@ def test_engine_urls():
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA trusted_schema").scalar() == 0
     engine.dispose()
+
+
+def _foreign(path: Path, revision: str | None) -> None:
+    """Another program's database that happens to use Alembic and a project_info table."""
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        if revision is not None:
+            connection.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+        connection.execute("CREATE TABLE project_info (key TEXT PRIMARY KEY, value TEXT)")
+        connection.execute("INSERT INTO project_info VALUES ('owner', 'someone else')")
+        connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    connection.close()
+
+
+@pytest.mark.parametrize("revision", ["0001", "0005", None])
+def test_a_foreign_database_with_our_table_names_is_refused_untouched(tmp_path, revision):
+    path = tmp_path / "books.sqlite"
+    _foreign(path, revision)
+    before = digest(path)
+    with pytest.raises(NotAProjectError, match="not a UPR Coder project") as refused:
+        open_project(path)
+    assert str(path) in str(refused.value) and "was not changed" in str(refused.value)
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["books.sqlite"]
+    with pytest.raises(NotAProjectError):
+        open_project(path, create=True)
+    assert digest(path) == before

@@ -112,3 +112,26 @@ def test_a_search_on_the_server_uses_its_text_index(postgres):
     finally:
         project.close()
     assert "ix_recommendation_text_search" in plan, plan
+
+
+def test_a_foreign_database_with_our_table_names_on_the_server_is_untouched(postgres):
+    url = postgres.new_database()
+    for statement in (
+        "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('0001')",
+        "CREATE TABLE project_info (key text PRIMARY KEY, value text)",
+        "INSERT INTO project_info VALUES ('owner', 'someone else')",
+    ):
+        run_sql(url, statement)
+    with pytest.raises(NotAProjectError, match="not a UPR Coder project") as refused:
+        open_project(url)
+    assert "was not changed" in str(refused.value)
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "ORDER BY table_name"
+        ).fetchall()
+        rows = connection.execute("SELECT key, value FROM project_info").fetchall()
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert tables == [("alembic_version",), ("project_info",)]
+    assert rows == [("owner", "someone else")] and revision == [("0001",)]

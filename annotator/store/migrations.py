@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -58,7 +60,14 @@ def upgrade(url: str, revision: str = "head") -> None:
         engine.dispose()
 
 
+# Alembic keeps the running migration in module-level state (``alembic.context``): two
+# threads migrating at once (two merges, each checking a package) would run each other's
+# steps. One migration at a time per process.
+_ALEMBIC = threading.RLock()
+
+
 def run_alembic(connection: Connection, action: str, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    getattr(command, action)(config, revision)
+    with _ALEMBIC:
+        getattr(command, action)(config, revision)
