@@ -284,11 +284,11 @@ def _unique_uuids(rows: Iterable[tuple[Any, Any]], what: str, path: Path) -> dic
     for rid, raw in rows:
         key, value = _int(rid), _uuid(raw)
         if value in first:
-            other, spelled = first[value]
+            (one, one_text), (two, two_text) = sorted([first[value], (key, _text(raw))])
             raise refuse(
                 path,
-                f"two {what} (its records {other} and {key}) carry the same identity "
-                f"{value}, written as {spelled!r:.40} and {_text(raw)!r:.40}; it was altered "
+                f"two {what} (its records {one} and {two}) carry the same identity "
+                f"{value}, written as {one_text!r:.40} and {two_text!r:.40}; it was altered "
                 "after it was made, so ask the coder to make the package again",
             )
         first[value] = (key, _text(raw))
