@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -15,12 +16,13 @@ from sqlalchemy import func, select
 from annotator.services.assignments import assign
 from annotator.services.coding import FieldValue, form_spec, load_status, load_values, save_value
 from annotator.services.coding_sheet import (
+    META_SHEET,
     CodingSheetRefused,
     import_coding_sheet,
     write_coding_sheet,
 )
 from annotator.services.projects import init_project
-from annotator.store.models import Annotation, AuditEvent
+from annotator.store.models import Annotation, AuditEvent, Coder
 from tests import known_answers
 
 TORTURE = "Themes: Torture and other CID treatment"
@@ -301,3 +303,93 @@ def test_cli_round_trip(known, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "Saved 1 changed values on 12 recommendations for Ben." in done.stdout
+
+
+# ------------------------------------------------------- the hidden description, tampered
+
+
+def _tamper_meta(path: Path, change) -> None:
+    """Edit the very hidden description as someone with a zip tool and patience could."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[META_SHEET]
+    change(ws)
+    wb.save(path)
+
+
+def _header_edit(edit):
+    def change(ws) -> None:
+        header = json.loads(ws.cell(row=1, column=2).value)
+        ws.cell(row=1, column=2).value = json.dumps(edit(header))
+
+    return change
+
+
+def test_a_sheet_whose_hidden_coder_is_swapped_is_refused(known, sheet):
+    with known.project.session() as session:
+        amina = session.get(Coder, known.amina)
+        amina_uuid, amina_name = str(amina.uuid), amina.name
+    _edit(sheet, [(2, "Assessment", "Rejection")])
+    _tamper_meta(sheet, _header_edit(lambda h: {**h, "coder": amina_uuid}))
+    before = _count(known.project)
+    with pytest.raises(CodingSheetRefused) as refused:
+        import_coding_sheet(known.project, sheet)
+    text = "\n".join(str(p) for p in refused.value.problems)
+    assert f"sheet '{META_SHEET}', row 1" in text
+    assert f"written for Ben, but the coder identity hidden in it is {amina_name}'s" in text
+    assert _count(known.project) == before
+
+
+TAMPERED = {
+    "not json": (lambda ws: setattr(ws.cell(row=1, column=2), "value", "{nope"), "not readable"),
+    "a list": (_header_edit(lambda h: [h]), "not a UPR Coder coding sheet's"),
+    "version text": (_header_edit(lambda h: {**h, "version": "2"}), "version is not a number"),
+    "no coder": (
+        _header_edit(lambda h: {k: v for k, v in h.items() if k != "coder"}),
+        "its coder is missing",
+    ),
+    "coder not a uuid": (
+        _header_edit(lambda h: {**h, "coder": "Ben"}),
+        "coder identity is not readable",
+    ),
+    "coder a number": (_header_edit(lambda h: {**h, "coder": 7}), "its coder is missing"),
+    "columns a string": (
+        _header_edit(lambda h: {**h, "columns": "all"}),
+        "list of columns is missing",
+    ),
+    "column of three": (
+        _header_edit(lambda h: {**h, "columns": [c[:3] for c in h["columns"]]}),
+        "list of columns is not readable",
+    ),
+    "unknown column kind": (
+        _header_edit(lambda h: {**h, "columns": [["script", None, None, "x"]]}),
+        "list of columns is not readable",
+    ),
+    "row record a list": (
+        lambda ws: setattr(ws.cell(row=2, column=2), "value", "[1, 2]"),
+        "row 2: the sheet's hidden record of this recommendation is damaged",
+    ),
+    "row values not a dict": (
+        lambda ws: setattr(ws.cell(row=3, column=2), "value", '{"status": null, "values": 5}'),
+        "row 3: the sheet's hidden record of this recommendation is damaged",
+    ),
+    "row value a number": (
+        lambda ws: setattr(
+            ws.cell(row=2, column=2), "value", '{"status": null, "values": {"notes": 5}}'
+        ),
+        "row 2: the sheet's hidden record",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(TAMPERED))
+def test_tampered_hidden_description_is_a_clear_refusal(known, sheet, damage):
+    change, message = TAMPERED[damage]
+    _edit(sheet, [(2, "Assessment", "Rejection")])
+    _tamper_meta(sheet, change)
+    before = _count(known.project)
+    with pytest.raises(CodingSheetRefused) as refused:
+        import_coding_sheet(known.project, sheet)
+    text = "\n".join(str(p) for p in refused.value.problems)
+    assert f"ben.xlsx, sheet '{META_SHEET}'" in text
+    assert message in text, text
+    assert _count(known.project) == before
