@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue
@@ -103,3 +103,71 @@ def test_annotator_db_copy_on_the_command_line(sample_path, postgres):
     assert again.returncode == 1
     assert "already holds a project" in again.stderr and "Traceback" not in again.stderr
     assert "example:" in annotator("db", "copy", "--help").stdout
+
+
+# A copy killed half-way, for real: the copying process kills itself (SIGKILL) once the
+# recommendations are in and the tables after them are not, so no cleanup of Python's runs.
+KILLED_COPY = """
+import os, signal, sys
+from annotator.services.db_copy import copy_project
+
+def progress(label, done, total):
+    if label == "Copying recommendation":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+copy_project(sys.argv[1], sys.argv[2], progress)
+"""
+
+
+def _killed_copy(source, target) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_COPY, str(source), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == -9, run.stderr
+
+
+def test_a_killed_copy_into_a_file_leaves_nothing_and_a_retry_works(sample_path, tmp_path):
+    target = tmp_path / "copies" / "copy.upr"
+    target.parent.mkdir()
+    _killed_copy(sample_path, target)
+    # Only the killed process's temporary file, which the next writer sweeps away.
+    assert not target.exists()
+    report = copy_project(sample_path, target)
+    assert report.rows > 346
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.upr"]
+    copied = open_project(target)
+    try:
+        with copied.engine.connect() as connection:
+            assert {c.table: c.rows for c in table_checks(connection)}["recommendation"] == 346
+    finally:
+        copied.close()
+
+
+def test_a_killed_copy_to_a_server_leaves_it_empty_and_a_retry_works(sample_path, postgres):
+    server_db = postgres.new_database()
+    _killed_copy(sample_path, server_db)
+    engine = create_engine(server_db)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM recommendation")).scalar() == 0
+            assert connection.execute(text("SELECT count(*) FROM project_info")).scalar() == 0
+    finally:
+        engine.dispose()
+    report = copy_project(sample_path, server_db)
+    assert {c.table: c.rows for c in report.tables}["recommendation"] == 346
+
+
+def test_a_server_database_holding_a_project_says_how_to_start_over(sample_path, postgres):
+    server_db = postgres.new_database()
+    copy_project(sample_path, server_db)
+    with pytest.raises(ProjectError) as refused:
+        copy_project(sample_path, server_db)
+    message = str(refused.value)
+    assert "already holds a project" in message
+    assert "drop the database and create it again" in message and "copy again" in message

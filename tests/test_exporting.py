@@ -441,6 +441,43 @@ def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
     assert got[0] == ["bell and  end", 3, 2.5]
     assert got[1] == ["  spaced  ", -1, True]
     assert got[2][0] == "a < b & c > d\r\nnext" and got[2][1:] == [None, None]
-    assert len(got[3][0]) == 32_767 and got[3][1] is None and got[3][2] == "=1+1"
+    assert len(got[3][0]) == 32_767 and got[3][0].endswith("[cut at 32,767 characters]")
+    assert got[3][1] is None and got[3][2] == "=1+1"
     assert ws["C5"].data_type == "s" and ws["A2"].alignment.wrap_text
     assert ws.auto_filter.ref == "A1:C5" and ws.freeze_panes == "A2"
+
+
+def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
+    from annotator.services.xlsx_writing import CUT_MARK, MAX_CELL_CHARS
+
+    project = _hostile_project(tmp_path / "long.upr")
+    long_text = "A very long recommendation. " * 1_500  # 42,000 characters
+    try:
+        with project.write() as session:
+            first, second = session.scalars(
+                select(Recommendation).order_by(Recommendation.sort_key).limit(2)
+            ).all()
+            # Written past the importers' limits, as a project from before them may hold.
+            first.text = long_text
+            labels = [f"ID {first.id} (A/HRC/56/1 {first.number})"]
+            untouched = second.text
+        out = tmp_path / "long.xlsx"
+        result = export(project, out, ExportOptions(reliability=False))
+        csv_result = export(project, tmp_path / "long.csv", ExportOptions(format="csv"))
+    finally:
+        project.close()
+    assert CUT_MARK == "… [cut at 32,767 characters]"
+    assert result.cut_cells == 1 and list(result.cut_recommendations) == labels
+    sentence = result.cut_sentence()
+    assert sentence is not None and "1 cell held more than 32,767 characters" in sentence
+    assert labels[0] in sentence and "The CSV export keeps the whole texts" in sentence
+    ws = openpyxl.load_workbook(out)["Recommendations"]
+    header = [c.value for c in ws[1]]
+    column = header.index("Recommendation")
+    cells = [row[column].value for row in ws.iter_rows(min_row=2, max_row=3)]
+    assert len(cells[0]) == MAX_CELL_CHARS and cells[0].endswith(CUT_MARK)
+    assert cells[0].startswith(long_text[: MAX_CELL_CHARS - len(CUT_MARK)])
+    assert cells[1] == untouched
+    assert csv_result.cut_cells == 0 and csv_result.cut_sentence() is None
+    with (tmp_path / "long.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert long_text in [row[6] for row in csv.reader(handle)]
