@@ -54,6 +54,7 @@ from annotator.gui.worker import Worker
 from annotator.services import analysis_data
 from annotator.services.sources import Source, coder_source, default_source
 from annotator.store.project import Project
+from annotator.store.safe_write import check_target, written_whole
 
 ALL_REVIEWS = "All reviews"
 # Colours of the five response categories, as the codebook colours its codes.
@@ -219,10 +220,14 @@ class ChartPanel(QWidget):
             raise OSError(f"Could not write {path}.")
 
     def save(self, path: Path) -> None:
-        if path.suffix.lower() == ".svg":
-            self.save_svg(path)
-        else:
-            self.save_png(path)
+        """Write the chart by the rule for every written file (never over a project;
+        a temporary name renamed when complete)."""
+        out = check_target(path)
+        with written_whole(out) as partial:
+            if out.suffix.lower() == ".svg":
+                self.save_svg(partial)
+            else:
+                self.save_png(partial)
 
     def _ask(self, kind: str) -> None:
         name = self.chart.title().split(":")[0].strip().lower().replace(" ", "-") or "chart"
@@ -235,7 +240,7 @@ class ChartPanel(QWidget):
                 path = path.with_suffix(f".{kind}")
             try:
                 self.save(path)
-            except OSError as error:
+            except (OSError, ValueError) as error:  # ValueError: refused (OutputRefused)
                 window = self.window()
                 if isinstance(window, AnalysisDialog):
                     window.status.setText(str(error))
