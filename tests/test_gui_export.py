@@ -153,3 +153,26 @@ def test_dashboard_on_the_sample_project(qtbot, sample_project, tmp_path):
     image = tmp_path / "dashboard.png"
     assert dialog.grab().save(str(image))
     assert Path(image).stat().st_size > 10_000
+
+
+def test_export_dialog_says_which_texts_were_cut_and_refuses_the_project(qtbot, known, tmp_path):
+    from sqlalchemy import select
+
+    from annotator.store.models import Recommendation
+
+    with known.project.write() as session:
+        first = session.scalars(select(Recommendation).order_by(Recommendation.id)).first()
+        first.text = "Long. " * 7_000  # past a cell's 32,767 characters
+        rid = first.id
+    dialog = ExportDialog(known.project, None)
+    qtbot.addWidget(dialog)
+    dialog.file_edit.setText(str(known.project.path))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: "Not exported" in dialog.progress_label.text(), timeout=30_000)
+    assert "it is the open project" in dialog.progress_label.text()
+    qtbot.waitUntil(dialog.export_button.isEnabled, timeout=30_000)
+    dialog.file_edit.setText(str(tmp_path / "cut.xlsx"))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.export_button.click()
+    text = dialog.progress_label.text()
+    assert "1 cell held more than 32,767 characters" in text and f"ID {rid} " in text
