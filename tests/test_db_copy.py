@@ -171,3 +171,25 @@ def test_a_server_database_holding_a_project_says_how_to_start_over(sample_path,
     message = str(refused.value)
     assert "already holds a project" in message
     assert "drop the database and create it again" in message and "copy again" in message
+
+
+def test_a_copy_never_writes_into_someone_elses_database(sample_path, postgres):
+    from annotator.store.errors import NotAProjectError
+
+    server_db = postgres.new_database()
+    engine = create_engine(server_db)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE invoices (id integer PRIMARY KEY, total numeric)"))
+    try:
+        with pytest.raises(NotAProjectError, match="holds other data") as refused:
+            copy_project(sample_path, server_db)
+        assert "it was not changed" in str(refused.value)
+        with engine.connect() as connection:
+            tables = connection.execute(
+                text(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                )
+            ).fetchall()
+        assert tables == [("invoices",)]
+    finally:
+        engine.dispose()

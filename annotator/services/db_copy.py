@@ -20,9 +20,9 @@ from sqlalchemy import Connection, Table, func, select, text
 from annotator.store import fts
 from annotator.store.engine import make_engine, sqlite_path, to_url
 from annotator.store.errors import ProjectError
-from annotator.store.migrations import upgrade
+from annotator.store.migrations import known_revisions, upgrade
 from annotator.store.models import Base
-from annotator.store.project import open_project
+from annotator.store.project import open_project, read_server_revision
 from annotator.store.safe_write import check_target, written_whole
 
 CHUNK = 5_000
@@ -112,6 +112,14 @@ def copy_project(
     open_project(source).close()  # refuses what is not a project; migrates an older file
     target_path = sqlite_path(target_url)
     if target_path is None:
+        # Read first, write after: a database holding someone else's tables (or a newer
+        # project) is refused before the schema is created in it.
+        _tables, revision = read_server_revision(target_url)
+        if revision is not None and revision not in known_revisions():
+            raise ProjectError(
+                f"{target} holds a project of a newer version of UPR Coder; a copy goes "
+                "only into a new, empty database."
+            )
         copied = _copy_into(source_url, target_url, str(target), progress)
         return CopyReport(str(source), str(target), copied)
     out = check_target(target_path, protect=[sqlite_path(source_url)])

@@ -202,6 +202,17 @@ def _prepare_file(path: Path, *, create: bool, backup_keep: int) -> None:
 
 
 def _prepare_server(url: str, *, create: bool) -> None:
+    tables, revision = read_server_revision(url)
+    if not tables and not create:
+        raise ProjectError("That database is empty; create a project in it with 'annotator init'.")
+    _check_known(revision, "That database")
+    if revision != head_revision():
+        upgrade(url)
+
+
+def read_server_revision(url: str) -> tuple[set[str], str | None]:
+    """The tables of a server database and its project revision, read without writing;
+    NotAProjectError if it holds tables that are not a UPR Coder project's."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -221,20 +232,15 @@ def _prepare_server(url: str, *, create: bool) -> None:
         raise ProjectError(f"Could not reach the database server: {error.orig}") from None
     finally:
         engine.dispose()
-    if not tables and not create:
-        raise ProjectError("That database is empty; create a project in it with 'annotator init'.")
-    revision = None
-    if tables:
-        missing = foreign_schema(columns, revisions)
-        if missing:
-            raise NotAProjectError(
-                f"That database holds other data, not a UPR Coder project ({missing}); "
-                "it was not changed."
-            )
-        revision = revisions[0][0]
-    _check_known(revision, "That database")
-    if revision != head_revision():
-        upgrade(url)
+    if not tables:
+        return tables, None
+    missing = foreign_schema(columns, revisions)
+    if missing:
+        raise NotAProjectError(
+            f"That database holds other data, not a UPR Coder project ({missing}); "
+            "it was not changed."
+        )
+    return tables, revisions[0][0]
 
 
 def _check_known(revision: str | None, where: str) -> None:
