@@ -168,11 +168,14 @@ def test_export_dialog_says_which_texts_were_cut_and_refuses_the_project(qtbot, 
     qtbot.addWidget(dialog)
     dialog.file_edit.setText(str(known.project.path))
     dialog.export_button.click()
+    qtbot.waitUntil(lambda: not dialog.worker.is_running(), timeout=30_000)
     qtbot.waitUntil(lambda: "Not exported" in dialog.progress_label.text(), timeout=30_000)
     assert "it is the open project" in dialog.progress_label.text()
     qtbot.waitUntil(dialog.export_button.isEnabled, timeout=30_000)
     dialog.file_edit.setText(str(tmp_path / "cut.xlsx"))
     with qtbot.waitSignal(dialog.exported, timeout=60_000):
         dialog.export_button.click()
+    qtbot.waitUntil(lambda: not dialog.worker.is_running(), timeout=30_000)
+    qtbot.waitUntil(dialog.export_button.isEnabled, timeout=30_000)
     text = dialog.progress_label.text()
     assert "1 cell held more than 32,767 characters" in text and f"ID {rid} " in text

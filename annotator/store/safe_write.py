@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -196,13 +197,33 @@ def written_whole(out: Path, *, database: bool = False) -> Iterator[Path]:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if sys.platform == "win32":
+        return _alive_on_windows(pid)
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:
         return True  # someone else's process: leave its files alone
     return True
+
+
+def _alive_on_windows(pid: int) -> bool:
+    # os.kill on Windows terminates the process whatever the signal: ask the kernel.
+    import ctypes
+
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    query_limited_information, still_active, access_denied = 0x1000, 259, 5
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return kernel32.GetLastError() == access_denied
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def _owner(name: str) -> int | None:
