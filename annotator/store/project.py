@@ -106,7 +106,7 @@ class Project:
         self.engine.dispose()
 
 
-def read_revision(path: Path) -> str | None:
+def read_revision(path: Path) -> str:
     """The schema revision of a project file, read without changing the file.
 
     Raises NotAProjectError for anything that is not a UPR Coder project.
@@ -134,11 +134,9 @@ def read_revision(path: Path) -> str | None:
             table: {row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')}
             for table in CORE_COLUMNS
         }
-        rows = (
-            connection.execute("SELECT version_num FROM alembic_version").fetchall()
-            if (columns["alembic_version"])
-            else []
-        )
+        rows = []
+        if columns["alembic_version"]:
+            rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.DatabaseError as error:
         raise NotAProjectError(f"{path} is damaged or not a database ({error}).") from None
     finally:
@@ -148,8 +146,7 @@ def read_revision(path: Path) -> str | None:
         raise NotAProjectError(
             f"{path} is a database, but not a UPR Coder project ({missing}); it was not changed."
         )
-    row = rows[0]
-    return row[0]
+    return rows[0][0]
 
 
 def foreign_schema(columns: dict[str, set[str]], revisions: list) -> str | None:
