@@ -182,3 +182,23 @@ def test_merge_dialog_shows_a_refusal_and_merges_nothing(qtbot, master, tmp_path
     assert dialog.tree.topLevelItem(0).text(0) == "Amina"
     assert "Nothing new to merge" in dialog.progress_label.text()
     assert not dialog.merge_button.isEnabled()
+
+
+def test_coders_ben_and_ben_dot_get_two_package_files(qtbot, master, tmp_path):
+    with master.write() as session:
+        get_or_create_coder(session, "Ben.")
+    dialog = CreatePackagesDialog(master, master.olga)
+    qtbot.addWidget(dialog)
+    dialog.set_chosen_coders(["Ben", "Ben."])
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog.folder_edit.setText(str(out))
+    assert dialog.target("Ben") != dialog.target("Ben.")
+    with qtbot.waitSignal(dialog.created, timeout=60_000) as made:
+        dialog.create_button.click()
+    qtbot.waitUntil(lambda: not dialog.running(), timeout=10_000)
+    assert sorted((r.path.name, r.coder) for r in made.args[0]) == [
+        ("sample - Ben (2).upr", "Ben."),
+        ("sample - Ben.upr", "Ben"),
+    ]
+    assert sorted(p.name for p in out.iterdir()) == ["sample - Ben (2).upr", "sample - Ben.upr"]
