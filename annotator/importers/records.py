@@ -94,6 +94,7 @@ class ImportProblem:
     severity: Severity = "error"
     sheet: str | None = None
     unit: str = "row"  # what ``row`` counts: "row", "paragraph", "line", "table row"
+    page: int | None = None  # the page of a document (PDF) the line is on
 
     def __str__(self) -> str:
         place = [self.file]
@@ -101,6 +102,8 @@ class ImportProblem:
             place.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             place.append(f"{self.unit} {self.row}")
+        if self.page is not None:
+            place.append(f"page {self.page}")
         if self.column:
             place.append(f"column '{self.column}'")
         prefix = "" if self.severity == "error" else "warning: "
@@ -148,5 +151,8 @@ class ImportBatch:
         severity: Severity = "error",
         sheet: str | None = None,
         unit: str = "row",
+        page: int | None = None,
     ) -> None:
-        self.problems.append(ImportProblem(self.file, row, column, message, severity, sheet, unit))
+        self.problems.append(
+            ImportProblem(self.file, row, column, message, severity, sheet, unit, page)
+        )
