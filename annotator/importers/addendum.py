@@ -47,6 +47,7 @@ _LABEL = re.compile(
     rf"(?:\s*[,;]\s*{_NUM}(?:\s*{_DASH}\s*{_NUM})?)*)\.?(?:\s+(?P<rest>[A-Z“\"(].*))?\s*$"
 )
 _LIST_GOES_ON = re.compile(rf"\d(?:\s*[,;&]|\s*{_DASH}|\s+and)\s*$")
+_NOTES = re.compile(r"^\s*Notes\s*$")
 _ENTRY = re.compile(r"^\s*(?P<list>\d{1,3}\.(?:\s*,\s*\d{1,3}\.)*,?)(?:\s+(?P<rest>\S.*))?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 _CATEGORY_WORDS = re.compile(
@@ -163,7 +164,7 @@ def _is_heading(text: str) -> bool:
         bool(stripped)
         and len(stripped.split()) <= 16
         and stripped[0].isupper()
-        and not re.search(r"[.;:,]$|\d", stripped)
+        and not re.search(r"[.;:,]$|\d|\.\s", stripped)
         and "recommendation" in stripped.casefold()
         and bool(_CATEGORY_WORDS.search(stripped))
     )
@@ -199,6 +200,12 @@ def _blocks(lines: list[DocLine]) -> list[_Block]:
         if last is not None and last.kind == "heading" and _heading_continues(text):
             last.lines.append(line)
             continue
+        if last is not None and last.kind == "label" and not last.rest:
+            last.rest = text.strip()  # a number on its own line: its explanation follows
+            last.lines.append(line)
+            continue
+        if _NOTES.match(text):
+            break  # the footnotes' heading; the footnotes themselves were left out
         if _is_heading(text):
             blocks.append(_Block("heading", [line]))
             continue
@@ -241,13 +248,14 @@ def _read_lists(lines: list[DocLine], reader: _Reader) -> None:
             if listed is None:
                 continue
             line = block.lines[bisect.bisect_right(starts, lead.end()) - 1]
-            numbers = _expand(listed.group(0), line, reader)
-            if numbers is None:
+            placed = _expand_placed(listed.group(0), line, reader)
+            if placed is None:
                 continue
             sentence = _sentence_before(joined, lead.start(), lead.end())
             response = heading or sentence
-            for number in numbers:
-                reader.give(number, response, line)
+            for number, offset in placed:
+                at = block.lines[bisect.bisect_right(starts, listed.start() + offset) - 1]
+                reader.give(number, response, at)
             heading = None
     for block, numbers in explanations:
         text = block.rest.strip()
@@ -340,7 +348,13 @@ _PIECE = re.compile(rf"({_NUM})(?:\s*{_DASH}\s*({_NUM}))?")
 def _expand(text: str, line: DocLine, reader: _Reader) -> list[str] | None:
     """The numbers a list names; a bare number or range end takes the paragraph of the
     number before it ("122.17-18", "140.82-85, 87"). None (and an error) if malformed."""
-    numbers: list[str] = []
+    placed = _expand_placed(text, line, reader)
+    return None if placed is None else [number for number, _ in placed]
+
+
+def _expand_placed(text: str, line: DocLine, reader: _Reader) -> list[tuple[str, int]] | None:
+    """As :func:`_expand`, each number with the offset in ``text`` it was written at."""
+    numbers: list[tuple[str, int]] = []
     parent: str | None = None
     for piece in _PIECE.finditer(text):
         start, end = piece.group(1), piece.group(2)
@@ -349,7 +363,7 @@ def _expand(text: str, line: DocLine, reader: _Reader) -> list[str] | None:
         elif parent is not None:
             start = f"{parent}.{start}"
         if end is None:
-            numbers.append(start)
+            numbers.append((start, piece.start()))
             continue
         if "." not in end and "." in start:
             end = f"{start.split('.')[0]}.{end}"
@@ -365,7 +379,7 @@ def _expand(text: str, line: DocLine, reader: _Reader) -> list[str] | None:
             reader.problem(line, f"the range {piece.group(0)} cannot be right; it is not read")
             return None
         prefix = f"{first[0]}." if first[0] else ""
-        numbers.extend(f"{prefix}{n}" for n in range(first[1], last[1] + 1))
+        numbers.extend((f"{prefix}{n}", piece.start()) for n in range(first[1], last[1] + 1))
     return numbers
 
 

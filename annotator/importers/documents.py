@@ -22,9 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from annotator.importers.files import SourceFileError, expect, read_text, sniff
 
@@ -43,7 +45,7 @@ _SYMBOL_LINE = re.compile(r"^\s*A/HRC/\d+/[\w./]+\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _NOT_EDITED = re.compile(r"^\s*\*\s*The present document was not edited", re.IGNORECASE)
 # A footnote marker glued to a word and a full stop or comma: "recommendations.1"
-_MARKER = re.compile(r"(?<=[a-z)][.,;:])\d{1,2}(?=\s|$)")
+_MARKER = re.compile(r"(?<![Aa]dd\.)(?<![Nn]o\.)(?<=[a-z)][.,;:])\d{1,2}(?=\s|$)")
 # Barcode and symbol fonts map their glyphs to the private use area.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _HYPHEN_END = re.compile(r"(?<=[A-Za-z])[-‐]\s*$")
@@ -136,7 +138,19 @@ def from_text(text: str, name: str) -> DocumentText:
     """Text extracted from a PDF (or pasted): pages are told by the running headers."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if "\f" in text:
-        pages = [page.split("\n") for page in text.split("\f")]
+        # pdftotext ends each page with a form feed; a line stays one line (so that
+        # line numbers are those of the file), on the page its text is on.
+        pages: list[list[str]] = [[]]
+        for line in text.split("\n"):
+            before, feed, after = line.partition("\f")
+            if feed and not before.strip():
+                pages.append([after.replace("\f", "")])
+            else:
+                pages[-1].append(line.replace("\f", ""))
+                if feed:
+                    pages.append([])
+        while len(pages) > 1 and not any(line.strip() for line in pages[-1]):
+            pages.pop()  # the form feed after the last page
         return _assemble(name, "text", pages)
     return _assemble(name, "text", [text.split("\n")], split_pages=True)
 
@@ -152,54 +166,26 @@ def pdf_pages(path: Path) -> list[list[str]]:
     Raises SourceFileError, naming the file, for a PDF that is encrypted, damaged or
     truncated, has too many pages, or has no text layer (a scan).
     """
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psparser import PSException
-
     name = path.name
-    try:
-        with pdfplumber.open(str(path)) as pdf:
-            count = len(pdf.pages)
-            if count == 0:
-                raise SourceFileError(f"{name} is a PDF with no pages.")
-            if count > MAX_PDF_PAGES:
-                raise SourceFileError(
-                    f"{name} has {count} pages; PDFs of more than {MAX_PDF_PAGES} pages are "
-                    "not imported (a Working Group report or an addendum has far fewer)."
-                )
-            chars_by_page = [page.chars for page in pdf.pages]
-            body = _body_size(chars_by_page)
-            pages: list[list[str]] = []
-            first_page = [line["text"] for line in pdf.pages[0].extract_text_lines()]
-            empty_with_images = 0
-            for page, chars in zip(pdf.pages, chars_by_page, strict=True):
-                visible = [c for c in chars if c.get("text", "").strip()]
-                if len(visible) < _SCANNED_CHARS and page.images:
-                    empty_with_images += 1
-                pages.append(_page_lines(page, body))
-    except SourceFileError:
-        raise
-    except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise SourceFileError(
-            f"{name} is protected by a password; open it, save a copy without the password "
-            "(or print it to a new PDF) and import that."
-        ) from None
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AssertionError) as error:
-        raise SourceFileError(
-            f"{name} is a damaged or incomplete PDF (it may have been cut off while "
-            f"downloading): {_why(error)}. Download it again."
-        ) from None
-    except Exception as error:
-        # pdfminer raises many types of its own for broken files (and pdfplumber wraps
-        # some in its own); none of them must reach the user as a traceback.
-        if type(error).__module__.startswith(("pdfminer", "pdfplumber")):
-            if "encrypt" in str(error).casefold() or "password" in str(error).casefold():
-                raise SourceFileError(f"{name} is protected by a password.") from None
+    with _opened_pdf(path) as pdf:
+        count = len(pdf.pages)
+        if count == 0:
+            raise SourceFileError(f"{name} is a PDF with no pages.")
+        if count > MAX_PDF_PAGES:
             raise SourceFileError(
-                f"{name} is a damaged PDF: {_why(error)}. Download it again."
-            ) from None
-        raise
+                f"{name} has {count} pages; PDFs of more than {MAX_PDF_PAGES} pages are "
+                "not imported (a Working Group report or an addendum has far fewer)."
+            )
+        chars_by_page = [page.chars for page in pdf.pages]
+        body = _body_size(chars_by_page)
+        pages: list[list[str]] = []
+        first_page = [line["text"] for line in pdf.pages[0].extract_text_lines()]
+        empty_with_images = 0
+        for page, chars in zip(pdf.pages, chars_by_page, strict=True):
+            visible = [c for c in chars if c.get("text", "").strip()]
+            if len(visible) < _SCANNED_CHARS and page.images:
+                empty_with_images += 1
+            pages.append(_page_lines(page, body))
     if not any(line.strip() for page in pages for line in page):
         if empty_with_images:
             raise SourceFileError(
@@ -211,8 +197,56 @@ def pdf_pages(path: Path) -> list[list[str]]:
     return [first_page, *pages]
 
 
+def pdf_first_page(path: Path) -> list[str]:
+    """The first page's lines (to tell what the document is without reading it all);
+    SourceFileError for a PDF that cannot be read, as :func:`pdf_pages`."""
+    with _opened_pdf(path) as pdf:
+        if not pdf.pages:
+            raise SourceFileError(f"{path.name} is a PDF with no pages.")
+        lines = pdf.pages[0].extract_text_lines()
+        return [_PRIVATE_USE.sub("", line["text"]) for line in lines]
+
+
+@contextmanager
+def _opened_pdf(path: Path) -> Iterator[Any]:
+    """pdfplumber's PDF, every error of a damaged or protected file made one message."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+
+    name = path.name
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            yield pdf
+    except SourceFileError:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise SourceFileError(_PROTECTED.format(name=name)) from None
+    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AssertionError) as error:
+        raise SourceFileError(_DAMAGED.format(name=name, why=_why(error))) from None
+    except Exception as error:
+        # pdfminer raises many types of its own for broken files (and pdfplumber wraps
+        # some in its own); none of them must reach the user as a traceback.
+        if not type(error).__module__.startswith(("pdfminer", "pdfplumber")):
+            raise
+        if "encrypt" in str(error).casefold() or "password" in str(error).casefold():
+            raise SourceFileError(_PROTECTED.format(name=name)) from None
+        raise SourceFileError(_DAMAGED.format(name=name, why=_why(error))) from None
+
+
+_PROTECTED = (
+    "{name} is protected by a password; open it, save a copy without the password "
+    "(or print it to a new PDF) and import that."
+)
+_DAMAGED = (
+    "{name} is a damaged or incomplete PDF (it may have been cut off while downloading): "
+    "{why}. Download it again."
+)
+
+
 def _why(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
+    text = str(error).strip().rstrip(".!?") or type(error).__name__
     return text if len(text) <= 120 else text[:119] + "…"
 
 
@@ -288,6 +322,8 @@ def _assemble(
 ) -> DocumentText:
     if split_pages:
         pages = _split_at_running_headers(pages[0])
+        # Text with no running headers (a pasted list) has no pages to name.
+        paged = paged and len(pages) > 1
     document = DocumentText(name=name, kind=kind, pages=len(pages) if paged else 0)
     document.first_page = [line for line in pages[0] if line.strip()] if pages else []
     number = 0

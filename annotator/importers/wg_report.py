@@ -130,15 +130,17 @@ def read(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportBatch:
     """Read a Working Group report's recommendations from a .docx or a text file."""
-    review = _require_review(path.name, review)
     sniffed = sniff(path)
     expect(sniffed, "pdf", "docx", "text")
     if sniffed.kind in {"pdf", "text"}:
+        # A file that cannot be read says so before anything is asked about it.
         document = documents.read_document(path)
+        review = _require_review(path.name, review)
         lines = [_Line(line.line, line.text, line.page) for line in document.lines]
         batch = _parse(path.name, lines, review, "line", progress, hint="")
         batch.document = _source_document(document.first_page)
         return batch
+    review = _require_review(path.name, review)
     try:
         document = docx.Document(str(path))
     except Exception as error:  # python-docx raises KeyError, lxml, zip and value errors

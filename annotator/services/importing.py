@@ -23,6 +23,8 @@ What happens to each incoming recommendation:
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import re
 from collections import Counter, defaultdict
@@ -44,6 +46,7 @@ from annotator.importers.records import (
     ResponseRecord,
     ReviewRecord,
 )
+from annotator.importers.numbers import resolve_serial
 from annotator.recnumbers import sort_key
 from annotator.responses import clean_wording, normalise_position
 from annotator.services.bulk import write_batch
@@ -475,6 +478,10 @@ def _plan_responses(
     changes = []
     for record in batch.responses:
         rid = numbers.get(record.number)
+        serial = None if rid is not None else resolve_serial(record.number, numbers)
+        if serial is not None:  # "Rec. 18" in an addendum that counts 1, 2, 3 ...
+            record = dataclasses.replace(record, number=serial)
+            rid = numbers[serial]
         if rid is None:
             plan.problems.append(
                 ImportProblem(
