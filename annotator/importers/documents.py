@@ -230,6 +230,11 @@ def _opened_pdf(path: Path) -> Iterator[Any]:
         # some in its own); none of them must reach the user as a traceback.
         if not type(error).__module__.startswith(("pdfminer", "pdfplumber")):
             raise
+        inner = error.args[0] if error.args and isinstance(error.args[0], Exception) else None
+        if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError):
+            raise SourceFileError(_PROTECTED.format(name=name)) from None
+        if inner is not None:
+            error = inner
         if "encrypt" in str(error).casefold() or "password" in str(error).casefold():
             raise SourceFileError(_PROTECTED.format(name=name)) from None
         raise SourceFileError(_DAMAGED.format(name=name, why=_why(error))) from None

@@ -251,6 +251,9 @@ def read_text_input(
     if not text or not text.strip():
         raise SourceFileError(f"The {name} is empty.")
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    document = documents.from_text(text, name)
+    if addendum.looks_like_addendum(document):
+        return _read_addendum(document, ImportBatch(file=name, format=FORMAT))
     collector = _Collector(ImportBatch(file=name, format=FORMAT))
     _read_prose(_text_blocks(text), collector, progress)
     return _finish(collector)
