@@ -36,11 +36,12 @@ ADDENDA = {
     2: "cycle2_A_HRC_28_15_Add1_views_of_the_state",
     3: "cycle3_A_HRC_43_15_Add1_views_of_the_state",
 }
-# What each report says of itself: symbol, date printed, session, recommendations.
+# What each report says of itself: symbol, date printed, Council session, recommendations,
+# Working Group session and the day of the review.
 REPORT_FACTS = {
-    1: ("A/HRC/14/15", "2010-03-15", 14, 97),
-    2: ("A/HRC/28/15", "2014-12-10", 28, 163),
-    3: ("A/HRC/43/15", "2019-12-19", 43, 215),
+    1: ("A/HRC/14/15", "2010-03-15", 14, 97, 7, "2010-02-16"),
+    2: ("A/HRC/28/15", "2014-12-10", 28, 163, 20, "2014-11-04"),
+    3: ("A/HRC/43/15", "2019-12-19", 43, 215, 34, "2019-11-12"),
 }
 ADDENDUM_FACTS = {
     1: ("A/HRC/14/15/Add.1", "2010-03-23", 14, 97),
@@ -80,7 +81,7 @@ def categories(batch: ImportBatch) -> Counter[str]:
 def test_report_reads_every_recommendation(cycle: int, kind: str) -> None:
     assert detect.detect_format(DOCS / f"{REPORTS[cycle]}.{kind}") == "wg-report"
     batch = read_report(cycle, kind)
-    symbol, date, session, count = REPORT_FACTS[cycle]
+    symbol, date, session, count, wg_session, review_date = REPORT_FACTS[cycle]
     assert batch.errors == [] and batch.warnings == []
     assert len(batch.recommendations) == count
     numbers = [r.number for r in batch.recommendations]
@@ -91,7 +92,9 @@ def test_report_reads_every_recommendation(cycle: int, kind: str) -> None:
     assert batch.document.kind == "report"
     assert batch.document.symbol == symbol
     assert str(batch.document.date) == date
-    assert batch.document.session == session
+    assert batch.document.council_session == session
+    assert batch.document.session == wg_session
+    assert str(batch.document.review_date) == review_date
     assert batch.document.state_name == "Slovenia"
 
 
@@ -167,7 +170,8 @@ def test_addendum_reads_every_response(cycle: int, kind: str) -> None:
     assert len({r.number for r in batch.responses}) == count
     assert batch.document is not None and batch.document.kind == "addendum"
     assert (batch.document.symbol, str(batch.document.date)) == (symbol, date)
-    assert batch.document.session == session and batch.document.state_name == "Slovenia"
+    assert batch.document.council_session == session
+    assert batch.document.state_name == "Slovenia"
     assert all(r.row is not None and r.page is not None for r in batch.responses)
 
 
@@ -449,3 +453,80 @@ def test_addendum_reader_is_used_only_for_whole_addenda() -> None:
     # A short pasted list is no addendum: the list reader reads it.
     document = documents.from_text("Noted: 28.1, 28.2", "pasted text")
     assert not addendum.looks_like_addendum(document)
+
+
+# ---------------------------------------------------------------------------
+# China 2024 (the fixture of tests/known_answers.py) as a report and an addendum in PDF,
+# written by tests/data/make_china_2024_pdfs.py
+
+
+CHINA_REPORT = DATA / "china_cycle4_2024_A_HRC_55_6_report.pdf"
+CHINA_ADDENDUM = DATA / "china_cycle4_2024_A_HRC_55_6_Add1.pdf"
+
+
+def test_china_2024_pdfs_give_the_published_counts(empty_project) -> None:
+    from tests.known_answers import _responses_2024
+
+    options = ImportOptions(review=ReviewRecord("CHN", 4))
+    assert [detect.detect_format(p) for p in (CHINA_REPORT, CHINA_ADDENDUM)] == [
+        "wg-report",
+        "responses",
+    ]
+    report = import_files(empty_project, [CHINA_REPORT], options)
+    assert report.errors == [] and report.warnings == []
+    (batch,) = report.batches
+    assert len(batch.recommendations) == 428
+    assert batch.document is not None
+    assert (batch.document.symbol, batch.document.session) == ("A/HRC/55/6", 45)
+    assert str(batch.document.review_date) == "2024-01-23"
+    tenth = batch.recommendations[9]
+    assert tenth.text == "Recommendation 160.10 of CHN cycle 4 (France) (Germany);"
+    assert tenth.recommending_iso3 == ["FRA", "DEU"]
+
+    answers = import_files(empty_project, [CHINA_ADDENDUM], options)
+    assert answers.errors == [] and answers.warnings == []
+    assert answers.unanswered == []
+    (read,) = answers.batches
+    assert read.announced_totals == {
+        "accepted": 290,
+        "partially accepted": 8,
+        "noted": 32,
+        "rejected": 98,
+    }
+    expected = {f"160.{n}": category for n, category in enumerate(_responses_2024(), start=1)}
+    assert {r.number: category_of(r.response) for r in read.responses} == expected
+    assert Counter(expected.values()) == {
+        "accepted and already implemented": 150,
+        "accepted and being implemented": 140,
+        "partially accepted": 8,
+        "noted": 32,
+        "rejected": 98,
+    }
+    found = {r.number: r for r in read.responses}
+    assert found["160.331"].explanation == found["160.336"].explanation
+    assert found["160.331"].explanation.startswith("These recommendations are based on")
+    with empty_project.session() as session:
+        stored = session.scalar(
+            select(func.count())
+            .select_from(Recommendation)
+            .where(Recommendation.response.is_not(None))
+        )
+    assert stored == 428
+
+
+def test_china_2024_pdfs_are_what_the_script_writes(tmp_path: Path) -> None:
+    """The committed PDFs read the same as freshly written ones (the script is the source)."""
+    from tests.data import make_china_2024_pdfs as script
+
+    script.write_report(tmp_path / "report.pdf")
+    script.write_addendum(tmp_path / "addendum.pdf")
+    fresh = responses.read(tmp_path / "addendum.pdf")
+    committed = responses.read(CHINA_ADDENDUM)
+    assert [(r.number, r.response) for r in fresh.responses] == [
+        (r.number, r.response) for r in committed.responses
+    ]
+    fresh_report = wg_report.read(tmp_path / "report.pdf", review=ReviewRecord("CHN", 4))
+    committed_report = wg_report.read(CHINA_REPORT, review=ReviewRecord("CHN", 4))
+    assert [r.text for r in fresh_report.recommendations] == [
+        r.text for r in committed_report.recommendations
+    ]

@@ -37,7 +37,7 @@ _LIST = re.compile(
 )
 _LIST_LEAD = re.compile(
     r"\b(?:accept\w*|support\w*|note\w*|takes?\s+note\s+of|reject\w*|implement\w*)\b"
-    r"[^.:;]*?\brecommendations?\s*:?\s*(?=\d)",
+    r"(?:[^.:;]*?\brecommendations?\s*:?|[^.:;]*:)\s*(?=\d)",
     re.IGNORECASE,
 )
 _PARAGRAPH = re.compile(r"^\s*\d{1,2}\.\s+[A-Z]")
@@ -55,11 +55,18 @@ _CATEGORY_WORDS = re.compile(
 )
 _TOTAL = re.compile(
     r"(?P<count>\d{1,4})\s+(?:(?:are|were|is|was)\s+)?(?:(?P<when>now|immediately)\s+)?"
-    r"(?P<word>supported|accepted|noted|rejected)\b"
-    r"|\b(?P<verb>accepts|supports|notes|rejects)\s+(?P<count2>\d{1,4})\s+recommendations\b",
+    r"(?P<word>supported|accepted|partially accepted|noted|rejected)\b"
+    r"|\b(?P<verb>partially accepts|accepts|supports|notes|rejects)\s+(?P<count2>\d{1,4})"
+    r"(?!\.\d)(?:\s+recommendations)?\b",
     re.IGNORECASE,
 )
-_VERB_WORD = {"accepts": "accepted", "supports": "supported", "notes": "noted", "rejects": "rejected"}
+_VERB_WORD = {
+    "accepts": "accepted",
+    "partially accepts": "partially accepted",
+    "supports": "supported",
+    "notes": "noted",
+    "rejects": "rejected",
+}
 
 
 @dataclass
@@ -419,14 +426,18 @@ def compare_totals(batch: ImportBatch, categories: dict[str, str]) -> None:
 
     ``categories`` maps each response wording read to its category ("accepted",
     "noted", "rejected", ...); announced "supported" and "accepted" count everything
-    accepted (implemented or not, in part or in full).
+    accepted (implemented or not, and in part unless the state counts those apart).
     """
     if not batch.announced_totals:
         return
+    partial_apart = "partially accepted" in batch.announced_totals
     read: dict[str, int] = {}
     for record in batch.responses:
         category = categories.get(record.response) or ""
-        key = "accepted" if category.startswith(("accepted", "partially")) else category
+        accepted = category.startswith("accepted") or (
+            category.startswith("partially") and not partial_apart
+        )
+        key = "accepted" if accepted else category
         read[key] = read.get(key, 0) + 1
     for word, announced in batch.announced_totals.items():
         key = "accepted" if word in ("accepted", "supported") else word

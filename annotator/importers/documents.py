@@ -405,16 +405,7 @@ def masthead(lines: Iterable[str]) -> Masthead:
 
     first = [" ".join(line.split()) for line in lines if line.strip()][:60]
     symbol = _masthead_symbol(first)
-    date = None
-    for line in first:
-        found = _DATE.search(line)
-        if found:
-            day, month, year = found.groups()
-            try:
-                date = dt.date(int(year), MONTHS.index(month.casefold()) + 1, int(day))
-            except ValueError:
-                date = None
-            break
+    date = next((d for line in first if (d := _parse_date(line)) is not None), None)
     session = next((s for line in first if (s := session_number(line)) is not None), None)
     state_name = None
     title = None
@@ -448,6 +439,37 @@ def _masthead_symbol(first: list[str]) -> str | None:
                         return match.group(0).rstrip(".")
     match = next((m for line in first if (m := _SYMBOL.search(line))), None)
     return match.group(0).rstrip(".") if match else None
+
+
+_WG_SESSION = re.compile(r"\bheld its (?P<ordinal>[a-z]+(?:-[a-z]+)?) session\b", re.IGNORECASE)
+_REVIEW_DATE = re.compile(
+    r"\bThe review of .{2,80}? was held at the \w+ meeting,? on (?P<date>\d{1,2} [A-Z][a-z]+ \d{4})"
+)
+
+
+def introduction_facts(lines: Iterable[str]) -> tuple[int | None, dt.date | None]:
+    """The Working Group session and the date of the review, from a report's
+    introduction ("... held its thirty-fourth session from 4 to 15 November 2019. The
+    review of Slovenia was held at the 13th meeting, on 12 November 2019.")."""
+    text = " ".join(" ".join(line.split()) for line in lines)
+    session = None
+    if found := _WG_SESSION.search(text):
+        session = session_number(f"{found.group('ordinal')} session")
+    day = None
+    if found := _REVIEW_DATE.search(text):
+        day = _parse_date(found.group("date"))
+    return session, day
+
+
+def _parse_date(text: str) -> dt.date | None:
+    found = _DATE.search(text)
+    if found is None:
+        return None
+    day, month, year = found.groups()
+    try:
+        return dt.date(int(year), MONTHS.index(month.casefold()) + 1, int(day))
+    except ValueError:
+        return None
 
 
 def session_number(line: str) -> int | None:

@@ -46,6 +46,10 @@ class SourceDocument:
     title: str | None = None
     session: int | None = None  # Working Group session the document says it belongs to
     state_name: str | None = None  # the state under review, as the document names it
+    # The Human Rights Council session the masthead names ("Forty-third session"); the
+    # Working Group session (``session``) is stated only in a report's introduction.
+    council_session: int | None = None
+    review_date: dt.date | None = None  # "The review of X was held ... on 12 November 2019"
 
 
 @dataclass(frozen=True)

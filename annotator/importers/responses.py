@@ -267,8 +267,8 @@ def _read_addendum(document: documents.DocumentText, batch: ImportBatch) -> Impo
         symbol=head.symbol,
         date=head.date,
         title=head.title,
-        session=head.session,
         state_name=head.state_name,
+        council_session=head.session,
     )
     addendum.read(document, batch)
     if not batch.responses and not batch.errors:

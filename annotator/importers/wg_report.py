@@ -138,7 +138,7 @@ def read(
         review = _require_review(path.name, review)
         lines = [_Line(line.line, line.text, line.page) for line in document.lines]
         batch = _parse(path.name, lines, review, "line", progress, hint="")
-        batch.document = _source_document(document.first_page)
+        batch.document = _source_document(document.first_page, [x.text for x in lines[:200]])
         return batch
     review = _require_review(path.name, review)
     try:
@@ -165,19 +165,23 @@ def read(
             "which is not part of the text: copy the section and paste it as plain text."
         )
     batch = _parse(path.name, lines, review, "paragraph", progress, hint=hint)
-    batch.document = _source_document([line.text for line in lines[:60]])
+    texts = [line.text for line in lines[:200]]
+    batch.document = _source_document(texts[:60], texts)
     return batch
 
 
-def _source_document(first_page: list[str]) -> SourceDocument:
+def _source_document(first_page: list[str], opening: list[str]) -> SourceDocument:
     head = documents.masthead(first_page)
+    session, review_date = documents.introduction_facts(opening)
     return SourceDocument(
         kind="report",
         symbol=head.symbol,
         date=head.date,
         title=head.title,
-        session=head.session,
+        session=session,
         state_name=head.state_name,
+        council_session=head.session,
+        review_date=review_date,
     )
 
 
@@ -260,7 +264,7 @@ def read_text_input(
     document = documents.from_text(text, name)
     lines = [_Line(line.line, line.text, line.page) for line in document.lines]
     batch = _parse(name, lines, review, "line", progress, hint="")
-    batch.document = _source_document(document.first_page)
+    batch.document = _source_document(document.first_page, [x.text for x in lines[:200]])
     return batch
 
 
