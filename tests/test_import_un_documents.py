@@ -438,7 +438,8 @@ def test_report_then_addendum_gives_every_recommendation_a_response(
     assert report.errors == []
     answers = import_files(empty_project, [DOCS / f"{ADDENDA[cycle]}.pdf"], options)
     assert answers.errors == []
-    assert answers.unanswered == ([f"121.{n}" for n in range(1, 59)] if cycle == 3 else [])
+    # Cycle 3's 121.x were supported at the review (the report's own positions).
+    assert answers.unanswered == []
     with empty_project.session() as session:
         rows = session.execute(select(Recommendation.number, Recommendation.response)).all()
     count = REPORT_FACTS[cycle][3]

@@ -125,8 +125,9 @@ def read_document(path: Path) -> DocumentText:
     sniffed = sniff(path)
     expect(sniffed, "pdf", "docx", "text")
     if sniffed.kind == "pdf":
-        first_page, *pages = pdf_pages(path)
+        (first_page, *pages), small_type = pdf_pages(path)
         document = _assemble(path.name, "pdf", pages)
+        document.removed += small_type
         document.first_page = [_PRIVATE_USE.sub("", line) for line in first_page if line.strip()]
         return document
     if sniffed.kind == "docx":
@@ -159,9 +160,9 @@ def from_text(text: str, name: str) -> DocumentText:
 # PDF
 
 
-def pdf_pages(path: Path) -> list[list[str]]:
+def pdf_pages(path: Path) -> tuple[list[list[str]], int]:
     """The first page's lines as printed, then the text lines of each page of a PDF,
-    footnotes and superscripts dropped.
+    footnotes and superscripts dropped; and how many lines in small type were dropped.
 
     Raises SourceFileError, naming the file, for a PDF that is encrypted, damaged or
     truncated, has too many pages, or has no text layer (a scan).
@@ -181,11 +182,14 @@ def pdf_pages(path: Path) -> list[list[str]]:
         pages: list[list[str]] = []
         first_page = [line["text"] for line in pdf.pages[0].extract_text_lines()]
         empty_with_images = 0
+        small_type = 0
         for page, chars in zip(pdf.pages, chars_by_page, strict=True):
             visible = [c for c in chars if c.get("text", "").strip()]
             if len(visible) < _SCANNED_CHARS and page.images:
                 empty_with_images += 1
-            pages.append(_page_lines(page, body))
+            kept, dropped = _page_lines(page, body)
+            pages.append(kept)
+            small_type += dropped
     if not any(line.strip() for page in pages for line in page):
         if empty_with_images:
             raise SourceFileError(
@@ -194,7 +198,7 @@ def pdf_pages(path: Path) -> list[list[str]]:
                 "(documents.un.org) or run it through text recognition (OCR) first."
             )
         raise SourceFileError(f"{name} is a PDF with no text in it.")
-    return [first_page, *pages]
+    return [first_page, *pages], small_type
 
 
 def pdf_first_page(path: Path) -> list[str]:
@@ -262,21 +266,23 @@ def _body_size(chars_by_page: list[list[dict]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _page_lines(page, body: float) -> list[str]:  # noqa: ANN001 - a pdfplumber Page
-    """A page's lines: superscripts dropped; lines all in a smaller type than the body
-    (running headers, page numbers, footnotes) dropped."""
+def _page_lines(page: Any, body: float) -> tuple[list[str], int]:
+    """A page's lines, superscripts dropped, and how many lines all in a smaller type
+    than the body (running headers, page numbers, footnotes) were dropped."""
     if body:
         page = page.filter(
             lambda obj: obj.get("object_type") != "char"
             or float(obj.get("size", body)) >= body * _SUPERSCRIPT_RATIO
         )
     kept: list[str] = []
+    dropped = 0
     for line in page.extract_text_lines(layout=False, strip=True, return_chars=True):
         chars = [c for c in line["chars"] if c.get("text", "").strip()]
         if body and chars and max(float(c["size"]) for c in chars) < body - 0.25:
+            dropped += 1
             continue
         kept.append(_indent(line) + _PRIVATE_USE.sub("", line["text"]))
-    return kept
+    return kept, dropped
 
 
 def _indent(line: dict) -> str:

@@ -495,7 +495,10 @@ def _plan_responses(
             continue
         answered.add(record.number)
         changes.append(ResponseChange(record, rid, current.get(rid)))
-    plan.unanswered = sorted(set(numbers) - answered, key=sort_key)
+    # A recommendation the report already gave a position ("supported at the review")
+    # is not left without one when its addendum answers only the others.
+    unanswered = {n for n, rid in numbers.items() if current.get(rid) is None} - answered
+    plan.unanswered = sorted(unanswered, key=sort_key)
     return changes
 
 
