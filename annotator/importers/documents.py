@@ -177,19 +177,27 @@ def pdf_pages(path: Path) -> tuple[list[list[str]], int]:
                 f"{name} has {count} pages; PDFs of more than {MAX_PDF_PAGES} pages are "
                 "not imported (a Working Group report or an addendum has far fewer)."
             )
-        chars_by_page = [page.chars for page in pdf.pages]
-        body = _body_size(chars_by_page)
-        pages: list[list[str]] = []
         first_page = [line["text"] for line in pdf.pages[0].extract_text_lines()]
+        # One pass, a page at a time (its layout freed after it): each line with the
+        # largest type in it; the body's size is known only at the end.
+        sized_pages: list[list[tuple[str, float]]] = []
+        sizes: Counter[float] = Counter()
         empty_with_images = 0
-        small_type = 0
-        for page, chars in zip(pdf.pages, chars_by_page, strict=True):
-            visible = [c for c in chars if c.get("text", "").strip()]
-            if len(visible) < _SCANNED_CHARS and page.images:
+        for page in pdf.pages:
+            chars = [c for c in page.chars if c.get("text", "").strip()]
+            if len(chars) < _SCANNED_CHARS and page.images:
                 empty_with_images += 1
-            kept, dropped = _page_lines(page, body)
-            pages.append(kept)
-            small_type += dropped
+            page_sizes = Counter(round(float(c.get("size", 0)), 1) for c in chars)
+            sizes.update(page_sizes)
+            sized_pages.append(_sized_lines(page, page_sizes))
+            page.close()
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    pages: list[list[str]] = []
+    small_type = 0
+    for sized in sized_pages:
+        kept = [text for text, size in sized if not body or size >= body - 0.25]
+        small_type += len(sized) - len(kept)
+        pages.append(kept)
     if not any(line.strip() for page in pages for line in page):
         if empty_with_images:
             raise SourceFileError(
@@ -259,30 +267,21 @@ def _why(error: Exception) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
-def _body_size(chars_by_page: list[list[dict]]) -> float:
-    sizes: Counter[float] = Counter()
-    for chars in chars_by_page:
-        sizes.update(round(float(c.get("size", 0)), 1) for c in chars if c.get("text", "").strip())
-    return sizes.most_common(1)[0][0] if sizes else 0.0
-
-
-def _page_lines(page: Any, body: float) -> tuple[list[str], int]:
-    """A page's lines, superscripts dropped, and how many lines all in a smaller type
-    than the body (running headers, page numbers, footnotes) were dropped."""
-    if body:
+def _sized_lines(page: Any, page_sizes: Counter[float]) -> list[tuple[str, float]]:
+    """A page's lines with the largest type in each, superscripts (footnote markers,
+    much smaller than the page's usual type) left out."""
+    usual = page_sizes.most_common(1)[0][0] if page_sizes else 0.0
+    if usual:
         page = page.filter(
             lambda obj: obj.get("object_type") != "char"
-            or float(obj.get("size", body)) >= body * _SUPERSCRIPT_RATIO
+            or float(obj.get("size", usual)) >= usual * _SUPERSCRIPT_RATIO
         )
-    kept: list[str] = []
-    dropped = 0
+    lines: list[tuple[str, float]] = []
     for line in page.extract_text_lines(layout=False, strip=True, return_chars=True):
         chars = [c for c in line["chars"] if c.get("text", "").strip()]
-        if body and chars and max(float(c["size"]) for c in chars) < body - 0.25:
-            dropped += 1
-            continue
-        kept.append(_indent(line) + _PRIVATE_USE.sub("", line["text"]))
-    return kept, dropped
+        size = max((float(c["size"]) for c in chars), default=0.0)
+        lines.append((_indent(line) + _PRIVATE_USE.sub("", line["text"]), size))
+    return lines
 
 
 def _indent(line: dict) -> str:
