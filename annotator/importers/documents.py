@@ -42,6 +42,9 @@ _SUPERSCRIPT_RATIO = 0.75
 _SYMBOL = re.compile(r"\bA/(?:HRC|[A-Z]{1,4})(?:/[A-Z0-9.]+)+(?:/Add\.\d+)?", re.IGNORECASE)
 _JOB_NUMBER = re.compile(r"^\s*GE\.\d{2}-\d{4,6}\s*(?:\(\s*[A-Z]\s*\))?(?:\s+\S.*)?$")
 _SYMBOL_LINE = re.compile(r"^\s*A/HRC/\d+/[\w./]+\s*$")
+# The page number and the running header side by side, as some extractors give them
+# ("11A/HRC/43/15", "A/HRC/43/15 11").
+_HEADER_WITH_PAGE = re.compile(r"^\s*(?:\d{1,3}\s*A/HRC/\d+/[\w./]+|A/HRC/\d+/[\w./]+?\s+\d{1,3})\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _NOT_EDITED = re.compile(r"^\s*\*\s*The present document was not edited", re.IGNORECASE)
 # A footnote marker glued to a word and a full stop or comma: "recommendations.1"
@@ -317,6 +320,7 @@ def _is_furniture(text: str) -> bool:
     return bool(
         _JOB_NUMBER.match(text)
         or _SYMBOL_LINE.match(text)
+        or _HEADER_WITH_PAGE.match(text)
         or _PAGE_NUMBER.match(text)
         or _NOT_EDITED.match(text)
     )
@@ -355,7 +359,7 @@ def _split_at_running_headers(lines: list[str]) -> list[list[str]]:
     starts every page after the first (the document symbol alone on its line)."""
     pages: list[list[str]] = [[]]
     for index, line in enumerate(lines):
-        if _SYMBOL_LINE.match(line) and index > 0 and pages[-1]:
+        if (_SYMBOL_LINE.match(line) or _HEADER_WITH_PAGE.match(line)) and index > 0 and pages[-1]:
             # The footer (page number, job number) stays on the page it ends.
             pages.append([])
         pages[-1].append(line)
