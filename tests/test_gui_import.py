@@ -183,9 +183,7 @@ def test_dialog_closed_while_working_writes_nothing(window, qtbot, empty_project
 def test_a_working_group_report_pdf_and_its_addendum(window, qtbot, empty_project):
     """The UN's PDFs, as a coordinator downloads them: the report, then the addendum."""
     documents = DATA / "un_documents"
-    dialog = window.import_files(
-        files=[documents / "cycle3_A_HRC_43_15_working_group_report.pdf"]
-    )
+    dialog = window.import_files(files=[documents / "cycle3_A_HRC_43_15_working_group_report.pdf"])
     qtbot.addWidget(dialog)
     dialog.state_box.setCurrentText("Slovenia")
     dialog.cycle_box.setValue(3)

@@ -187,7 +187,7 @@ def test_cycle3_addendum_categories_match_its_own_totals(kind: str) -> None:
         "process of implementation": 44,
         "Noted recommendations": 33,
     }
-    assert 80 + 44 == batch.announced_totals["supported"]
+    assert batch.announced_totals["supported"] == 80 + 44
     numbers = {r.number for r in batch.responses}
     assert numbers == {f"122.{n}" for n in range(1, 158)}
     found = {r.number: r for r in batch.responses}
@@ -244,9 +244,7 @@ def test_cycle1_addendum_one_paragraph_per_number(kind: str) -> None:
 
 
 def _addendum_text(body: str) -> str:
-    return (
-        "A/HRC/99/9/Add.1\nAddendum\nViews on conclusions and/or recommendations\n\n" + body
-    )
+    return "A/HRC/99/9/Add.1\nAddendum\nViews on conclusions and/or recommendations\n\n" + body
 
 
 def test_numbers_as_states_write_them() -> None:

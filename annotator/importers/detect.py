@@ -115,8 +115,8 @@ def _rows_format(rows: list[list[str]], path: Path) -> str:
 
 
 def _un_document_format(first_page: list[str]) -> str | None:
-    """"responses" for a state's addendum, "wg-report" for a Working Group report, as
-    the document's masthead says; None if it is neither."""
+    """The format a UN document's masthead says: "responses" for a state's addendum,
+    "wg-report" for a Working Group report, None if it is neither."""
     head = documents.masthead(first_page)
     if head.title is None and head.symbol is None:
         return None

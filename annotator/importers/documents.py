@@ -44,7 +44,9 @@ _JOB_NUMBER = re.compile(r"^\s*GE\.\d{2}-\d{4,6}\s*(?:\(\s*[A-Z]\s*\))?(?:\s+\S.
 _SYMBOL_LINE = re.compile(r"^\s*A/HRC/\d+/[\w./]+\s*$")
 # The page number and the running header side by side, as some extractors give them
 # ("11A/HRC/43/15", "A/HRC/43/15 11").
-_HEADER_WITH_PAGE = re.compile(r"^\s*(?:\d{1,3}\s*A/HRC/\d+/[\w./]+|A/HRC/\d+/[\w./]+?\s+\d{1,3})\s*$")
+_HEADER_WITH_PAGE = re.compile(
+    r"^\s*(?:\d{1,3}\s*A/HRC/\d+/[\w./]+|A/HRC/\d+/[\w./]+?\s+\d{1,3})\s*$"
+)
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _NOT_EDITED = re.compile(r"^\s*\*\s*The present document was not edited", re.IGNORECASE)
 # A footnote marker glued to a word and a full stop or comma: "recommendations.1"
@@ -54,17 +56,47 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _HYPHEN_END = re.compile(r"(?<=[A-Za-z])[-‐]\s*$")
 _LOWER_START = re.compile(r"^\s*([a-z][\w’']*[,.;:]?)(\s+|$)")
 
-MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _DATE = re.compile(
     r"\b(\d{1,2})\s+(" + "|".join(m.capitalize() for m in MONTHS) + r")\s+((?:19|20)\d{2})\b"
 )
 _ORDINALS = {
     word: n
     for n, word in enumerate(
-        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split(),
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+        ],
         start=1,
     )
 }
@@ -276,8 +308,10 @@ def _sized_lines(page: Any, page_sizes: Counter[float]) -> list[tuple[str, float
     usual = page_sizes.most_common(1)[0][0] if page_sizes else 0.0
     if usual:
         page = page.filter(
-            lambda obj: obj.get("object_type") != "char"
-            or float(obj.get("size", usual)) >= usual * _SUPERSCRIPT_RATIO
+            lambda obj: (
+                obj.get("object_type") != "char"
+                or float(obj.get("size", usual)) >= usual * _SUPERSCRIPT_RATIO
+            )
         )
     lines: list[tuple[str, float]] = []
     for line in page.extract_text_lines(layout=False, strip=True, return_chars=True):

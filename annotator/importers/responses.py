@@ -274,15 +274,21 @@ def _read_addendum(document: documents.DocumentText, batch: ImportBatch) -> Impo
     if not batch.responses and not batch.errors:
         raise SourceFileError(
             f"{batch.file}: no responses found. An addendum lists the recommendations "
-            "under each category (\"The Government accepts the following recommendations "
-            "122.1, 122.12, ...\") or answers them one by one (\"5., 6. Slovenia accepts "
-            "these recommendations.\")."
+            'under each category ("The Government accepts the following recommendations '
+            '122.1, 122.12, ...") or answers them one by one ("5., 6. Slovenia accepts '
+            'these recommendations.").'
         )
-    addendum.compare_totals(batch, {r.response: category_of(r.response) or "" for r in batch.responses})
+    addendum.compare_totals(
+        batch, {r.response: category_of(r.response) or "" for r in batch.responses}
+    )
     if batch.responses:
         batch.notes.append(
             f"{len(batch.responses)} responses read from {document.pages} page(s)"
-            + (f"; {document.removed} line(s) of headers and footers left out" if document.removed else "")
+            + (
+                f"; {document.removed} line(s) of headers and footers left out"
+                if document.removed
+                else ""
+            )
         )
     return batch
 

@@ -24,7 +24,6 @@ What happens to each incoming recommendation:
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import re
 from collections import Counter, defaultdict
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session
 from annotator import states
 from annotator.importers import detect
 from annotator.importers.files import SourceFileError
+from annotator.importers.numbers import resolve_serial
 from annotator.importers.records import (
     ImportBatch,
     ImportProblem,
@@ -46,7 +46,6 @@ from annotator.importers.records import (
     ResponseRecord,
     ReviewRecord,
 )
-from annotator.importers.numbers import resolve_serial
 from annotator.recnumbers import sort_key
 from annotator.responses import clean_wording, normalise_position
 from annotator.services.bulk import write_batch

@@ -57,14 +57,44 @@ def extract_only(paths: tuple[Path, ...]) -> None:
                 page.extract_text()
 
 
+def run_case(name: str, report: Path, addendum: Path, review: object, repeat: int) -> None:
+    from annotator.services.importing import ImportOptions, import_files
+    from annotator.services.projects import init_project
+
+    options = ImportOptions(review=review)  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as folder:
+        counter = iter(range(1_000_000))
+
+        def import_both() -> None:
+            project = init_project(Path(folder) / f"p{next(counter)}.upr")
+            try:
+                first = import_files(project, [report], options)
+                second = import_files(project, [addendum], options)
+                assert not first.errors and not second.errors
+            finally:
+                project.close()
+
+        extraction = best_of(repeat, lambda: extract_only((report, addendum)))
+        whole = best_of(repeat, import_both)
+        tracemalloc.start()
+        import_both()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(f"{name}:")
+    print(f"  pdfplumber alone, extracting the text: {extraction:6.2f} s")
+    print(
+        f"  import, report then addendum:          {whole:6.2f} s "
+        f"({whole / extraction:.2f} x the extraction; target under 2 x)"
+    )
+    print(f"  peak memory of the import (Python):    {peak / 2**20:6.1f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
     from annotator.importers.records import ReviewRecord
-    from annotator.services.importing import ImportOptions, import_files
-    from annotator.services.projects import init_project
 
     missing = [p for case in CASES.values() for p in case[:2] if not p.exists()]
     if missing:
@@ -75,34 +105,7 @@ def main() -> int:
         print("(../shared is absent: using the copies in tests/data only)")
 
     for name, (report, addendum, (iso3, cycle)) in CASES.items():
-        options = ImportOptions(review=ReviewRecord(iso3, cycle))
-
-        with tempfile.TemporaryDirectory() as folder:
-            counter = iter(range(1_000_000))
-
-            def import_both() -> None:
-                project = init_project(Path(folder) / f"p{next(counter)}.upr")
-                try:
-                    first = import_files(project, [report], options)
-                    second = import_files(project, [addendum], options)
-                    assert not first.errors and not second.errors
-                finally:
-                    project.close()
-
-            extraction = best_of(args.repeat, lambda: extract_only((report, addendum)))
-            whole = best_of(args.repeat, import_both)
-            tracemalloc.start()
-            import_both()
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-
-        print(f"{name}:")
-        print(f"  pdfplumber alone, extracting the text: {extraction:6.2f} s")
-        print(
-            f"  import, report then addendum:          {whole:6.2f} s "
-            f"({whole / extraction:.2f} x the extraction; target under 2 x)"
-        )
-        print(f"  peak memory of the import (Python):    {peak / 2**20:6.1f} MB")
+        run_case(name, report, addendum, ReviewRecord(iso3, cycle), args.repeat)
     return 0
 
 

@@ -37,7 +37,10 @@ EXPECTED = {
     "cycle2_A_HRC_28_15_Add1_views_of_the_state": 163,
     "cycle3_A_HRC_43_15_Add1_views_of_the_state": 157,
 }
-MATRICES = {"cycle2": "slovenia_cycle2_2014_matrix.csv", "cycle3": "slovenia_cycle3_2019_matrix.csv"}
+MATRICES = {
+    "cycle2": "slovenia_cycle2_2014_matrix.csv",
+    "cycle3": "slovenia_cycle3_2019_matrix.csv",
+}
 
 
 def _pdfplumber(path: Path) -> list[str]:
@@ -97,8 +100,10 @@ def main() -> int:
     for cycle, name in MATRICES.items():
         with (DATA / name).open(encoding="utf-8") as handle:
             matrices[cycle] = {r["number"]: r["recommendation"] for r in csv.DictReader(handle)}
-    print(f"{'library':16} {'document':44} {'words':>6} {'read':>9} {'errors':>6} "
-          f"{'differ':>6} {'seconds':>7}")
+    print(
+        f"{'library':16} {'document':44} {'words':>6} {'read':>9} {'errors':>6} "
+        f"{'differ':>6} {'seconds':>7}"
+    )
     for library, extract in LIBRARIES.items():
         try:
             extract(DOCS / f"{next(iter(EXPECTED))}.pdf")
