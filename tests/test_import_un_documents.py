@@ -529,3 +529,40 @@ def test_china_2024_pdfs_are_what_the_script_writes(tmp_path: Path) -> None:
     assert [r.text for r in fresh_report.recommendations] == [
         r.text for r in committed_report.recommendations
     ]
+
+
+def test_a_number_the_review_does_not_have_is_named_with_line_and_page(
+    empty_project, tmp_path: Path
+) -> None:
+    options = ImportOptions(review=review(3))
+    import_files(empty_project, [DOCS / f"{REPORTS[3]}.pdf"], options)
+    text = (DOCS / f"{ADDENDA[3]}.txt").read_text(encoding="utf-8")
+    path = tmp_path / "addendum.txt"
+    path.write_text(text.replace("122.154, 122.156.", "122.154, 122.156, 122.158."), "utf-8")
+    plan = import_files(empty_project, [path], options, dry_run=True)
+    assert [str(w) for w in plan.warnings] == [
+        "addendum.txt: warning: the state announces 124 recommendations supported, but 125 "
+        "are listed as supported in the document",
+        "addendum.txt, line 56, page 2: warning: recommendation 122.158 is not in this review",
+    ]
+
+
+@pytest.mark.parametrize("which", ["report", "addendum"])
+def test_word_files_of_the_documents(tmp_path: Path, which: str) -> None:
+    """The same documents saved as Word (one paragraph a line of the text)."""
+    import docx
+
+    stem = REPORTS[3] if which == "report" else ADDENDA[3]
+    document = docx.Document()
+    for line in (DOCS / f"{stem}.txt").read_text(encoding="utf-8").split("\n"):
+        document.add_paragraph(line.replace("\f", ""))
+    path = tmp_path / f"{which}.docx"
+    document.save(str(path))
+    assert detect.detect_format(path) == ("wg-report" if which == "report" else "responses")
+    if which == "report":
+        batch = wg_report.read(path, review=review(3))
+        assert len(batch.recommendations) == 215 and batch.errors == []
+        assert batch.document is not None and batch.document.symbol == "A/HRC/43/15"
+    else:
+        batch = responses.read(path)
+        assert len(batch.responses) == 157 and batch.errors == [] and batch.warnings == []

@@ -69,6 +69,9 @@ def _docx_format(path: Path) -> str:
             _NUMBER_CELL.match(row.cells[0].text) for row in table.rows[:5]
         ):
             return "responses"
+    found = _un_document_format([p.text for p in document.paragraphs[:80]])
+    if found is not None:
+        return found
     text = "\n".join(p.text for p in document.paragraphs)
     return _prose_format(text, path)
 

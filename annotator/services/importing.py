@@ -489,6 +489,9 @@ def _plan_responses(
                     None,
                     f"recommendation {record.number} is not in this review",
                     "warning",
+                    # A document's responses are placed by line and page.
+                    unit="line" if record.page is not None else "row",
+                    page=record.page,
                 )
             )
             continue
