@@ -50,7 +50,9 @@ _HEADER_WITH_PAGE = re.compile(
 _PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _NOT_EDITED = re.compile(r"^\s*\*\s*The present document was not edited", re.IGNORECASE)
 # A footnote marker glued to a word and a full stop or comma: "recommendations.1"
-_MARKER = re.compile(r"(?<![Aa]dd\.)(?<![Nn]o\.)(?<=[a-z)][.,;:])\d{1,2}(?=\s|$)")
+_MARKER = re.compile(
+    r"(?<![Aa]dd\.)(?<![Nn]o\.)(?<!Corr\.)(?<!Rev\.)(?<=[a-z)][.,;:])\d{1,2}(?=\s|$)"
+)
 # Barcode and symbol fonts map their glyphs to the private use area.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _HYPHEN_END = re.compile(r"(?<=[A-Za-z])[-‐]\s*$")
