@@ -267,7 +267,26 @@ def match_state(name: str) -> StateInfo | None:
     key = normalise_name(name)
     if not key:
         return None
-    return _tables().index.get(key)
+    found = _tables().index.get(key)
+    if found is None and len(key) >= _MIN_COMPACT:
+        # Text taken from a PDF may break a name inside a word ("Sierra Le one",
+        # "Plurinational S tate of"); compared without spaces, it is still one name.
+        found = _compact_index().get(key.replace(" ", ""))
+    return found
+
+
+# Shorter names compared without spaces could collide with ordinary words.
+_MIN_COMPACT = 6
+
+
+@cache
+def _compact_index() -> dict[str, StateInfo]:
+    compact: dict[str, StateInfo | None] = {}
+    for key, state in _tables().index.items():
+        squeezed = key.replace(" ", "")
+        other = compact.get(squeezed)
+        compact[squeezed] = state if other is None or other.iso3 == state.iso3 else None
+    return {k: v for k, v in compact.items() if v is not None}
 
 
 def regional_group_from_uprinfo(code: str) -> str | None:

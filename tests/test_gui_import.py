@@ -58,7 +58,7 @@ def test_a_bad_file_is_refused_in_the_preview(window, qtbot, empty_project, tmp_
     dialog.preview()
     wait_idle(qtbot, dialog)
     assert "would be refused" in dialog.preview_title.text()
-    assert "matrix.docx is a PDF" in dialog.report.toPlainText()
+    assert "matrix.docx is a damaged or incomplete PDF" in dialog.report.toPlainText()
     assert not dialog.import_button.isEnabled()
     assert table_counts(empty_project)["recommendation"] == 0
 
@@ -178,3 +178,31 @@ def test_dialog_closed_while_working_writes_nothing(window, qtbot, empty_project
     assert dialog.worker is None or not dialog.worker.is_running()
     counts = table_counts(empty_project)["recommendation"]
     assert counts in (0, 346)  # either the import finished before the close, or nothing
+
+
+def test_a_working_group_report_pdf_and_its_addendum(window, qtbot, empty_project):
+    """The UN's PDFs, as a coordinator downloads them: the report, then the addendum."""
+    documents = DATA / "un_documents"
+    dialog = window.import_files(files=[documents / "cycle3_A_HRC_43_15_working_group_report.pdf"])
+    qtbot.addWidget(dialog)
+    dialog.state_box.setCurrentText("Slovenia")
+    dialog.cycle_box.setValue(3)
+    dialog.preview()
+    wait_idle(qtbot, dialog)
+    report = dialog.report.toPlainText()
+    assert "Recommendations: 215 new, 0 updated, 0 unchanged" in report
+    assert "error" not in report.casefold()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, dialog)
+    assert window.model.rowCount() == 215
+
+    answers = window.import_files(
+        files=[documents / "cycle3_A_HRC_43_15_Add1_views_of_the_state.pdf"]
+    )
+    qtbot.addWidget(answers)
+    answers.state_box.setCurrentText("Slovenia")
+    answers.cycle_box.setValue(3)
+    answers.preview()
+    wait_idle(qtbot, answers)
+    assert "157" in answers.report.toPlainText()
+    assert answers.import_button.isEnabled()

@@ -165,7 +165,14 @@ The recommendations below did not enjoy the support of Slovenia:
     batch = wg_report.read_text_input(text, review=REVIEW, name="sections")
     records = by_number(batch)
     assert list(records) == ["89.1", "89.2", "90.1", "90.2"]
-    assert all(r.response is None for r in batch.recommendations)
+    # The report's own preliminary positions: supported at the review, left for the
+    # addendum ("will be examined": no position yet), noted.
+    assert {n: r.response for n, r in records.items()} == {
+        "89.1": "supported at the review",
+        "89.2": "supported at the review",
+        "90.1": None,
+        "90.2": "noted",
+    }
     sections = {n: [t.value for t in r.tags if t.kind == "wg_section"] for n, r in records.items()}
     assert "enjoy the support of Slovenia:" in sections["89.2"][0]
     assert sections["90.1"] == ["The following recommendations will be examined by Slovenia:"]
@@ -273,7 +280,7 @@ def test_auto_numbered_docx_gets_a_hint(tmp_path: Path) -> None:
 def test_other_files(tmp_path: Path) -> None:
     pdf = tmp_path / "report.docx"
     pdf.write_bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n")
-    with pytest.raises(SourceFileError, match=r"report\.docx is a PDF"):
+    with pytest.raises(SourceFileError, match=r"report\.docx is a damaged .*PDF"):
         wg_report.read(pdf, review=REVIEW)
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")

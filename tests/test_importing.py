@@ -142,7 +142,7 @@ def test_files_that_cannot_be_read_are_reported_by_name(empty_project, tmp_path)
     with pytest.raises(ImportRefused) as refused:
         import_files(empty_project, [pdf, empty])
     lines = [str(p) for p in refused.value.plan.errors]
-    assert any("report.docx is a PDF" in line for line in lines)
+    assert any("report.docx is a damaged" in line and "PDF" in line for line in lines)
     assert any("empty.xlsx is empty" in line for line in lines)
 
 

@@ -43,8 +43,9 @@ from annotator.services.importing import (
 from annotator.store.project import Project
 
 FILE_FILTER = (
-    "UPR sources (*.docx *.xlsx *.xls *.ods *.csv *.txt);;"
-    "Word documents (*.docx);;Spreadsheets (*.xlsx *.xls *.ods *.csv);;Text (*.txt);;"
+    "UPR sources (*.pdf *.docx *.xlsx *.xls *.ods *.csv *.txt);;"
+    "PDF documents (*.pdf);;Word documents (*.docx);;"
+    "Spreadsheets (*.xlsx *.xls *.ods *.csv);;Text (*.txt);;"
     "All files (*)"
 )
 AUTO = "Recognise from the file"

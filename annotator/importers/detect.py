@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annotator.importers import documents
 from annotator.importers.files import SourceFileError, expect, read_text, sniff
 from annotator.importers.records import ImportBatch, ReviewRecord
 
@@ -15,8 +16,8 @@ FORMATS: dict[str, str] = {
     "ohchr-matrix": "OHCHR matrix: thematic list of recommendations (.docx)",
     "uprinfo": "UPR Info database export (.xls, .xlsx, .csv)",
     "uhri": "Universal Human Rights Index export (.xlsx)",
-    "wg-report": "Working Group report: its list of recommendations (.docx, .txt)",
-    "responses": "The state's responses: its addendum, as a table or as text",
+    "wg-report": "Working Group report: its list of recommendations (PDF, .docx, .txt)",
+    "responses": "The state's responses: its addendum (PDF, .docx, .txt) or a table",
     "table": "Any other table, with a column mapping (.csv, .xlsx, .ods)",
     "matrix-csv": "OHCHR matrix as a CSV, one row a recommendation",
 }
@@ -32,7 +33,9 @@ _NUMBER_CELL = re.compile(r"^\s*\d{1,3}\.\d{1,3}\.?\s*$")
 def detect_format(path: Path) -> str:
     """The format of ``path``; SourceFileError when it cannot be told (choose one then)."""
     sniffed = sniff(path)
-    expect(sniffed, "docx", "xlsx", "ods", "xls", "text")
+    expect(sniffed, "pdf", "docx", "xlsx", "ods", "xls", "text")
+    if sniffed.kind == "pdf":
+        return _un_document_format(documents.pdf_first_page(path)) or "wg-report"
     if sniffed.kind == "xls":
         return "uprinfo"
     if sniffed.kind == "docx":
@@ -66,6 +69,9 @@ def _docx_format(path: Path) -> str:
             _NUMBER_CELL.match(row.cells[0].text) for row in table.rows[:5]
         ):
             return "responses"
+    found = _un_document_format([p.text for p in document.paragraphs[:80]])
+    if found is not None:
+        return found
     text = "\n".join(p.text for p in document.paragraphs)
     return _prose_format(text, path)
 
@@ -111,8 +117,22 @@ def _rows_format(rows: list[list[str]], path: Path) -> str:
     return "table"
 
 
+def _un_document_format(first_page: list[str]) -> str | None:
+    """The format a UN document's masthead says: "responses" for a state's addendum,
+    "wg-report" for a Working Group report, None if it is neither."""
+    head = documents.masthead(first_page)
+    if head.title is None and head.symbol is None:
+        return None
+    if head.addendum:
+        return "responses"
+    return "wg-report" if head.title else None
+
+
 def _text_format(path: Path) -> str:
     text = read_text(path)
+    found = _un_document_format(text.split("\n", 80)[:80])
+    if found is not None:
+        return found
     first = text.split("\n", 1)[0]
     if path.suffix.lower() in {".csv", ".tsv"} or first.count(",") >= 2 or "\t" in first:
         import csv

@@ -12,6 +12,7 @@ state's addendum is reported instead of silently dropping a recommendation.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Paragraph and sub-number without leading zeros, at most 4 digits each: UPR reports
 # have a few hundred paragraphs and at most a few hundred recommendations in one.
@@ -158,3 +159,20 @@ def _abbreviated_end(start: str, end: str) -> str:
 def _short(text: str, limit: int = 80) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def resolve_serial(number: str, known: Iterable[str]) -> str | None:
+    """The full number a bare serial number stands for, among a review's ``known``.
+
+    Some addenda number the report's recommendations 1, 2, 3 ... (Slovenia's of 2010
+    and 2015: "The serial numbers of recommendations follow the list in paragraph 115"):
+    "18" is 115.18 when all of the review's numbers are in one paragraph. None when the
+    number is not bare, or the paragraph is not one.
+    """
+    if not number.isdigit():
+        return None
+    parents = {k.split(".", 1)[0] for k in known if "." in k}
+    if len(parents) != 1:
+        return None
+    candidate = f"{parents.pop()}.{int(number)}"
+    return candidate if candidate in set(known) else None

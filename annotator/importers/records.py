@@ -46,6 +46,10 @@ class SourceDocument:
     title: str | None = None
     session: int | None = None  # Working Group session the document says it belongs to
     state_name: str | None = None  # the state under review, as the document names it
+    # The Human Rights Council session the masthead names ("Forty-third session"); the
+    # Working Group session (``session``) is stated only in a report's introduction.
+    council_session: int | None = None
+    review_date: dt.date | None = None  # "The review of X was held ... on 12 November 2019"
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class ImportProblem:
     severity: Severity = "error"
     sheet: str | None = None
     unit: str = "row"  # what ``row`` counts: "row", "paragraph", "line", "table row"
+    page: int | None = None  # the page of a document (PDF) the line is on
 
     def __str__(self) -> str:
         place = [self.file]
@@ -101,6 +106,8 @@ class ImportProblem:
             place.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             place.append(f"{self.unit} {self.row}")
+        if self.page is not None:
+            place.append(f"page {self.page}")
         if self.column:
             place.append(f"column '{self.column}'")
         prefix = "" if self.severity == "error" else "warning: "
@@ -148,5 +155,8 @@ class ImportBatch:
         severity: Severity = "error",
         sheet: str | None = None,
         unit: str = "row",
+        page: int | None = None,
     ) -> None:
-        self.problems.append(ImportProblem(self.file, row, column, message, severity, sheet, unit))
+        self.problems.append(
+            ImportProblem(self.file, row, column, message, severity, sheet, unit, page)
+        )

@@ -37,7 +37,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from lxml.etree import LxmlError
 
-from annotator.importers import files
+from annotator.importers import addendum, documents, files
 from annotator.importers.files import SourceFileError
 from annotator.importers.generic_table import (
     WORKBOOK_KINDS,
@@ -48,7 +48,13 @@ from annotator.importers.generic_table import (
     load_table,
 )
 from annotator.importers.numbers import parse_number, parse_number_list
-from annotator.importers.records import ImportBatch, ResponseRecord, ReviewRecord, Severity
+from annotator.importers.records import (
+    ImportBatch,
+    ResponseRecord,
+    ReviewRecord,
+    Severity,
+    SourceDocument,
+)
 
 FORMAT = "responses"
 
@@ -209,15 +215,24 @@ def read(
     numbers, and the import attaches them to the review the user chose.
     """
     sniffed = files.sniff(path)
-    files.expect(sniffed, "text", "docx", *WORKBOOK_KINDS)
+    files.expect(sniffed, "pdf", "text", "docx", *WORKBOOK_KINDS)
     batch = ImportBatch(file=path.name, format=FORMAT)
     collector = _Collector(batch)
+    if sniffed.kind == "pdf":
+        return _read_addendum(documents.read_document(path), batch)
     if sniffed.kind == "docx":
+        if not _docx_has_responses_table(path):
+            document = documents.read_document(path)
+            if addendum.looks_like_addendum(document):
+                return _read_addendum(document, batch)
         _read_docx(path, collector, progress)
     elif sniffed.kind == "text" and path.suffix.lower() not in TABLE_SUFFIXES:
         text = files.read_text(path)
         if not text.strip():
             raise SourceFileError(f"{path.name} holds no text.")
+        document = documents.from_text(text, path.name)
+        if addendum.looks_like_addendum(document):
+            return _read_addendum(document, batch)
         _read_prose(_text_blocks(text), collector, progress)
     else:
         table = load_table(path)
@@ -236,9 +251,56 @@ def read_text_input(
     if not text or not text.strip():
         raise SourceFileError(f"The {name} is empty.")
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    document = documents.from_text(text, name)
+    if addendum.looks_like_addendum(document):
+        return _read_addendum(document, ImportBatch(file=name, format=FORMAT))
     collector = _Collector(ImportBatch(file=name, format=FORMAT))
     _read_prose(_text_blocks(text), collector, progress)
     return _finish(collector)
+
+
+def _read_addendum(document: documents.DocumentText, batch: ImportBatch) -> ImportBatch:
+    """A whole addendum as published (PDF, Word or its text): see :mod:`addendum`."""
+    head = documents.masthead(document.first_page)
+    batch.document = SourceDocument(
+        kind="addendum",
+        symbol=head.symbol,
+        date=head.date,
+        title=head.title,
+        state_name=head.state_name,
+        council_session=head.session,
+    )
+    addendum.read(document, batch)
+    if not batch.responses and not batch.errors:
+        raise SourceFileError(
+            f"{batch.file}: no responses found. An addendum lists the recommendations "
+            'under each category ("The Government accepts the following recommendations '
+            '122.1, 122.12, ...") or answers them one by one ("5., 6. Slovenia accepts '
+            'these recommendations.").'
+        )
+    addendum.compare_totals(
+        batch, {r.response: category_of(r.response) or "" for r in batch.responses}
+    )
+    if batch.responses:
+        batch.notes.append(
+            f"{len(batch.responses)} responses read from {document.pages} page(s)"
+            + (
+                f"; {document.removed} line(s) of headers and footers left out"
+                if document.removed
+                else ""
+            )
+        )
+    return batch
+
+
+def _docx_has_responses_table(path: Path) -> bool:
+    try:
+        document = docx.Document(str(path))
+    except Exception:  # python-docx's errors are reported by _read_docx with their reason
+        return True
+    return any(
+        any(_starts_with_number(row) for row in _docx_rows(table)) for table in document.tables
+    )
 
 
 def _finish(collector: _Collector) -> ImportBatch:

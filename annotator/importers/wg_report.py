@@ -1,4 +1,16 @@
-"""The recommendations section of a UPR Working Group report (.docx, .txt or pasted text).
+"""The recommendations of a UPR Working Group report (PDF, .docx, .txt or pasted text).
+
+A whole report is read through :mod:`annotator.importers.documents` (page furniture
+removed); only its section "Conclusions and/or recommendations" is read, up to the
+paragraph "All conclusions and/or recommendations contained in the present report
+reflect ...": the body before it has lines that begin with figures ("4.5 percentage
+points") that are not recommendations. Text without that heading (a pasted list) is
+read whole.
+
+Cycles 2-4 number recommendations under a parent paragraph ("150.1 Ratify ...");
+cycle 1 numbers them 1, 2, 3 ... under the parent paragraph ("111. The recommendations
+... listed below will be examined by ...", then "1. To ratify ..."), and they are
+numbered "111.1", "111.2" here, as the UN's later documents cite them.
 
 The section is a run of numbered paragraphs under a parent paragraph::
 
@@ -11,28 +23,32 @@ A recommendation may be wrapped over several lines (text copied from the PDF) or
 paragraphs, its number may stand on its own paragraph or be followed by a tab. The
 parent paragraph, intro sentences ("The recommendations below enjoy the support of X")
 and what follows the section ("151. All conclusions and/or recommendations ...",
-"Annex") are skipped. A report does not say which review it belongs to in this section,
-so the caller must name it; and it holds no responses (``response`` stays None; an intro
-such as "will be examined by X" is not a position). The intro of each section is kept as
-a ``wg_section`` tag so that nothing it says is lost.
+"Annex") are skipped. The caller names the review; the masthead's symbol, date,
+session and state go into ``batch.document``.
+
+Each parent paragraph's intro gives the report's preliminary position, kept in
+``response``: "enjoy the support of X" gives "supported at the review", "did not enjoy
+the support of X" / "noted by X" gives "noted", "will be examined by X" gives none (the
+addendum answers). The intro itself, as written, is kept as a ``wg_section`` tag.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
 from docx.text.paragraph import Paragraph
 
-from annotator.importers import brackets
-from annotator.importers.files import SourceFileError, check_cell, expect, read_text, sniff
+from annotator.importers import brackets, documents
+from annotator.importers.files import SourceFileError, check_cell, expect, sniff
 from annotator.importers.records import (
     ImportBatch,
     RecommendationRecord,
     ReviewRecord,
+    SourceDocument,
     SourceTagRecord,
 )
 
@@ -55,10 +71,40 @@ _INTRO_WORDS = re.compile(
 )
 
 
+SUPPORTED_AT_REVIEW = "supported at the review"
+NOTED_AT_REVIEW = "noted"
+
+_SECTION_HEADING = re.compile(
+    r"^\s*(?:[IVX]+\.\s*)?Conclusions\s+and/or\s+recommendations\W*$", re.IGNORECASE
+)
+_SECTION_END = re.compile(
+    r"^\s*(?:\d{1,4}\.\s+)?All\s+conclusions\s+and/or\s+recommendations\b", re.IGNORECASE
+)
+_NEXT_HEADING = re.compile(r"^\s*(?:[IVX]+\.\s+[A-Z]|Annex\b)")
+_CYCLE1_ITEM = re.compile(r"^(\s*)(\d{1,3})\.(\s+)(\S.*)$")
+_NOT_SUPPORTED = re.compile(
+    r"\b(?:did|do|does) not (?:enjoy|receive)\b|\bnot (?:enjoy|supported)\b|\bnoted\b",
+    re.IGNORECASE,
+)
+_SUPPORTED = re.compile(r"\benjoy(?:s|ed)? the support\b|\bare supported\b", re.IGNORECASE)
+
+
 @dataclass
 class _Line:
     index: int  # paragraph or line number in the source, 1-based
     text: str
+    page: int | None = None
+
+
+def preliminary_position(intro: str | None) -> str | None:
+    """The position a parent paragraph's intro gives its recommendations, or None."""
+    if not intro:
+        return None
+    if _NOT_SUPPORTED.search(intro):
+        return NOTED_AT_REVIEW
+    if _SUPPORTED.search(intro):
+        return SUPPORTED_AT_REVIEW
+    return None
 
 
 @dataclass
@@ -70,6 +116,7 @@ class _Pending:
     row: int
     parts: list[str] = field(default_factory=list)
     section: str | None = None
+    page: int | None = None
 
     @property
     def number(self) -> str:
@@ -83,12 +130,17 @@ def read(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportBatch:
     """Read a Working Group report's recommendations from a .docx or a text file."""
-    review = _require_review(path.name, review)
     sniffed = sniff(path)
-    expect(sniffed, "docx", "text")
-    if sniffed.kind == "text":
-        lines = list(_text_lines(read_text(path)))
-        return _parse(path.name, lines, review, "line", progress, hint="")
+    expect(sniffed, "pdf", "docx", "text")
+    if sniffed.kind in {"pdf", "text"}:
+        # A file that cannot be read says so before anything is asked about it.
+        document = documents.read_document(path)
+        review = _require_review(path.name, review)
+        lines = [_Line(line.line, line.text, line.page) for line in document.lines]
+        batch = _parse(path.name, lines, review, "line", progress, hint="")
+        batch.document = _source_document(document.first_page, [x.text for x in lines[:200]])
+        return batch
+    review = _require_review(path.name, review)
     try:
         document = docx.Document(str(path))
     except Exception as error:  # python-docx raises KeyError, lxml, zip and value errors
@@ -112,7 +164,73 @@ def read(
             f" {auto_numbered} paragraph(s) are numbered by Word's automatic numbering, "
             "which is not part of the text: copy the section and paste it as plain text."
         )
-    return _parse(path.name, lines, review, "paragraph", progress, hint=hint)
+    batch = _parse(path.name, lines, review, "paragraph", progress, hint=hint)
+    texts = [line.text for line in lines[:200]]
+    batch.document = _source_document(texts[:60], texts)
+    return batch
+
+
+def _source_document(first_page: list[str], opening: list[str]) -> SourceDocument:
+    head = documents.masthead(first_page)
+    session, review_date = documents.introduction_facts(opening)
+    return SourceDocument(
+        kind="report",
+        symbol=head.symbol,
+        date=head.date,
+        title=head.title,
+        session=session,
+        state_name=head.state_name,
+        council_session=head.session,
+        review_date=review_date,
+    )
+
+
+def _section(lines: list[_Line]) -> list[_Line]:
+    """The lines of "Conclusions and/or recommendations", or all lines if no such heading.
+
+    The table of contents names the section too ("II. Conclusions and/or
+    recommendations ....... 115-116 13"); only a line that is the heading alone counts,
+    and the last such line is the section (the contents come first).
+    """
+    starts = [i for i, line in enumerate(lines) if _SECTION_HEADING.match(line.text)]
+    if not starts:
+        return lines
+    section: list[_Line] = []
+    for line in lines[starts[-1] + 1 :]:
+        if _SECTION_END.match(line.text) or _NEXT_HEADING.match(line.text):
+            break
+        section.append(line)
+    return section
+
+
+def _cycle1_numbers(lines: list[_Line]) -> list[_Line]:
+    """Cycle 1's "1. To ratify ..." under "111. The recommendations ..." become "111.1 ..."
+
+    Only when the section has no "150.1"-style numbers at all. An item continues the
+    count under the current parent paragraph (1, 2, 3 ...); a number above the parent's
+    is the next parent paragraph.
+    """
+    if any(_REC.match(line.text) for line in lines):
+        return lines
+    out: list[_Line] = []
+    parent: int | None = None
+    expected = 1
+    for line in lines:
+        match = _CYCLE1_ITEM.match(line.text)
+        if match is None:
+            out.append(line)
+            continue
+        indent, number, space, rest = match.groups()
+        value = int(number)
+        if parent is None or value > parent:
+            parent, expected = value, 1
+            out.append(line)
+        elif value == expected:
+            expected += 1
+            out.append(_Line(line.index, f"{indent}{parent}.{value}{space}{rest}", line.page))
+        else:
+            out.append(line)
+    return out
 
 
 def _auto_numbered(paragraph: Paragraph) -> bool:
@@ -143,7 +261,11 @@ def read_text_input(
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise SourceFileError(f"{name} is empty.")
-    return _parse(name, list(_text_lines(text)), review, "line", progress, hint="")
+    document = documents.from_text(text, name)
+    lines = [_Line(line.line, line.text, line.page) for line in document.lines]
+    batch = _parse(name, lines, review, "line", progress, hint="")
+    batch.document = _source_document(document.first_page, [x.text for x in lines[:200]])
+    return batch
 
 
 def _require_review(name: str, review: ReviewRecord | None) -> ReviewRecord:
@@ -154,11 +276,6 @@ def _require_review(name: str, review: ReviewRecord | None) -> ReviewRecord:
             "and import it again."
         )
     return review
-
-
-def _text_lines(text: str) -> Iterator[_Line]:
-    for index, line in enumerate(text.split("\n"), start=1):
-        yield _Line(index, line)
 
 
 def _real_parents(lines: list[_Line]) -> set[str]:
@@ -202,6 +319,7 @@ def _parse(
     hint: str,
 ) -> ImportBatch:
     batch = ImportBatch(file=name, format=FORMAT)
+    lines = _cycle1_numbers(_section(lines))
     pending = _collect(lines, unit, batch, progress)
     if not pending:
         raise SourceFileError(
@@ -217,6 +335,7 @@ def _parse(
                 None,
                 f"recommendation {item.number} appears twice (first at {unit} {seen[item.number]})",
                 unit=unit,
+                page=item.page,
             )
             continue
         seen[item.number] = item.row
@@ -251,7 +370,9 @@ def _collect(
         rec = _REC.match(text)
         parent = _PARENT.match(text) if rec is None else None
         if rec is not None and rec.group(1) in parents:
-            current = _Pending(rec.group(1), rec.group(2), line.index, section=section)
+            current = _Pending(
+                rec.group(1), rec.group(2), line.index, section=section, page=line.page
+            )
             if rec.group(3).strip():
                 current.parts.append(rec.group(3).strip())
             found.append(current)
@@ -318,6 +439,7 @@ def _check_numbers(pending: list[_Pending], batch: ImportBatch, unit: str) -> No
                 else f"{shown} missing (the first recommendation is {item.number})",
                 severity="warning",
                 unit=unit,
+                page=item.page,
             )
         elif sub < previous:
             batch.problem(
@@ -326,6 +448,7 @@ def _check_numbers(pending: list[_Pending], batch: ImportBatch, unit: str) -> No
                 f"recommendation {item.number} comes after {item.parent}.{previous}",
                 severity="warning",
                 unit=unit,
+                page=item.page,
             )
         last[item.parent] = max(sub, previous)
 
@@ -335,11 +458,15 @@ def _record(
 ) -> RecommendationRecord | None:
     text = " ".join(item.parts).strip()
     if not text:
-        batch.problem(item.row, None, f"recommendation {item.number} has no text", unit=unit)
+        batch.problem(
+            item.row, None, f"recommendation {item.number} has no text", unit=unit, page=item.page
+        )
         return None
     too_long = check_cell(text)
     if too_long:
-        batch.problem(item.row, None, f"recommendation {item.number} {too_long}", unit=unit)
+        batch.problem(
+            item.row, None, f"recommendation {item.number} {too_long}", unit=unit, page=item.page
+        )
         return None
     found = brackets.recommending_states(text)
     for message in found.warnings:
@@ -349,6 +476,7 @@ def _record(
             f"recommendation {item.number}: {message}",
             severity="warning",
             unit=unit,
+            page=item.page,
         )
     tags = [SourceTagRecord(FORMAT, "wg_section", item.section)] if item.section else []
     return RecommendationRecord(
@@ -358,7 +486,7 @@ def _record(
         recommending_text=found.text,
         recommending_names=found.names,
         recommending_iso3=found.iso3,
-        response=None,
+        response=preliminary_position(item.section),
         tags=tags,
         source=FORMAT,
         row=item.row,

@@ -23,6 +23,7 @@ What happens to each incoming recommendation:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter, defaultdict
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 from annotator import states
 from annotator.importers import detect
 from annotator.importers.files import SourceFileError
+from annotator.importers.numbers import resolve_serial
 from annotator.importers.records import (
     ImportBatch,
     ImportProblem,
@@ -475,6 +477,10 @@ def _plan_responses(
     changes = []
     for record in batch.responses:
         rid = numbers.get(record.number)
+        serial = None if rid is not None else resolve_serial(record.number, numbers)
+        if serial is not None:  # "Rec. 18" in an addendum that counts 1, 2, 3 ...
+            record = dataclasses.replace(record, number=serial)
+            rid = numbers[serial]
         if rid is None:
             plan.problems.append(
                 ImportProblem(
@@ -483,12 +489,18 @@ def _plan_responses(
                     None,
                     f"recommendation {record.number} is not in this review",
                     "warning",
+                    # A document's responses are placed by line and page.
+                    unit="line" if record.page is not None else "row",
+                    page=record.page,
                 )
             )
             continue
         answered.add(record.number)
         changes.append(ResponseChange(record, rid, current.get(rid)))
-    plan.unanswered = sorted(set(numbers) - answered, key=sort_key)
+    # A recommendation the report already gave a position ("supported at the review")
+    # is not left without one when its addendum answers only the others.
+    unanswered = {n for n, rid in numbers.items() if current.get(rid) is None} - answered
+    plan.unanswered = sorted(unanswered, key=sort_key)
     return changes
 
 
