@@ -17,7 +17,7 @@ from annotator import __version__
 from annotator.codebook import CodebookError
 from annotator.importers.detect import FORMATS
 from annotator.importers.files import SourceFileError
-from annotator.paths import default_project_path
+from annotator.paths import default_project_location, default_project_path
 from annotator.store.errors import ProjectError
 
 DB_HELP = (
@@ -32,8 +32,13 @@ def _epilog(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     db_help = DB_HELP % {"default_path": default_project_path()}
+    # --db may come before the command or after it. The subcommands' copy of the option
+    # leaves the namespace alone when it is not given (SUPPRESS); with a default of its
+    # own it would overwrite a --db given before the command with None.
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
+    common.add_argument("--db", metavar="PATH_OR_URL", help=db_help, default=argparse.SUPPRESS)
 
     parser = argparse.ArgumentParser(
         prog="annotator",
@@ -41,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
             "UPR Coder: code UN Universal Periodic Review recommendations. "
             "With no command it opens the app."
         ),
-        parents=[common],
+        parents=[top],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_epilog(
             """
@@ -578,7 +583,7 @@ def _merge(target: str | Path, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    target = args.db or default_project_path()
+    target = args.db or default_project_location()
     try:
         handler = _HANDLERS.get(args.command)
         if handler is not None:
@@ -977,10 +982,6 @@ def _gui(args: argparse.Namespace) -> int:
     return run(db=args.db, coder=args.coder)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # Each subcommand's handler: (the --db target, the parsed arguments) -> exit status.
 _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "init": _init,
@@ -995,3 +996,8 @@ _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "merge": _merge,
     "db": _db_copy,
 }
+
+
+if __name__ == "__main__":
+    # After _HANDLERS: `python -m annotator.cli` runs this module as __main__, top to bottom.
+    sys.exit(main())

@@ -44,6 +44,7 @@ from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.queue_panel import QueuePanel
 from annotator.gui.reading_pane import render_recommendation
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
+from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
@@ -56,7 +57,7 @@ from annotator.services.coding import (
 )
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectBusy, ProjectError
-from annotator.store.project import Project, open_project
+from annotator.store.project import Project
 
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
 ROW_HEIGHT_PADDING = 8
@@ -384,7 +385,7 @@ class MainWindow(QMainWindow):
         self.reader.clear()
         if old is not None and old is not project:
             old.close()
-        self.settings.add_recent_project(project.display_name)
+        self.settings.add_recent_project(project.location)
         self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
         self.file_label.setText(f"Project: {project.display_name}")
         self.coder_label.setText(f"Coder: {self.coder_name}")
@@ -423,7 +424,7 @@ class MainWindow(QMainWindow):
 
     def open_location(self, location: str) -> bool:
         try:
-            project = open_project(location)
+            project = open_asking_password(location, self)
         except ProjectError as error:
             self.show_error("The project could not be opened", str(error))
             if not Path(location).exists() and "://" not in location:

@@ -12,16 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, inspect, make_url, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from annotator import __version__
 from annotator.store.backups import DEFAULT_KEEP, make_backup
-from annotator.store.engine import make_engine, sqlite_path, to_url
+from annotator.store.engine import make_engine, sqlite_path, to_url, without_password
 from annotator.store.errors import (
     NewerProjectError,
     NotAProjectError,
+    PasswordNeeded,
     ProjectBusy,
     ProjectError,
 )
@@ -48,10 +49,16 @@ class Project:
 
     @property
     def display_name(self) -> str:
+        return self.location
+
+    @property
+    def location(self) -> str:
+        """Where the project is, as it can be opened again: the file's path, or the
+        server's URL without its password (never a masked one, which cannot be opened)."""
         path = self.path
         if path is not None:
             return str(path)
-        return self.engine.url.render_as_string(hide_password=True)
+        return without_password(self.url)
 
     def session(self) -> Session:
         """A session for reading (and for writes that may wait on BEGIN DEFERRED)."""
@@ -181,6 +188,7 @@ def _prepare_server(url: str, *, create: bool) -> None:
                     text("SELECT version_num FROM alembic_version")
                 ).scalar()
     except (OperationalError, DBAPIError) as error:
+        _raise_password_needed(url, error)
         raise ProjectError(f"Could not reach the database server: {error.orig}") from None
     finally:
         engine.dispose()
@@ -191,6 +199,28 @@ def _prepare_server(url: str, *, create: bool) -> None:
     _check_known(revision, "That database")
     if revision != head_revision():
         upgrade(url)
+
+
+# libpq's words when it has no password to send, and the server's when it refuses one.
+_NO_PASSWORD = ("no password supplied", "password is required")
+_BAD_PASSWORD = ("password authentication failed",)
+
+
+def _raise_password_needed(url: str, error: DBAPIError) -> None:
+    said = str(error.orig).lower()
+    refused = any(words in said for words in _BAD_PASSWORD)
+    if not refused and not any(words in said for words in _NO_PASSWORD):
+        return
+    login = make_url(url).username or "your login"
+    where = without_password(url)
+    if refused:
+        message = f"The server refused the password of {login} for {where}."
+    else:
+        message = (
+            f"The server wants a password for {login} ({where}). Put it in the PostgreSQL "
+            "password file (~/.pgpass) or in PGPASSWORD; the app asks for it."
+        )
+    raise PasswordNeeded(message, url, refused=refused) from None
 
 
 def _check_known(revision: str | None, where: str) -> None:
