@@ -48,7 +48,6 @@ from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
-from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import (
     CodingService,
     FieldValue,
@@ -56,6 +55,7 @@ from annotator.services.coding import (
     Status,
 )
 from annotator.services.projects import init_project
+from annotator.services.server_logins import session_coder
 from annotator.store.errors import ProjectBusy, ProjectError
 from annotator.store.project import Project
 
@@ -352,9 +352,10 @@ class MainWindow(QMainWindow):
 
     # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
-        with project.write() as session:
-            coder = get_or_create_coder(session, self.coder_name)
-            coder_id, self.coder_role = coder.id, coder.role
+        # A server login linked to a coder codes as that coder, whatever name this laptop
+        # remembers; otherwise the remembered name is the coder (added if new).
+        seat = session_coder(project, self.coder_name)
+        coder_id, self.coder_role = seat.coder_id, seat.role
         old = self.project
         self.project = project
         self.coder_id = coder_id
@@ -388,7 +389,9 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_project(project.location)
         self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
         self.file_label.setText(f"Project: {project.display_name}")
-        self.coder_label.setText(f"Coder: {self.coder_name}")
+        self.coder_label.setText(
+            f"Coder: {seat.name}" + (f" (server login {seat.login})" if seat.login else "")
+        )
         self.import_action.setEnabled(True)
         self._update_counts()
         if self.model.rowCount():
@@ -431,7 +434,12 @@ class MainWindow(QMainWindow):
                 self.settings.remove_recent_project(location)
             return False
         self._leave_current()
-        self.set_project(project)
+        try:
+            self.set_project(project)
+        except ProjectError as error:
+            project.close()
+            self.show_error("The project could not be opened", str(error))
+            return False
         return True
 
     def show_error(self, title: str, message: str) -> None:

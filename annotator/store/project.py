@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 import uuid
@@ -25,6 +26,7 @@ from annotator.store.errors import (
     PasswordNeeded,
     ProjectBusy,
     ProjectError,
+    ServerRefused,
 )
 from annotator.store.migrations import head_revision, known_revisions, upgrade
 from annotator.store.models import ProjectInfo
@@ -73,6 +75,12 @@ class Project:
                 try:
                     yield session
                     session.commit()
+                except DBAPIError as error:
+                    session.rollback()
+                    refused = server_refusal(error, self.engine.url.username)
+                    if refused is None:
+                        raise
+                    raise refused from error
                 except BaseException:
                     session.rollback()
                     raise
@@ -99,6 +107,38 @@ class Project:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+# What a team server's refusal was about, in the words a person uses (table -> words).
+_REFUSED_WHAT = {
+    "code": ("the codebook", "coordinator"),
+    "codebook": ("the codebook", "coordinator"),
+    "codebook_field": ("the codebook", "coordinator"),
+    "codebook_revision": ("the codebook", "coordinator"),
+    "assignment": ("assignments", "coordinator"),
+    "coder": ("the coders", "coordinator"),
+    "server_login": ("the logins", "owner of the database"),
+    "consensus": ("final values (adjudication)", "adjudicator or coordinator"),
+    "merge_log": ("merges", "coordinator"),
+    "annotation": ("another coder's codes", "coordinator"),
+    "coding_status": ("another coder's statuses", "coordinator"),
+    "audit_event": ("the audit trail", "coordinator"),
+}
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's code for both grants and row policies
+
+
+def server_refusal(error: DBAPIError, login: str | None) -> ServerRefused | None:
+    """A readable ServerRefused for a team server's refusal, else None."""
+    if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        return None
+    # "permission denied for table code", "... row-level security policy for table "x""
+    found = re.search(r'for table "?(\w+)"?', str(error.orig))
+    what, needs = _REFUSED_WHAT.get(found.group(1) if found else "", ("this", "coordinator"))
+    who = f"the login {login}" if login else "this login"
+    return ServerRefused(
+        f"The team server refused this change: {who} may not change {what}; "
+        f"that needs a{'n' if needs[0] in 'aeiou' else ''} {needs}. Nothing was changed."
+    )
 
 
 def read_revision(path: Path) -> str | None:
@@ -189,6 +229,12 @@ def _prepare_server(url: str, *, create: bool) -> None:
                 ).scalar()
     except (OperationalError, DBAPIError) as error:
         _raise_password_needed(url, error)
+        if getattr(error.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            login = make_url(url).username or "this login"
+            raise ProjectError(
+                f"The login {login} has no access to this project on the server. Ask your "
+                f'coordinator to run: annotator db grant --login {login} --coder "YOUR NAME".'
+            ) from None
         raise ProjectError(f"Could not reach the database server: {error.orig}") from None
     finally:
         engine.dispose()
@@ -198,7 +244,16 @@ def _prepare_server(url: str, *, create: bool) -> None:
         raise ProjectError("That database is empty; create a project in it with 'annotator init'.")
     _check_known(revision, "That database")
     if revision != head_revision():
-        upgrade(url)
+        try:
+            upgrade(url)
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            raise ProjectError(
+                "The project on the server is in an older format than this version of UPR "
+                "Coder uses, and your login may not update it. Ask the owner of the database "
+                "to open it once with this version (then run 'annotator db secure')."
+            ) from None
 
 
 # libpq's words when it has no password to send, and the server's when it refuses one.
