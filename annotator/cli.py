@@ -616,6 +616,7 @@ def _merge(target: str | Path, args: argparse.Namespace) -> int:
     project = open_project(target)
     try:
         by_coder_id = None
+        args.as_coder = _acting(project, args.as_coder)
         if args.as_coder:
             with project.session() as session:
                 by_coder_id = session.scalar(
@@ -820,6 +821,13 @@ def _import(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _acting(project, named: str | None) -> str | None:
+    """Who a command acts as: on a team server, the coder the login is linked to."""
+    from annotator.services.server_logins import acting_coder
+
+    return acting_coder(project, named)
+
+
 def _names(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -885,6 +893,7 @@ def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
     project = open_project(target)
     try:
         if args.accept_agreements:
+            args.as_coder = _acting(project, args.as_coder)
             if not args.as_coder:
                 raise ValueError("Say who decides: add --as NAME (an adjudicator or coordinator).")
             with project.write() as session:

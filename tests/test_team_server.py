@@ -368,3 +368,49 @@ def test_on_a_file_there_are_no_logins(sample_project):
     assert seat.login is None and seat.name == "Amina"
     with sample_project.session() as session:
         assert session.scalar(select(func.count()).select_from(Recommendation)) == 346
+
+
+def test_the_window_codes_as_the_logins_coder_whatever_the_laptop_remembers(
+    team, gui_settings, qtbot
+):
+    from annotator.gui.app import start_main_window
+
+    gui_settings.coder_name = "Ben"
+    window = start_main_window(team.url_of("amina"), None, gui_settings)
+    qtbot.addWidget(window)
+    try:
+        assert window.coder_id == coder_ids(team)["Amina"]
+        assert window.coder_label.text() == "Coder: Amina (server login amina)"
+        assert not window.others_action.isEnabled()
+        assert window.model.rowCount() == 346
+        assert gui_settings.coder_name == "Ben"  # the laptop's own name is left alone
+        assert gui_settings.recent_projects() == [team.url_of("amina")]
+    finally:
+        window.close()
+
+
+def test_a_coordinators_login_imports_and_edits_the_codebook(team, postgres, tmp_path):
+    from tests.test_project_location import MATRIX
+
+    _ensure_login(postgres, "olga")
+    owner = open_project(team.url)
+    try:
+        with owner.write() as session:
+            get_or_create_coder(session, "Olga", role="coordinator")
+        grant_login(owner, "olga", "Olga")
+    finally:
+        owner.close()
+    imported = annotator("import", str(MATRIX), "--db", team.url_of("olga"), cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    project = open_project(team.url_of("olga"))
+    try:
+        seat = session_coder(project, None)
+        with project.write() as session:
+            codebook_editing.add_code(
+                session, "themes", cbk.Code(key="new_theme", label="New"), coder_id=seat.coder_id
+            )
+        with project.session() as session:
+            assert session.scalar(select(func.count(Recommendation.id))) == 346 + 215
+            assert session.scalar(select(func.count(Annotation.id))) == 20  # sees everyone's
+    finally:
+        project.close()

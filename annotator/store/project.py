@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from annotator import __version__
+from annotator.store import server_security
 from annotator.store.backups import DEFAULT_KEEP, make_backup
 from annotator.store.engine import make_engine, sqlite_path, to_url, without_password
 from annotator.store.errors import (
@@ -123,6 +124,12 @@ _REFUSED_WHAT = {
     "annotation": ("another coder's codes", "coordinator"),
     "coding_status": ("another coder's statuses", "coordinator"),
     "audit_event": ("the audit trail", "coordinator"),
+    "recommendation": ("the recommendations", "coordinator"),
+    "recommendation_state": ("the recommendations", "coordinator"),
+    "review": ("the reviews", "coordinator"),
+    "source_tag": ("the recommendations", "coordinator"),
+    "state": ("the states", "coordinator"),
+    "project_info": ("the project's details", "coordinator"),
 }
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's code for both grants and row policies
 
@@ -131,8 +138,9 @@ def server_refusal(error: DBAPIError, login: str | None) -> ServerRefused | None
     """A readable ServerRefused for a team server's refusal, else None."""
     if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
         return None
-    # "permission denied for table code", "... row-level security policy for table "x""
-    found = re.search(r'for table "?(\w+)"?', str(error.orig))
+    # "permission denied for table code", "... row-level security policy for table "x"",
+    # "permission denied for sequence recommendation_id_seq"
+    found = re.search(r'for (?:table|sequence) "?(\w+?)(?:_id_seq)?"?(?:\s|$)', str(error.orig))
     what, needs = _REFUSED_WHAT.get(found.group(1) if found else "", ("this", "coordinator"))
     who = f"the login {login}" if login else "this login"
     return ServerRefused(
@@ -246,6 +254,7 @@ def _prepare_server(url: str, *, create: bool) -> None:
     if revision != head_revision():
         try:
             upgrade(url)
+            _secure_again(url)
         except DBAPIError as error:
             if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
                 raise
@@ -276,6 +285,18 @@ def _raise_password_needed(url: str, error: DBAPIError) -> None:
             "password file (~/.pgpass) or in PGPASSWORD; the app asks for it."
         )
     raise PasswordNeeded(message, url, refused=refused) from None
+
+
+def _secure_again(url: str) -> None:
+    """After an update of a secured team server, guard the tables it added the same way
+    (until then they are closed to every coder's login, which would stop their work)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            if server_security.is_secured(connection):
+                server_security.secure(connection)
+    finally:
+        engine.dispose()
 
 
 def _check_known(revision: str | None, where: str) -> None:

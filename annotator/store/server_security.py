@@ -162,6 +162,10 @@ def secure(connection: Connection) -> list[str]:
     connection.execute(
         text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {everyone}")
     )
+    # Imports write ids themselves and then move the sequence past them (setval).
+    connection.execute(
+        text(f"GRANT UPDATE ON ALL SEQUENCES IN SCHEMA {q(schema)} TO {coordinator}")
+    )
     me = f"(SELECT l.coder_id FROM {LOGINS} l WHERE l.login = current_user)"
     unknown: list[str] = []
     for table, columns in _tables(connection):
