@@ -409,6 +409,7 @@ def _add_irr(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
             annotator irr --db team.upr --field themes --by code --coders "Amina K.,Ben"
             annotator irr --db team.upr --metric alpha,kappa --bootstrap 1000 --format json
             annotator irr --db team.upr --by code --out reliability.xlsx
+            annotator irr --db team.upr --plan
             """
         ),
     )
@@ -452,6 +453,12 @@ def _add_irr(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "default: from the --out file's ending",
     )
     irr.add_argument("--out", type=Path, metavar="FILE", help="write to this file, not the screen")
+    irr.add_argument(
+        "--plan",
+        action="store_true",
+        help="plan the sample instead: how many double-coded recommendations each field and "
+        "theme needs for alpha .800 (and .667) at p = .05, and whether there are enough",
+    )
 
 
 def _add_adjudicate(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -847,6 +854,8 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
     fields = None
     if args.field:
         fields = [key for value in args.field for key in _names(value) or []]
+    if args.plan:
+        return _irr_plan(target, args, fields, fmt)
     project = open_project(target)
     try:
         with project.session() as session:
@@ -881,6 +890,38 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         print(f"Wrote {args.out}")
+    return 0
+
+
+def _irr_plan(
+    target: str | Path, args: argparse.Namespace, fields: list[str] | None, fmt: str
+) -> int:
+    import json
+    from dataclasses import asdict
+
+    from annotator.services.sample_plan import plan_table, sample_plan
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        with project.session() as session:
+            plan = sample_plan(session, fields, _names(args.coders))
+    finally:
+        project.close()
+    if fmt not in ("table", "json"):
+        raise ValueError("The sample plan is written as a table or as JSON (--format json).")
+    if fmt == "json":
+        data = asdict(plan)
+        for row, out in zip(plan.rows, data["rows"], strict=True):
+            out["reading"] = row.reading(plan.recommendations)
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = plan_table(plan)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
