@@ -208,3 +208,42 @@ def test_irr_plan_works_before_anyone_double_coded(sample_path):
     result = annotator("irr", "--plan", "--db", str(sample_path))
     assert result.returncode == 0, result.stderr
     assert "Nothing coded yet" in result.stdout
+
+
+# ------------------------------------------------------------------------------ on screen
+
+
+def test_the_assign_dialog_shows_the_plan(qtbot, coded):
+    from annotator.gui.assign_dialog import PLAN_COLUMNS, AssignDialog
+
+    with coded.write() as session:
+        cora = get_or_create_coder(session, "Cora", "coordinator").id
+    dialog = AssignDialog(coded, cora)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.lower_tabs.setCurrentIndex(1)
+    table = dialog.plan_table
+    rows = {
+        table.item(r, 0).text().strip(): [
+            table.item(r, c).text() for c in range(table.columnCount())
+        ]
+        for r in range(table.rowCount())
+    }
+    assert table.columnCount() == len(PLAN_COLUMNS)
+    assert rows["Themes"][2:] == ["560", "330", "40", "520 more"]
+    torture = next(v for k, v in rows.items() if k.startswith("Torture"))
+    assert torture[1:] == ["5 %", "560", "330", "40", "520 more"]
+    assert rows["Detention"][1:] == ["25 %", "139", "81", "40", "99 more"]
+    assert "Not enough yet for Themes" in dialog.plan_label.text()
+    dialog.sample_radio.setChecked(True)
+    assert "asks for 560 double-coded (Themes); 40 now" in dialog.sample_plan_label.text()
+
+
+def test_the_reliability_window_says_whether_the_sample_met_its_plan(qtbot, coded):
+    from tests.test_reliability_report import open_report_dialog
+
+    dialog = open_report_dialog(qtbot, coded)
+    dialog.choose_field("themes")
+    assert dialog.plan_label.isVisible()
+    assert dialog.plan_label.text().startswith("Sample plan: 560 double-coded")
+    assert "520 more needed" in dialog.plan_label.text()
