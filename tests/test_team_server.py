@@ -389,9 +389,7 @@ def test_the_window_codes_as_the_logins_coder_whatever_the_laptop_remembers(
         window.close()
 
 
-def test_a_coordinators_login_imports_and_edits_the_codebook(team, postgres, tmp_path):
-    from tests.test_project_location import MATRIX
-
+def add_coordinator(team: Team, postgres) -> None:
     _ensure_login(postgres, "olga")
     owner = open_project(team.url)
     try:
@@ -400,6 +398,12 @@ def test_a_coordinators_login_imports_and_edits_the_codebook(team, postgres, tmp
         grant_login(owner, "olga", "Olga")
     finally:
         owner.close()
+
+
+def test_a_coordinators_login_imports_and_edits_the_codebook(team, postgres, tmp_path):
+    from tests.test_project_location import MATRIX
+
+    add_coordinator(team, postgres)
     imported = annotator("import", str(MATRIX), "--db", team.url_of("olga"), cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     project = open_project(team.url_of("olga"))
@@ -412,5 +416,61 @@ def test_a_coordinators_login_imports_and_edits_the_codebook(team, postgres, tmp
         with project.session() as session:
             assert session.scalar(select(func.count(Recommendation.id))) == 346 + 215
             assert session.scalar(select(func.count(Annotation.id))) == 20  # sees everyone's
+    finally:
+        project.close()
+
+
+def test_a_coordinators_login_makes_and_merges_a_coders_package(team, postgres, tmp_path):
+    from annotator.services import packages
+    from tests import test_packages as files
+
+    add_coordinator(team, postgres)
+    project = open_project(team.url_of("olga"))
+    files._MASTER["master"] = project
+    try:
+        seat = session_coder(project, None)
+        path = tmp_path / "amina.upr"
+        packages.create_package(project, "Amina", path)
+        files.code_in(path, "Amina", files._amina)
+        plan = packages.merge(project, [path], by_coder_id=seat.coder_id)
+        assert plan.writes_anything
+        entry = packages.merge_log(project)[-1]
+        assert (entry.coder, entry.merged_by) == ("Amina", "Olga")
+    finally:
+        files._MASTER.clear()
+        project.close()
+    ids = coder_ids(team)
+    with team.sql("amina") as amina:  # the merged work is Amina's own, and hers alone
+        flagged = amina.execute(
+            "SELECT recommendation_id, flag_reason FROM coding_status WHERE status = 'flagged'"
+        ).fetchall()
+        assert flagged == [(45, "two themes?")]
+        assert amina.execute("SELECT count(*) FROM merge_log").fetchone() == (0,)
+    with team.sql("ben") as ben:
+        assert ben.execute(
+            "SELECT count(*) FROM coding_status WHERE coder_id = %s", (ids["Amina"],)
+        ).fetchone() == (0,)
+
+
+def test_a_coder_brings_back_their_own_coding_sheet_but_not_someone_elses(team, tmp_path):
+    from annotator.services.coding_sheet import import_coding_sheet, write_coding_sheet
+    from tests.test_coding_sheet import TORTURE, _edit
+
+    owner = open_project(team.url)
+    try:
+        amina_sheet = tmp_path / "amina.xlsx"
+        ben_sheet = tmp_path / "ben.xlsx"
+        write_coding_sheet(owner, "Amina", amina_sheet)
+        write_coding_sheet(owner, "Ben", ben_sheet)
+    finally:
+        owner.close()
+    _edit(amina_sheet, [(30, TORTURE, 1), (30, "Status", "done")])
+    _edit(ben_sheet, [(30, TORTURE, 1)])
+    project = open_project(team.url_of("amina"))
+    try:
+        result = import_coding_sheet(project, amina_sheet)
+        assert result.coder == "Amina" and result.changed_values == 1
+        with pytest.raises(ServerRefused, match="another coder's"):
+            import_coding_sheet(project, ben_sheet)
     finally:
         project.close()

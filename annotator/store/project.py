@@ -141,7 +141,11 @@ def server_refusal(error: DBAPIError, login: str | None) -> ServerRefused | None
     # "permission denied for table code", "... row-level security policy for table "x"",
     # "permission denied for sequence recommendation_id_seq"
     found = re.search(r'for (?:table|sequence) "?(\w+?)(?:_id_seq)?"?(?:\s|$)', str(error.orig))
-    what, needs = _REFUSED_WHAT.get(found.group(1) if found else "", ("this", "coordinator"))
+    table = found.group(1) if found else ""
+    what, needs = _REFUSED_WHAT.get(table, ("this", "coordinator"))
+    if "row-level security" in str(error.orig) and table == "audit_event":
+        # A coder's session adds audit events freely, but only about their own work.
+        what = "another coder's work"
     who = f"the login {login}" if login else "this login"
     return ServerRefused(
         f"The team server refused this change: {who} may not change {what}; "
