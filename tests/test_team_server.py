@@ -474,3 +474,17 @@ def test_a_coder_brings_back_their_own_coding_sheet_but_not_someone_elses(team, 
             import_coding_sheet(project, ben_sheet)
     finally:
         project.close()
+
+
+def test_several_coders_at_once_each_with_their_own_login(postgres):
+    from tests.team_load import check_load, run_load, secured_logins
+
+    url = postgres.new_database()
+    project = init_project(url, sample=True)
+    try:
+        logins = secured_logins(postgres, project, 3)
+    finally:
+        project.close()
+    result = run_load(url, coders=3, recommendations=30, logins=logins)
+    assert result.errors == ()
+    assert check_load(url, result) == []
