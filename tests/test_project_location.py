@@ -193,3 +193,29 @@ def test_recent_projects_never_hold_a_password(gui_settings):
         "postgresql+psycopg://amina@db.example.org/upr",
         "postgresql+psycopg://ben@db.example.org/upr",
     ]
+
+
+def test_the_password_dialog_hides_and_returns_what_was_typed(qapp):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    from annotator.gui.server_password import ask_password
+
+    seen = {}
+
+    def answer(text: str | None) -> None:
+        dialog = QApplication.activeModalWidget()
+        seen["echo"] = dialog.textEchoMode()
+        seen["label"] = dialog.labelText()
+        if text is None:
+            dialog.reject()
+        else:
+            dialog.setTextValue(text)
+            dialog.accept()
+
+    QTimer.singleShot(0, lambda: answer("s3cret"))
+    assert ask_password("amina on db.example.org", "") == "s3cret"
+    assert seen["echo"] == QLineEdit.EchoMode.Password
+    assert "amina on db.example.org" in seen["label"] and "never stored" in seen["label"]
+    QTimer.singleShot(0, lambda: answer(None))
+    assert ask_password("amina on db.example.org", "") is None

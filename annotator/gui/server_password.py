@@ -21,15 +21,30 @@ MAX_ASKS = 3
 AskFn = Callable[[str, str], str | None]
 
 
-def ask_password(login_and_server: str, warning: str, parent: QWidget | None = None) -> str | None:
-    """The password typed, or None if the person cancelled."""
-    text = f"The password of {login_and_server}:"
+def password_dialog(
+    login_and_server: str, warning: str, parent: QWidget | None = None
+) -> QInputDialog:
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Password for the team server")
+    text = (
+        f"The password of {login_and_server}.\n"
+        "It is used for this connection only and never stored."
+    )
     if warning:
         text = f"{warning}\n\n{text}"
-    password, ok = QInputDialog.getText(
-        parent, "Password for the team server", text, QLineEdit.EchoMode.Password, ""
-    )
-    return password if ok and password else None
+    dialog.setLabelText(text)
+    dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+    dialog.setInputMode(QInputDialog.InputMode.TextInput)
+    dialog.setMinimumWidth(420)
+    return dialog
+
+
+def ask_password(login_and_server: str, warning: str, parent: QWidget | None = None) -> str | None:
+    """The password typed, or None if the person cancelled."""
+    dialog = password_dialog(login_and_server, warning, parent)
+    if dialog.exec() != QInputDialog.DialogCode.Accepted:
+        return None
+    return dialog.textValue() or None
 
 
 def open_asking_password(

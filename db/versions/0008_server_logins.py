@@ -43,6 +43,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_context().dialect.name == "postgresql":
+        # A secured server's policies read this table: they go with it, which leaves
+        # row-level security on with no policy, so coders' logins see nothing (closed,
+        # not open) until the owner runs `annotator db secure` on a newer version.
+        op.execute("DROP TABLE server_login CASCADE")
+        return
     with op.batch_alter_table("server_login", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_server_login_coder_id"))
     op.drop_table("server_login")
