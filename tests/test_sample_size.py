@@ -247,3 +247,30 @@ def test_the_reliability_window_says_whether_the_sample_met_its_plan(qtbot, code
     assert dialog.plan_label.isVisible()
     assert dialog.plan_label.text().startswith("Sample plan: 560 double-coded")
     assert "520 more needed" in dialog.plan_label.text()
+
+
+def test_the_databases_counts_match_the_reliability_reports_ratings(empty_project):
+    """The plan counts in SQL what the report reads rating by rating (coder_values)."""
+    from annotator.services.coding import form_spec
+    from annotator.services.reliability_report import coder_values, shared_units
+    from annotator.services.synthetic import SyntheticSpec, generate
+
+    generate(empty_project, SyntheticSpec(recommendations=300, coders=3, coded_share=0.5, seed=2))
+    with empty_project.session() as session:
+        plan = plans.sample_plan(session)
+        spec = form_spec(session)
+        for fspec in (f for f in spec.fields if f.kind in plans.PLANNED_KINDS):
+            values = coder_values(session, fspec)
+            ratings = [v for by_coder in values.values() for v in by_coder.values()]
+            row = plan.field(fspec.key)
+            assert row.have == len(shared_units(values)) > 0, fspec.key
+            if fspec.kind == "multi":
+                for theme in plan.themes(fspec.key):
+                    code = next(c.id for c in fspec.codes if c.key == theme.code)
+                    expected = sum(code in v.codes for v in ratings) / len(ratings)
+                    assert theme.share == pytest.approx(expected), theme.code
+            elif fspec.kind in ("single", "ordinal"):
+                single = [next(iter(v.codes)) for v in ratings if len(v.codes) == 1]
+                assert row.ratings == len(single)
+                counts = {c: single.count(c) for c in set(single)}
+                assert row.share == pytest.approx(min(counts.values()) / len(single))

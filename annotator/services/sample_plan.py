@@ -9,24 +9,22 @@ now: the recommendations two or more coders rated in that field.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from annotator import sample_size as ss
 from annotator.services.coding import FieldSpec, form_spec
 from annotator.services.reliability_report import (
     DEFAULT_KINDS,
-    coder_values,
+    DONE_MEANS_EMPTY,
     ordinal_scale,
     resolve_coders,
     resolve_field,
-    shared_units,
 )
-from annotator.store.models import Recommendation
+from annotator.store.models import Annotation, CodingStatus, Recommendation
 
 ALPHAS = (ss.ALPHA_RELIABLE, ss.ALPHA_TENTATIVE)
 PLANNED_KINDS = tuple(k for k in DEFAULT_KINDS if k != "text")
@@ -136,12 +134,68 @@ def sample_plan(
     ids = None if picked is None else [c.id for c in picked]
     rows: list[PlanRow] = []
     for fspec in chosen:
-        values = coder_values(session, fspec, ids)
-        have = len(shared_units(values))
-        ratings = [v for by_coder in values.values() for v in by_coder.values()]
-        rows.extend(_plan_field(fspec, ratings, have, p))
+        rows.extend(_plan_field(fspec, _tally(session, fspec, ids), p))
     total = session.scalar(select(func.count(Recommendation.id))) or 0
     return SamplePlan(tuple(rows), total, p)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    ratings: int  # (recommendation, coder) pairs that rated the field
+    have: int  # recommendations two or more coders rated
+    counts: dict[int, int]  # code id (or YES) -> ratings with it
+    single_ratings: int  # single / ordinal: ratings of exactly one code
+
+
+YES = -1
+
+
+def _tally(session: Session, fspec: FieldSpec, ids: list[int] | None) -> _Tally:
+    """What the plan needs, counted by the database: the same ratings as the reliability
+    report's (``coder_values``: an entry in the field, or for multi-choice and yes / no
+    fields a recommendation marked done), without reading each of them."""
+    mine = [Annotation.field_id == fspec.id]
+    if ids is not None:
+        mine.append(Annotation.coder_id.in_(ids))
+    rated = select(Annotation.recommendation_id.label("rid"), Annotation.coder_id.label("cid"))
+    rated = rated.where(*mine)
+    if fspec.kind in DONE_MEANS_EMPTY:
+        done = select(
+            CodingStatus.recommendation_id.label("rid"), CodingStatus.coder_id.label("cid")
+        ).where(CodingStatus.status == "done")
+        if ids is not None:
+            done = done.where(CodingStatus.coder_id.in_(ids))
+        pairs = union(rated, done).subquery()
+    else:
+        pairs = rated.distinct().subquery()
+    ratings = session.scalar(select(func.count()).select_from(pairs)) or 0
+    shared = select(pairs.c.rid).group_by(pairs.c.rid).having(func.count() >= 2).subquery()
+    have = session.scalar(select(func.count()).select_from(shared)) or 0
+    counts: dict[int, int] = {}
+    single = 0
+    if fspec.kind == "multi":
+        counts = dict(
+            session.execute(
+                select(Annotation.code_id, func.count())
+                .where(*mine, Annotation.code_id.is_not(None))
+                .group_by(Annotation.code_id)
+            ).all()
+        )
+    elif fspec.kind == "boolean":
+        yes = func.lower(func.trim(Annotation.value)).in_(("true", "yes", "1"))
+        counts = {YES: session.scalar(select(func.count()).where(*mine, yes)) or 0}
+    else:
+        # A rating is one value only where one code was chosen (a merge can leave two).
+        one = (
+            select(func.min(Annotation.code_id).label("code"))
+            .where(*mine, Annotation.code_id.is_not(None))
+            .group_by(Annotation.recommendation_id, Annotation.coder_id)
+            .having(func.count() == 1)
+            .subquery()
+        )
+        counts = dict(session.execute(select(one.c.code, func.count()).group_by(one.c.code)).all())
+        single = sum(counts.values())
+    return _Tally(ratings, have, counts, single)
 
 
 def _needed(share: float | None, p: float) -> tuple[int | None, ...]:
@@ -150,15 +204,14 @@ def _needed(share: float | None, p: float) -> tuple[int | None, ...]:
     return tuple(ss.required_units(alpha, share, p) for alpha in ALPHAS)
 
 
-def _plan_field(fspec: FieldSpec, ratings: list, have: int, p: float) -> list[PlanRow]:
-    base = dict(field=fspec.key, field_label=fspec.label, kind=fspec.kind, have=have)
+def _plan_field(fspec: FieldSpec, tally: _Tally, p: float) -> list[PlanRow]:
+    base = dict(field=fspec.key, field_label=fspec.label, kind=fspec.kind, have=tally.have)
     labels = {c.id: c.label for c in fspec.codes}
-    n = len(ratings)
+    n = tally.ratings
     if fspec.kind == "multi":
-        counts = Counter(code for value in ratings for code in value.codes if code in labels)
         themes = []
         for code in fspec.codes:
-            share = counts[code.id] / n if n else None
+            share = tally.counts.get(code.id, 0) / n if n else None
             if share == 0 and code.retired:
                 continue
             binary = None if share is None else min(share, 1 - share)
@@ -197,17 +250,18 @@ def _plan_field(fspec: FieldSpec, ratings: list, have: int, p: float) -> list[Pl
                 needed=tuple(None for _ in ALPHAS),
             )
         return [field_row, *themes]
+    shares: dict[object, float]
     if fspec.kind == "boolean":
-        yes = sum(1 for v in ratings if (v.text or "").strip().casefold() in ("true", "yes", "1"))
-        shares: dict[object, float] = {"yes": yes / n, "no": 1 - yes / n} if n else {}
+        yes = tally.counts.get(YES, 0)
+        shares = {"yes": yes / n, "no": 1 - yes / n} if n else {}
     else:
-        single = [next(iter(v.codes)) for v in ratings if len(v.codes) == 1]
-        n = len(single)
-        counts = Counter(single)
+        n = tally.single_ratings
         if fspec.kind == "ordinal":
             scale = ordinal_scale(fspec)
             labels = {cid: f"{scale[cid]} {label}" for cid, label in labels.items()}
-        shares = {labels[c]: counts[c] / n for c in counts if c in labels} if n else {}
+        shares = (
+            {labels[c]: count / n for c, count in tally.counts.items() if c in labels} if n else {}
+        )
     least = ss.least_frequent(shares)
     if least is None:
         rarest, share = None, None
