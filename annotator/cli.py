@@ -17,7 +17,7 @@ from annotator import __version__
 from annotator.codebook import CodebookError
 from annotator.importers.detect import FORMATS
 from annotator.importers.files import SourceFileError
-from annotator.paths import default_project_path
+from annotator.paths import default_project_location, default_project_path
 from annotator.store.errors import ProjectError
 
 DB_HELP = (
@@ -32,8 +32,13 @@ def _epilog(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     db_help = DB_HELP % {"default_path": default_project_path()}
+    # --db may come before the command or after it. The subcommands' copy of the option
+    # leaves the namespace alone when it is not given (SUPPRESS); with a default of its
+    # own it would overwrite a --db given before the command with None.
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
+    common.add_argument("--db", metavar="PATH_OR_URL", help=db_help, default=argparse.SUPPRESS)
 
     parser = argparse.ArgumentParser(
         prog="annotator",
@@ -41,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
             "UPR Coder: code UN Universal Periodic Review recommendations. "
             "With no command it opens the app."
         ),
-        parents=[common],
+        parents=[top],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_epilog(
             """
@@ -153,17 +158,22 @@ def _add_db(commands: argparse._SubParsersAction, common: argparse.ArgumentParse
     db = commands.add_parser(
         "db",
         parents=[common],
-        help="move a whole project between a file and a PostgreSQL server",
+        help="move a project between a file and a server; team server logins",
         description=(
             "Copy a whole project, every record with its identity, from a SQLite file to a "
-            "PostgreSQL server or back. The target must be a new file or an empty database; "
-            "the copy is checked table by table (counts and checksums) before it is reported."
+            "PostgreSQL server or back (the target must be a new file or an empty database; "
+            "the copy is checked table by table). On a server, give each person their own "
+            "login: 'secure' installs the rules by which the server itself keeps coders "
+            "blind, 'grant' links a login to a coder and gives it that coder's role."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_epilog(
             """
             annotator db copy --from team.upr --to postgresql+psycopg://coord@server/upr
             annotator db copy --from postgresql+psycopg://coord@server/upr --to backup.upr
+            annotator db grant --db postgresql+psycopg://coord@server/upr \\
+              --login amina --coder Amina
+            annotator db logins --db postgresql+psycopg://coord@server/upr
             """
         ),
     )
@@ -177,6 +187,64 @@ def _add_db(commands: argparse._SubParsersAction, common: argparse.ArgumentParse
     )
     copy.add_argument("--from", dest="source", required=True, metavar="PATH_OR_URL")
     copy.add_argument("--to", dest="destination", required=True, metavar="PATH_OR_URL")
+    actions.add_parser(
+        "secure",
+        parents=[common],
+        help="install the team server's roles and row-level security (as the owner)",
+        description=(
+            "Create the project's three group roles on the server (coder, adjudicator, "
+            "coordinator), grant each what its role may change, and turn on row-level "
+            "security so that a coder's login sees and changes only that coder's work. "
+            "Run it as the owner of the database; run it again after updating UPR Coder "
+            "or changing someone's role, to bring the server in line. 'db grant' runs it too."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog("annotator db secure --db postgresql+psycopg://coord@server/upr"),
+    )
+    grant = actions.add_parser(
+        "grant",
+        parents=[common],
+        help="link a server login to a coder and give it the coder's role",
+        description=(
+            "Link a PostgreSQL login to a coder of the project (a new name is added as a "
+            "plain coder) and put the login in the group of that coder's role. Whoever "
+            "connects with the login then codes as that coder, whatever name their laptop "
+            "remembers, and the server shows them only what their role allows. Run it as "
+            "the owner of the database."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator db grant --db postgresql+psycopg://coord@server/upr \\
+              --login amina --coder "Amina K."
+            annotator db grant --db postgresql+psycopg://coord@server/upr \\
+              --login ben --coder Ben --create-login
+            """
+        ),
+    )
+    grant.add_argument("--login", required=True, metavar="LOGIN", help="the PostgreSQL login")
+    grant.add_argument("--coder", required=True, metavar="NAME", help="the coder it codes as")
+    grant.add_argument(
+        "--create-login",
+        action="store_true",
+        help="create the login if the server has none of that name (asks for its password "
+        "when run in a terminal)",
+    )
+    revoke = actions.add_parser(
+        "revoke",
+        parents=[common],
+        help="unlink a server login from its coder (the coder's work stays)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog("annotator db revoke --db postgresql+psycopg://coord@h/upr --login ben"),
+    )
+    revoke.add_argument("--login", required=True, metavar="LOGIN")
+    actions.add_parser(
+        "logins",
+        parents=[common],
+        help="list the server logins, their coders and roles",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog("annotator db logins --db postgresql+psycopg://coord@server/upr"),
+    )
 
 
 SOURCE_HELP = "whose codes: consensus (the adjudicated values), coder:NAME, or all-coders"
@@ -341,6 +409,7 @@ def _add_irr(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
             annotator irr --db team.upr --field themes --by code --coders "Amina K.,Ben"
             annotator irr --db team.upr --metric alpha,kappa --bootstrap 1000 --format json
             annotator irr --db team.upr --by code --out reliability.xlsx
+            annotator irr --db team.upr --plan
             """
         ),
     )
@@ -384,6 +453,12 @@ def _add_irr(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "default: from the --out file's ending",
     )
     irr.add_argument("--out", type=Path, metavar="FILE", help="write to this file, not the screen")
+    irr.add_argument(
+        "--plan",
+        action="store_true",
+        help="plan the sample instead: how many double-coded recommendations each field and "
+        "theme needs for alpha .800 (and .667) at p = .05, and whether there are enough",
+    )
 
 
 def _add_adjudicate(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -548,6 +623,7 @@ def _merge(target: str | Path, args: argparse.Namespace) -> int:
     project = open_project(target)
     try:
         by_coder_id = None
+        args.as_coder = _acting(project, args.as_coder)
         if args.as_coder:
             with project.session() as session:
                 by_coder_id = session.scalar(
@@ -578,7 +654,7 @@ def _merge(target: str | Path, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    target = args.db or default_project_path()
+    target = args.db or default_project_location()
     try:
         handler = _HANDLERS.get(args.command)
         if handler is not None:
@@ -591,6 +667,68 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ProjectError, CodebookError, SourceFileError, ValueError, OSError) as error:
         print(f"annotator: {error}", file=sys.stderr)
         return 1
+
+
+def _db(target: str | Path, args: argparse.Namespace) -> int:
+    if args.db_command == "copy":
+        return _db_copy(target, args)
+    from annotator.services import server_logins
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        if args.db_command == "secure":
+            secured = server_logins.secure_project(project)
+            print(f"Secured {project.location}: the server now keeps coders blind.")
+            for role, group in secured.groups.items():
+                print(f"  {role}s: group role {group}")
+            print(f"Logins brought in line with their coders' roles: {secured.logins}")
+            if secured.unknown_tables:
+                unknown = ", ".join(secured.unknown_tables)
+                print(
+                    "Tables this version does not know, readable by coders only for their "
+                    f"own rows and changed only by coordinators: {unknown}"
+                )
+        elif args.db_command == "grant":
+            password = None
+            if args.create_login and sys.stdin.isatty():
+                import getpass
+
+                password = getpass.getpass(f"Password for the new login {args.login}: ")
+                if getpass.getpass("Again: ") != password:
+                    raise ValueError("The two passwords differ; nothing was changed.")
+            done = server_logins.grant_login(
+                project, args.login, args.coder, create_login=args.create_login, password=password
+            )
+            if done.created_login:
+                how = "." if password else " without a password (set one: ALTER ROLE ... PASSWORD)."
+                print(f"Created the login {done.login}{how}")
+            if done.created_coder:
+                print(f"Added {done.coder} to the project's coders, as a coder.")
+            print(
+                f"The login {done.login} now codes as {done.coder} ({done.role}; "
+                f"server group {done.group})."
+            )
+        elif args.db_command == "revoke":
+            if server_logins.revoke_login(project, args.login):
+                print(f"The login {args.login} is no longer linked to a coder; their work stays.")
+            else:
+                print(f"The login {args.login} was not linked to a coder; nothing changed.")
+        else:
+            rows = server_logins.list_logins(project)
+            if not rows:
+                print("No login is linked to a coder yet: use 'annotator db grant'.")
+            for row in rows:
+                line = f"{row.login}: {row.coder} ({row.role})"
+                if not row.in_line:
+                    line += (
+                        f", but the server has the login as {row.server_role or 'nothing'}: "
+                        "run 'annotator db secure' to bring it in line"
+                    )
+                print(line)
+    finally:
+        project.close()
+    return 0
 
 
 def _db_copy(_target: str | Path, args: argparse.Namespace) -> int:
@@ -690,6 +828,13 @@ def _import(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _acting(project, named: str | None) -> str | None:
+    """Who a command acts as: on a team server, the coder the login is linked to."""
+    from annotator.services.server_logins import acting_coder
+
+    return acting_coder(project, named)
+
+
 def _names(text: str | None) -> list[str] | None:
     if text is None:
         return None
@@ -710,6 +855,8 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
     fields = None
     if args.field:
         fields = [key for value in args.field for key in _names(value) or []]
+    if args.plan:
+        return _irr_plan(target, args, fields, fmt)
     project = open_project(target)
     try:
         if args.out is not None:  # before the figures are computed, not after
@@ -749,6 +896,38 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _irr_plan(
+    target: str | Path, args: argparse.Namespace, fields: list[str] | None, fmt: str
+) -> int:
+    import json
+    from dataclasses import asdict
+
+    from annotator.services.sample_plan import plan_table, sample_plan
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        with project.session() as session:
+            plan = sample_plan(session, fields, _names(args.coders))
+    finally:
+        project.close()
+    if fmt not in ("table", "json"):
+        raise ValueError("The sample plan is written as a table or as JSON (--format json).")
+    if fmt == "json":
+        data = asdict(plan)
+        for row, out in zip(plan.rows, data["rows"], strict=True):
+            out["reading"] = row.reading(plan.recommendations)
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = plan_table(plan)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services import adjudication
     from annotator.services.coding import FieldValue, form_spec
@@ -758,6 +937,7 @@ def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
     project = open_project(target)
     try:
         if args.accept_agreements:
+            args.as_coder = _acting(project, args.as_coder)
             if not args.as_coder:
                 raise ValueError("Say who decides: add --as NAME (an adjudicator or coordinator).")
             with project.write() as session:
@@ -982,10 +1162,6 @@ def _gui(args: argparse.Namespace) -> int:
     return run(db=args.db, coder=args.coder)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # Each subcommand's handler: (the --db target, the parsed arguments) -> exit status.
 _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "init": _init,
@@ -998,5 +1174,10 @@ _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "stats": _stats,
     "package": _package,
     "merge": _merge,
-    "db": _db_copy,
+    "db": _db,
 }
+
+
+if __name__ == "__main__":
+    # After _HANDLERS: `python -m annotator.cli` runs this module as __main__, top to bottom.
+    sys.exit(main())

@@ -48,9 +48,23 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
 
 
-def default_project_path() -> Path:
-    """The project opened when none is named: ANNOTATOR_DB, else one file in the data folder."""
-    env = os.environ.get("ANNOTATOR_DB")
+def is_url(location: str | Path) -> bool:
+    """Whether a project location is a database URL (anything with ``://``), not a file."""
+    return "://" in str(location)
+
+
+def default_project_location() -> str | Path:
+    """The project used when none is named: ANNOTATOR_DB as given (a file path or a
+    database URL, which must not be turned into a path), else the default file."""
+    env = os.environ.get("ANNOTATOR_DB", "").strip()
     if env:
+        return env if is_url(env) else Path(env)
+    return default_project_path()
+
+
+def default_project_path() -> Path:
+    """The project file opened when none is named and ANNOTATOR_DB holds no URL."""
+    env = os.environ.get("ANNOTATOR_DB", "").strip()
+    if env and not is_url(env):
         return Path(env)
     return user_data_dir() / f"project{PROJECT_SUFFIX}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -48,14 +49,22 @@ def _values_for(spec: FormSpec, coder_index: int, rid: int) -> dict[int, FieldVa
     }
 
 
-def run_load(url: str, coders: int, recommendations: int) -> LoadResult:
-    """``coders`` threads each code the first ``recommendations`` recommendations."""
+def load_coder(index: int) -> str:
+    return f"Load coder {index + 1}"
+
+
+def run_load(
+    url: str, coders: int, recommendations: int, logins: Sequence[str] | None = None
+) -> LoadResult:
+    """``coders`` threads each code the first ``recommendations`` recommendations.
+
+    With ``logins`` (one URL a coder, each a server login linked to "Load coder N"),
+    every coder connects as their own login, as on a secured team server.
+    """
     setup = open_project(url)
     try:
         with setup.write() as session:
-            coder_ids = [
-                get_or_create_coder(session, f"Load coder {i + 1}").id for i in range(coders)
-            ]
+            coder_ids = [get_or_create_coder(session, load_coder(i)).id for i in range(coders)]
             ids = list(
                 session.scalars(
                     select(Recommendation.id).order_by(Recommendation.id).limit(recommendations)
@@ -70,7 +79,7 @@ def run_load(url: str, coders: int, recommendations: int) -> LoadResult:
     start_line = threading.Barrier(coders)
 
     def code(index: int) -> None:
-        project = open_project(url)
+        project = open_project(logins[index] if logins else url)
         service = CodingService(project, coder_ids[index])
         try:
             start_line.wait()
@@ -109,3 +118,26 @@ def check_load(url: str, result: LoadResult) -> list[str]:
     finally:
         project.close()
     return wrong
+
+
+def secured_logins(server, project, coders: int) -> list[str]:
+    """A server login per load coder (load_1, load_2 ...), linked by ``db grant``; their URLs."""
+    import psycopg
+
+    from annotator.services.server_logins import grant_login
+
+    database = project.url.rsplit("/", 1)[1]
+    with psycopg.connect(
+        host="127.0.0.1", port=server.port, user="upr", dbname="postgres", autocommit=True
+    ) as connection:
+        for i in range(coders):
+            login = f"load_{i + 1}"
+            if not connection.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)
+            ).fetchone():
+                connection.execute(f"CREATE ROLE {login} LOGIN")
+    urls = []
+    for i in range(coders):
+        grant_login(project, f"load_{i + 1}", load_coder(i))
+        urls.append(f"postgresql+psycopg://load_{i + 1}@127.0.0.1:{server.port}/{database}")
+    return urls

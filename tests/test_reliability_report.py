@@ -330,7 +330,7 @@ def test_csv_json_and_workbook_never_write_formulas(sample_project, two_coders, 
     path = tmp_path / "irr.xlsx"
     rr.write_xlsx(result, path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["About", "Figures", "By code", "Between coders"]
+    assert book.sheetnames == ["About", "Figures", "By code", "Between coders", "Sample plan"]
     labels = [c for c in book["By code"].iter_rows(min_row=2, values_only=True)]
     formula = next(row for row in labels if row[1] == "torture")
     assert formula[2] == '=HYPERLINK("http://x")'

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from annotator import __version__
 from annotator.gui import theme
 from annotator.gui.main_window import MainWindow
+from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.paths import APP_AUTHOR, APP_NAME, default_project_path, resource_path
 from annotator.services.coders import clean_name
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectError
-from annotator.store.project import Project, open_project
+from annotator.store.project import Project
 
 
 def configure_application(app: QCoreApplication) -> None:
@@ -63,7 +64,7 @@ def open_or_create(location: str | Path) -> Project:
     is_file = "://" not in str(location)
     if is_file and not Path(location).exists() and Path(location) == default_project_path():
         return init_project(location, sample=True)
-    return open_project(location)
+    return open_asking_password(location)
 
 
 def ask_coder_name(settings: AppSettings, parent=None) -> str | None:

@@ -31,20 +31,31 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from annotator.sample_size import ALPHA_RELIABLE, ALPHA_TENTATIVE
 from annotator.services import assignments
 from annotator.services.coders import get_or_create_coder, list_coders
+from annotator.services.sample_plan import PlanRow, SamplePlan, sample_plan
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_COLUMNS = ("Coder", "Assigned", "Done", "Shared with another coder", "Shared, done by two")
+PLAN_COLUMNS = (
+    "Field / theme",
+    "Share coded so far",
+    "Needed for α ≥ .800",
+    "For α ≥ .667",
+    "Double-coded",
+    "Enough?",
+)
 ERROR_STYLE = "color: #a40000;"
 INDENT = 26
 
@@ -65,6 +76,7 @@ class AssignDialog(QDialog):
         self.coder_id = coder_id
         self.message_is_error = False
         self.ranges: dict[int, assignments.ReviewRange] = {}
+        self.plan: SamplePlan | None = None
 
         intro = QLabel(
             "Coders see only the recommendations assigned to them. "
@@ -110,9 +122,12 @@ class AssignDialog(QDialog):
         layout.addLayout(top)
         layout.addLayout(actions)
         layout.addWidget(self.message)
-        layout.addWidget(self._summary_box(), 1)
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.addTab(self._summary_box(), "Current assignments")
+        self.lower_tabs.addTab(self._plan_box(), "Reliability sample plan")
+        layout.addWidget(self.lower_tabs, 1)
         layout.addWidget(buttons)
-        self.setMinimumSize(840, 600)
+        self.setMinimumSize(840, 640)
         self.resize(920, 720)
 
         self.reload()
@@ -184,6 +199,7 @@ class AssignDialog(QDialog):
             "so that the sample has both in the project's proportions."
         )
         self.sample_size_label = QLabel("")
+        self.sample_plan_label = QLabel("")
         sample_grid = QGridLayout()
         sample_grid.addWidget(QLabel("Share"), 0, 0)
         sample_grid.addWidget(self.share_spin, 0, 1)
@@ -193,6 +209,7 @@ class AssignDialog(QDialog):
         sample_grid.addWidget(self.seed_spin, 1, 1)
         sample_grid.addWidget(self.sample_size_label, 1, 3, 1, 2)
         sample_grid.addWidget(self.stratify_check, 2, 0, 1, 5)
+        sample_grid.addWidget(self.sample_plan_label, 3, 0, 1, 5)
         sample_grid.setColumnStretch(4, 1)
 
         # Touching an option's controls chooses that option.
@@ -216,8 +233,28 @@ class AssignDialog(QDialog):
         layout.addStretch(1)
         return box
 
-    def _summary_box(self) -> QGroupBox:
-        box = QGroupBox("Current assignments")
+    def _plan_box(self) -> QWidget:
+        box = QWidget()
+        self.plan_label = QLabel("")
+        self.plan_label.setWordWrap(True)
+        self.plan_table = QTableWidget(0, len(PLAN_COLUMNS))
+        self.plan_table.setHorizontalHeaderLabels(PLAN_COLUMNS)
+        self.plan_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.plan_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.plan_table.verticalHeader().setVisible(False)
+        self.plan_table.setWordWrap(False)
+        header = self.plan_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(PLAN_COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.plan_table.setMinimumHeight(100)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.plan_label)
+        layout.addWidget(self.plan_table, 1)
+        return box
+
+    def _summary_box(self) -> QWidget:
+        box = QWidget()
         self.summary_table = QTableWidget(0, len(SUMMARY_COLUMNS))
         self.summary_table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
         self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -304,6 +341,7 @@ class AssignDialog(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.summary_table.setItem(r, c, item)
+        self.refresh_plan()
         if not rows:
             self.overlap_label.setText("There are no coders in this project yet.")
         elif totals.units == 0:
@@ -314,6 +352,77 @@ class AssignDialog(QDialog):
                 f"more coders; {totals.done_by_two} of them "
                 f"{'has' if totals.done_by_two == 1 else 'have'} been done by two."
             )
+
+    def refresh_plan(self) -> None:
+        """How many double-coded recommendations each field and theme needs, and whether
+        the recommendations two coders have coded are enough."""
+        try:
+            with self.project.session() as session:
+                plan = sample_plan(session)
+        except (ValueError, SQLAlchemyError, ProjectError) as error:
+            self.plan = None
+            self.plan_label.setText(f"The sample plan could not be made: {error}")
+            self.plan_table.setRowCount(0)
+            return
+        self.plan = plan
+        rows = []
+        for field in plan.fields():
+            rows.append((field, False))
+            rows.extend((theme, True) for theme in plan.themes(field.field))
+        self.plan_table.setRowCount(len(rows))
+        for r, (row, is_theme) in enumerate(rows):
+            strict, tentative = row.needs(ALPHA_RELIABLE), row.needs(ALPHA_TENTATIVE)
+            if is_theme:
+                name = f"    {row.code_label}"
+                share = "" if row.share is None else _share(row.share)
+            else:
+                name = row.field_label
+                rarest = row.rarest and row.share is not None and strict is not None
+                share = f"rarest: {_share(row.share)}" if rarest else ""
+            cells = [
+                name,
+                share,
+                "" if strict is None else str(strict),
+                "" if tentative is None else str(tentative),
+                str(row.have),
+                _verdict(row),
+            ]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c in (2, 3, 4):
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if not is_theme:
+                    bold = item.font()
+                    bold.setBold(True)
+                    item.setFont(bold)
+                item.setToolTip(row.reading(plan.recommendations))
+                self.plan_table.setItem(r, c, item)
+        self.plan_label.setText(self._plan_words(plan))
+        self._update_sample_size()
+
+    @staticmethod
+    def _plan_words(plan: SamplePlan) -> str:
+        planned = [f for f in plan.fields() if f.needs() is not None]
+        intro = (
+            "For Krippendorff's alpha to reach .800 (or .667) at p = .05, two coders must "
+            "both code enough recommendations, and the rarer a value or theme, the more "
+            "(Krippendorff's rule, from the shares coded so far)."
+        )
+        if not planned:
+            return intro + " Nothing is coded yet: code some recommendations first."
+        most = max(planned, key=lambda f: f.needs() or 0)
+        short = [f.field_label for f in planned if not f.enough()]
+        verdict = (
+            "Every field has enough double-coded recommendations."
+            if not short
+            else f"Not enough yet for {_join(short)}."
+        )
+        return (
+            f"{intro} {most.field_label} needs the most: {most.needs()} "
+            f"(its rarest, {most.rarest}, at {_share(most.share or 0)}). {verdict}"
+        )
 
     def checked_coders(self) -> list[tuple[int, str]]:
         chosen = []
@@ -504,11 +613,36 @@ class AssignDialog(QDialog):
             self.sample_size_label.setText("")
             return
         self.sample_size_label.setText(f"draws {_n(size)}")
+        plan, hint = self.plan, ""
+        if plan is not None:
+            planned = [f for f in plan.fields() if f.needs() is not None]
+            if planned:
+                most = max(planned, key=lambda f: f.needs() or 0)
+                hint = (
+                    f"The reliability plan asks for {most.needs()} double-coded "
+                    f"({most.field_label}); {most.have} now."
+                )
+        self.sample_plan_label.setText(hint)
+        self.sample_plan_label.setVisible(bool(hint))
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message_is_error = error
         self.message.setStyleSheet(ERROR_STYLE if error else "")
         self.message.setText(text)
+
+
+def _share(share: float) -> str:
+    return f"{share * 100:.1f} %" if 0 < share < 0.01 else f"{share * 100:.0f} %"
+
+
+def _verdict(row: PlanRow) -> str:
+    if row.needs() is None:
+        return "not seen yet" if row.share in (None, 0) else "nothing to tell apart"
+    if row.enough(ALPHA_RELIABLE):
+        return "enough"
+    if row.enough(ALPHA_TENTATIVE):
+        return f"enough for .667; {row.needs() - row.have} more for .800"
+    return f"{row.needs() - row.have} more"
 
 
 def _indented(inner: QGridLayout) -> QHBoxLayout:

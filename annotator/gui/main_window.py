@@ -44,10 +44,10 @@ from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.queue_panel import QueuePanel
 from annotator.gui.reading_pane import render_recommendation
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
+from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
-from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import (
     CodingService,
     FieldValue,
@@ -55,8 +55,9 @@ from annotator.services.coding import (
     Status,
 )
 from annotator.services.projects import init_project
+from annotator.services.server_logins import session_coder
 from annotator.store.errors import ProjectBusy, ProjectError
-from annotator.store.project import Project, open_project
+from annotator.store.project import Project
 
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
 ROW_HEIGHT_PADDING = 8
@@ -351,9 +352,10 @@ class MainWindow(QMainWindow):
 
     # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
-        with project.write() as session:
-            coder = get_or_create_coder(session, self.coder_name)
-            coder_id, self.coder_role = coder.id, coder.role
+        # A server login linked to a coder codes as that coder, whatever name this laptop
+        # remembers; otherwise the remembered name is the coder (added if new).
+        seat = session_coder(project, self.coder_name)
+        coder_id, self.coder_role = seat.coder_id, seat.role
         old = self.project
         self.project = project
         self.coder_id = coder_id
@@ -384,10 +386,12 @@ class MainWindow(QMainWindow):
         self.reader.clear()
         if old is not None and old is not project:
             old.close()
-        self.settings.add_recent_project(project.display_name)
+        self.settings.add_recent_project(project.location)
         self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
         self.file_label.setText(f"Project: {project.display_name}")
-        self.coder_label.setText(f"Coder: {self.coder_name}")
+        self.coder_label.setText(
+            f"Coder: {seat.name}" + (f" (server login {seat.login})" if seat.login else "")
+        )
         self.import_action.setEnabled(True)
         self._update_counts()
         if self.model.rowCount():
@@ -423,14 +427,19 @@ class MainWindow(QMainWindow):
 
     def open_location(self, location: str) -> bool:
         try:
-            project = open_project(location)
+            project = open_asking_password(location, self)
         except ProjectError as error:
             self.show_error("The project could not be opened", str(error))
             if not Path(location).exists() and "://" not in location:
                 self.settings.remove_recent_project(location)
             return False
         self._leave_current()
-        self.set_project(project)
+        try:
+            self.set_project(project)
+        except ProjectError as error:
+            project.close()
+            self.show_error("The project could not be opened", str(error))
+            return False
         return True
 
     def show_error(self, title: str, message: str) -> None:

@@ -155,6 +155,9 @@ class ReliabilityReportDialog(QDialog):
         field_row.addStretch(1)
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
+        # Whether this field's double-coded sample met its plan (services.sample_plan).
+        self.plan_label = QLabel("")
+        self.plan_label.setWordWrap(True)
 
         self.figures_table = _table(
             ["Measure", "Value", "95 % interval", "Compared", "What it means"], stretch=4
@@ -225,6 +228,7 @@ class ReliabilityReportDialog(QDialog):
         layout.addLayout(progress_row)
         layout.addLayout(field_row)
         layout.addWidget(self.notes_label)
+        layout.addWidget(self.plan_label)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addLayout(bottom)
@@ -363,6 +367,9 @@ class ReliabilityReportDialog(QDialog):
             return
         self.notes_label.setText(" ".join(fr.notes))
         self.notes_label.setVisible(bool(fr.notes))
+        planned = self.result.plan_reading(fr.key) if self.result is not None else None
+        self.plan_label.setText(f"Sample plan: {planned}" if planned else "")
+        self.plan_label.setVisible(bool(planned))
         self._fill_figures(fr)
         self._fill_codes(fr)
         self._fill_chart(fr)

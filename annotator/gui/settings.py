@@ -6,6 +6,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from annotator.paths import is_url
+from annotator.store.engine import without_password
+
 MAX_RECENT = 8
 
 
@@ -26,9 +29,13 @@ class AppSettings:
         value = self._settings.value("projects/recent") or []
         if isinstance(value, str):  # QSettings hands back a lone string for a one-item list
             value = [value]
-        return [str(v) for v in value]
+        # Earlier versions stored server URLs with the password masked as ***, which
+        # cannot be opened: those come back without it (the password is asked for).
+        cleaned = [_openable(str(v)) for v in value]
+        return list(dict.fromkeys(cleaned))
 
     def add_recent_project(self, location: str) -> None:
+        location = _openable(location)
         recent = [location] + [r for r in self.recent_projects() if r != location]
         self._settings.setValue("projects/recent", recent[:MAX_RECENT])
 
@@ -58,3 +65,13 @@ class AppSettings:
 
     def sync(self) -> None:
         self._settings.sync()
+
+
+def _openable(location: str) -> str:
+    """A recent project as it may be stored: never with a password, masked or not."""
+    if not is_url(location):
+        return location
+    try:
+        return without_password(location)
+    except Exception:  # an unreadable entry is kept as it was; opening it will say why
+        return location

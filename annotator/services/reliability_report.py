@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -29,6 +29,9 @@ from annotator.services.coding import EMPTY, FieldSpec, FieldValue, FormSpec, fo
 from annotator.services.xlsx_writing import clean_text, csv_safe
 from annotator.store.models import Annotation, Coder, CodingStatus
 from annotator.store.safe_write import check_target, written_whole
+
+if TYPE_CHECKING:
+    from annotator.services.sample_plan import SamplePlan
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -366,6 +369,8 @@ class Report:
     overlap_done: int  # of them, done by at least two of their coders
     fields: tuple[FieldReport, ...]
     bootstrap: int = 0
+    # How many double-coded recommendations each field needs (services.sample_plan).
+    plan: SamplePlan | None = None
 
     @property
     def comparable(self) -> bool:
@@ -374,6 +379,16 @@ class Report:
 
     def field(self, key: str) -> FieldReport:
         return next(f for f in self.fields if f.key == key)
+
+    def plan_reading(self, key: str) -> str | None:
+        """Whether the field's sample met its plan, in a sentence (None: not planned)."""
+        if self.plan is None:
+            return None
+        try:
+            row = self.plan.field(key)
+        except StopIteration:
+            return None
+        return row.reading(self.plan.recommendations)
 
     @property
     def overlap_reading(self) -> str:
@@ -440,6 +455,10 @@ def report(
             progress(f"Measuring {fspec.label}…", done, len(chosen_fields))
         frame = _frame(session, fspec, chosen)
         results.append(_field_report(fspec, frame, wanted, by_code, bootstrap, seed))
+    # Imported here: the plan is built from this module's ratings.
+    from annotator.services.sample_plan import sample_plan
+
+    plan = sample_plan(session, [f.key for f in chosen_fields], coders)
     if progress is not None:
         progress("Done", len(chosen_fields), len(chosen_fields))
     return Report(
@@ -450,6 +469,7 @@ def report(
         overlap_done=totals.done_by_two,
         fields=tuple(results),
         bootstrap=bootstrap,
+        plan=plan,
     )
 
 
@@ -767,6 +787,19 @@ def report_rows(rep: Report) -> list[dict[str, Any]]:
         common = {"field": fr.key, "field_label": fr.label}
         for note in fr.notes:
             add(section="note", **common, reading=note)
+        if rep.plan is not None:
+            for row in (r for r in rep.plan.rows if r.field == fr.key):
+                add(
+                    section="sample plan",
+                    **common,
+                    measure="double-coded recommendations needed for alpha >= .800 at p = .05",
+                    code=row.code,
+                    code_label=row.code_label,
+                    value=row.needs(),
+                    recommendations_compared=row.have,
+                    prevalence=row.share,
+                    reading=row.reading(rep.plan.recommendations),
+                )
         for fig in fr.figures:
             add(
                 section="figure",
@@ -854,6 +887,10 @@ def report_dict(rep: Report) -> dict[str, Any]:
     data["overlap_reading"] = rep.overlap_reading
     for fr, out in zip(rep.fields, data["fields"], strict=True):
         out["kind_label"] = fr.kind_label
+        out["plan_reading"] = rep.plan_reading(fr.key)
+    if rep.plan is not None:
+        for row, out in zip(rep.plan.rows, data["plan"]["rows"], strict=True):
+            out["reading"] = row.reading(rep.plan.recommendations)
     return data
 
 
@@ -880,6 +917,9 @@ def to_table(rep: Report) -> str:
             title += f", coders {', '.join(fr.coders)}"
         lines.append(title)
         lines.extend(f"  Note: {note}" for note in fr.notes)
+        planned = rep.plan_reading(fr.key)
+        if planned:
+            lines.append(f"  Sample plan: {planned}")
         if fr.figures:
             width = max(len(f.name) for f in fr.figures)
             ci = any(f.ci for f in fr.figures)
@@ -1049,7 +1089,44 @@ def write_xlsx(rep: Report, path: Path) -> None:
                     put(pairs, row + 2 + i, j + 2, _number(pw.values[i][j]))
         row += len(pw.coders) + 3
     pairs.column_dimensions["A"].width = 40
+    if rep.plan is not None and rep.plan.rows:
+        plan_sheet = book.create_sheet("Sample plan")
+        table(
+            plan_sheet,
+            (
+                "Field",
+                "Theme",
+                "Rarest value",
+                "Share",
+                "Needed for α ≥ .800",
+                "Needed for α ≥ .667",
+                "Double-coded",
+                "Met .800",
+                "Met .667",
+                "Reading",
+            ),
+            [
+                (
+                    row.field_label,
+                    row.code_label or "",
+                    row.rarest or "",
+                    row.share,
+                    row.needs(0.800),
+                    row.needs(0.667),
+                    row.have,
+                    _met(row.enough(0.800)),
+                    _met(row.enough(0.667)),
+                    row.reading(rep.plan.recommendations),
+                )
+                for row in rep.plan.rows
+            ],
+            (24, 30, 24, 9, 12, 12, 12, 9, 9, 90),
+        )
     book.save(path)
+
+
+def _met(enough: bool | None) -> str:
+    return "" if enough is None else ("yes" if enough else "no")
 
 
 FORMATS = ("table", "csv", "json", "xlsx")

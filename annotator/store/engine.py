@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 # Long enough for another app instance to finish a commit, short enough that a
 # coder is told about a stuck lock while they still remember what they typed.
@@ -18,6 +18,30 @@ def to_url(target: str | Path) -> str:
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def without_password(url: str) -> str:
+    """The URL with any password taken out (not masked): what may be shown, stored among
+    recent projects and opened again, libpq then finding the password itself in
+    PGPASSWORD or the PostgreSQL password file (~/.pgpass)."""
+    parsed = make_url(url)
+    if parsed.password is None:
+        return url
+    # URL.set() takes None as "leave as it is", so the URL is made again without it.
+    bare = URL.create(
+        parsed.drivername,
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )
+    return bare.render_as_string(hide_password=False)
+
+
+def with_password(url: str, password: str) -> str:
+    """The URL with this password in it (quoted as URLs need), for one connection."""
+    return make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -423,3 +423,17 @@ class MergeLog(Base):
     package_uuid: Mapped[uuid.UUID] = mapped_column(Uuid)
     package_made_at: Mapped[datetime] = mapped_column(UTCDateTime)
     counts: Mapped[str] = mapped_column(Text)
+
+
+class ServerLogin(Base):
+    """A PostgreSQL login of a team server and the coder it codes as.
+
+    Row-level security on the server reads this table (``current_user``) to decide
+    whose work a session may see and change; a SQLite file keeps it empty.
+    """
+
+    __tablename__ = "server_login"
+
+    login: Mapped[str] = mapped_column(String(63), primary_key=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coder.id", ondelete="CASCADE"), index=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 import uuid
@@ -12,18 +13,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, inspect, make_url, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from annotator import __version__
+from annotator.store import server_security
 from annotator.store.backups import DEFAULT_KEEP, make_backup
-from annotator.store.engine import make_engine, sqlite_path, to_url
+from annotator.store.engine import make_engine, sqlite_path, to_url, without_password
 from annotator.store.errors import (
     NewerProjectError,
     NotAProjectError,
+    PasswordNeeded,
     ProjectBusy,
     ProjectError,
+    ServerRefused,
 )
 from annotator.store.migrations import head_revision, known_revisions, upgrade
 from annotator.store.models import ProjectInfo
@@ -60,10 +64,16 @@ class Project:
 
     @property
     def display_name(self) -> str:
+        return self.location
+
+    @property
+    def location(self) -> str:
+        """Where the project is, as it can be opened again: the file's path, or the
+        server's URL without its password (never a masked one, which cannot be opened)."""
         path = self.path
         if path is not None:
             return str(path)
-        return self.engine.url.render_as_string(hide_password=True)
+        return without_password(self.url)
 
     def session(self) -> Session:
         """A session for reading (and for writes that may wait on BEGIN DEFERRED)."""
@@ -78,6 +88,12 @@ class Project:
                 try:
                     yield session
                     session.commit()
+                except DBAPIError as error:
+                    session.rollback()
+                    refused = server_refusal(error, self.engine.url.username)
+                    if refused is None:
+                        raise
+                    raise refused from error
                 except BaseException:
                     session.rollback()
                     raise
@@ -106,7 +122,50 @@ class Project:
         self.engine.dispose()
 
 
-def read_revision(path: Path) -> str:
+# What a team server's refusal was about, in the words a person uses (table -> words).
+_REFUSED_WHAT = {
+    "code": ("the codebook", "coordinator"),
+    "codebook": ("the codebook", "coordinator"),
+    "codebook_field": ("the codebook", "coordinator"),
+    "codebook_revision": ("the codebook", "coordinator"),
+    "assignment": ("assignments", "coordinator"),
+    "coder": ("the coders", "coordinator"),
+    "server_login": ("the logins", "owner of the database"),
+    "consensus": ("final values (adjudication)", "adjudicator or coordinator"),
+    "merge_log": ("merges", "coordinator"),
+    "annotation": ("another coder's codes", "coordinator"),
+    "coding_status": ("another coder's statuses", "coordinator"),
+    "audit_event": ("the audit trail", "coordinator"),
+    "recommendation": ("the recommendations", "coordinator"),
+    "recommendation_state": ("the recommendations", "coordinator"),
+    "review": ("the reviews", "coordinator"),
+    "source_tag": ("the recommendations", "coordinator"),
+    "state": ("the states", "coordinator"),
+    "project_info": ("the project's details", "coordinator"),
+}
+INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's code for both grants and row policies
+
+
+def server_refusal(error: DBAPIError, login: str | None) -> ServerRefused | None:
+    """A readable ServerRefused for a team server's refusal, else None."""
+    if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        return None
+    # "permission denied for table code", "... row-level security policy for table "x"",
+    # "permission denied for sequence recommendation_id_seq"
+    found = re.search(r'for (?:table|sequence) "?(\w+?)(?:_id_seq)?"?(?:\s|$)', str(error.orig))
+    table = found.group(1) if found else ""
+    what, needs = _REFUSED_WHAT.get(table, ("this", "coordinator"))
+    if "row-level security" in str(error.orig) and table == "audit_event":
+        # A coder's session adds audit events freely, but only about their own work.
+        what = "another coder's work"
+    who = f"the login {login}" if login else "this login"
+    return ServerRefused(
+        f"The team server refused this change: {who} may not change {what}; "
+        f"that needs a{'n' if needs[0] in 'aeiou' else ''} {needs}. Nothing was changed."
+    )
+
+
+def read_revision(path: Path) -> str | None:
     """The schema revision of a project file, read without changing the file.
 
     Raises NotAProjectError for anything that is not a UPR Coder project.
@@ -204,7 +263,51 @@ def _prepare_server(url: str, *, create: bool) -> None:
         raise ProjectError("That database is empty; create a project in it with 'annotator init'.")
     _check_known(revision, "That database")
     if revision != head_revision():
-        upgrade(url)
+        try:
+            upgrade(url)
+            _secure_again(url)
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            raise ProjectError(
+                "The project on the server is in an older format than this version of UPR "
+                "Coder uses, and your login may not update it. Ask the owner of the database "
+                "to open it once with this version (then run 'annotator db secure')."
+            ) from None
+
+
+# libpq's words when it has no password to send, and the server's when it refuses one.
+_NO_PASSWORD = ("no password supplied", "password is required")
+_BAD_PASSWORD = ("password authentication failed",)
+
+
+def _raise_password_needed(url: str, error: DBAPIError) -> None:
+    said = str(error.orig).lower()
+    refused = any(words in said for words in _BAD_PASSWORD)
+    if not refused and not any(words in said for words in _NO_PASSWORD):
+        return
+    login = make_url(url).username or "your login"
+    where = without_password(url)
+    if refused:
+        message = f"The server refused the password of {login} for {where}."
+    else:
+        message = (
+            f"The server wants a password for {login} ({where}). Put it in the PostgreSQL "
+            "password file (~/.pgpass) or in PGPASSWORD; the app asks for it."
+        )
+    raise PasswordNeeded(message, url, refused=refused) from None
+
+
+def _secure_again(url: str) -> None:
+    """After an update of a secured team server, guard the tables it added the same way
+    (until then they are closed to every coder's login, which would stop their work)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            if server_security.is_secured(connection):
+                server_security.secure(connection)
+    finally:
+        engine.dispose()
 
 
 def read_server_revision(url: str) -> tuple[set[str], str | None]:
@@ -226,6 +329,13 @@ def read_server_revision(url: str) -> tuple[set[str], str | None]:
                     text("SELECT version_num FROM alembic_version")
                 ).fetchall()
     except (OperationalError, DBAPIError) as error:
+        _raise_password_needed(url, error)
+        if getattr(error.orig, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            login = make_url(url).username or "this login"
+            raise ProjectError(
+                f"The login {login} has no access to this project on the server. Ask your "
+                f'coordinator to run: annotator db grant --login {login} --coder "YOUR NAME".'
+            ) from None
         raise ProjectError(f"Could not reach the database server: {error.orig}") from None
     finally:
         engine.dispose()
