@@ -34,6 +34,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from annotator import responses
+
 ACCEPTED = "accepted"
 PARTIAL = "partially_accepted"
 NOTED = "noted"
@@ -86,30 +88,30 @@ CODE_CATEGORIES: dict[str, str] = {
     "no_clear_response": NO_RESPONSE,
 }
 
-# Checked in order against the casefolded wording; the first hit decides. "Partially"
-# comes first because "partially accepted" also says "accepted"; an explicit refusal
-# before "noted" because "not accepted" is a rejection; "not supported" is the UN's
-# "Noted" vocabulary and so reads as noted, before the accepting words.
-_WORDING_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("partial", "partly", "in part"), PARTIAL),
-    (("reject", "not accept", "cannot accept", "can not accept", "does not accept"), REJECTED),
-    (("not support", "noted", "take note", "takes note", "took note", "note"), NOTED),
-    (("accept", "support", "implemented", "implementation"), ACCEPTED),
-)
+# The state's categories (``annotator.responses``, the one table of wordings) as the
+# analyses count them: accepted whatever the wording adds, and "other" wording as
+# no clear response.
+_FROM_STATE_CATEGORY: dict[str | None, str] = {
+    responses.ACCEPTED: ACCEPTED,
+    responses.ACCEPTED_IMPLEMENTED: ACCEPTED,
+    responses.PARTIALLY_ACCEPTED: PARTIAL,
+    responses.NOTED_CATEGORY: NOTED,
+    responses.REJECTED: REJECTED,
+    responses.OTHER: NO_RESPONSE,
+    None: NO_RESPONSE,
+}
 
 
 def response_category(wording: str | None) -> str:
     """The category of a published wording ("accepted and already implemented" ->
     accepted); blank or unrecognised wording is "no_response"."""
-    if wording is None or (isinstance(wording, float) and math.isnan(wording)):
-        return NO_RESPONSE
-    text = " ".join(str(wording).split()).casefold()
-    if not text:
-        return NO_RESPONSE
-    for patterns, category in _WORDING_RULES:
-        if any(p in text for p in patterns):
-            return category
-    return NO_RESPONSE
+    return _FROM_STATE_CATEGORY[responses.category(wording)]
+
+
+def implementation_stage(wording: str | None) -> str | None:
+    """ "already" or "being" (implemented) for an accepted wording that says so."""
+    reading = responses.read_wording(wording)
+    return reading.stage if reading else None
 
 
 def code_category(code_key: str | None) -> str | None:
