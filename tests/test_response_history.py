@@ -1,0 +1,159 @@
+"""Response history: a report's preliminary positions, the addendum, a later update."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from annotator.importers.records import (
+    ImportBatch,
+    RecommendationRecord,
+    ResponseRecord,
+    ReviewRecord,
+    SourceDocument,
+)
+from annotator.services import response_history
+from annotator.services.importing import ImportOptions, describe, run_import
+from annotator.store.models import Recommendation, ResponseEntry, Review
+
+REVIEW = ReviewRecord("SVN", 3, 34, None, "A/HRC/43/15")
+TEXTS = {
+    "121.1": "Ratify the Optional Protocol to the Convention on the Rights of the Child",
+    "121.2": "Adopt a national action plan against racism",
+    "121.3": "Recognise the German-speaking minority",
+}
+
+
+def report_batch(**changes) -> ImportBatch:
+    preliminary = {"121.1": "enjoys the support of Slovenia", "121.2": "will be examined",
+                   "121.3": "will be examined"}  # fmt: skip
+    preliminary.update(changes)
+    return ImportBatch(
+        file="A_HRC_43_15.txt",
+        format="wg-report",
+        document=SourceDocument("report", "A/HRC/43/15", dt.date(2019, 12, 20)),
+        recommendations=[
+            RecommendationRecord(REVIEW, text, number, response=preliminary[number],
+                                 source="wg-report", row=i)
+            for i, (number, text) in enumerate(TEXTS.items(), start=10)
+        ],  # fmt: skip
+    )
+
+
+def addendum_batch(extra: tuple[ResponseRecord, ...] = (), **totals) -> ImportBatch:
+    return ImportBatch(
+        file="A_HRC_43_15_Add1.txt",
+        format="responses",
+        document=SourceDocument("addendum", "A/HRC/43/15/Add.1", dt.date(2020, 2, 28)),
+        responses=[
+            ResponseRecord("121.2", "supported", row=4, page=2),
+            ResponseRecord("121.3", "noted", "The minority is protected otherwise.", 7, 3),
+            *extra,
+        ],
+        announced_totals=totals,
+    )
+
+
+@pytest.fixture
+def project(empty_project):
+    return empty_project
+
+
+def current(project) -> dict[str, tuple]:
+    with project.session() as session:
+        rows = session.execute(
+            select(Recommendation.number, Recommendation.response, Recommendation.position)
+        ).all()
+    return {n: (r, p) for n, r, p in rows}
+
+
+def test_report_then_addendum_make_a_history(project):
+    run_import(project, [report_batch()], ImportOptions(), commit=True)
+    assert current(project)["121.2"] == ("will be examined", None)
+    plan = run_import(
+        project, [addendum_batch()], ImportOptions(review=ReviewRecord("SVN", 3)), commit=True
+    )
+    assert plan.errors == []
+    assert current(project) == {
+        "121.1": ("enjoys the support of Slovenia", "supported"),
+        "121.2": ("supported", "supported"),
+        "121.3": ("noted", "noted"),
+    }
+    with project.session() as session:
+        rid = session.scalar(select(Recommendation.id).where(Recommendation.number == "121.3"))
+        items = response_history.history(session, rid)
+        review = session.scalar(select(Review))
+        assert (review.year, review.month, review.responses_symbol) == (
+            2019, 11, "A/HRC/43/15/Add.1"
+        )  # fmt: skip
+    assert [(i.kind, i.symbol, i.wording, i.category, i.current) for i in items] == [
+        ("report", "A/HRC/43/15", "will be examined", "other", False),
+        ("addendum", "A/HRC/43/15/Add.1", "noted", "noted", True),
+    ]
+    assert items[1].explanation == "The minority is protected otherwise."
+    assert items[1].place == "A_HRC_43_15_Add1.txt, page 3, line 7"
+    # 121.1 was settled at the review: the addendum left it alone, and the report says so
+    assert plan.unanswered == ["121.1"]
+    assert any("121.1" in str(p) and "without a response" in str(p) for p in plan.warnings)
+
+
+def test_the_same_documents_twice_change_nothing(project):
+    options = ImportOptions(review=ReviewRecord("SVN", 3))
+    run_import(project, [report_batch(), addendum_batch()], options, commit=True)
+    with project.session() as session:
+        before = session.scalar(select(func.count()).select_from(ResponseEntry))
+    again = run_import(project, [report_batch(), addendum_batch()], options, commit=True)
+    assert not again.writes_anything
+    with project.session() as session:
+        assert session.scalar(select(func.count()).select_from(ResponseEntry)) == before == 5
+    assert current(project)["121.3"] == ("noted", "noted")
+
+
+def test_an_earlier_document_imported_later_never_becomes_current(project):
+    options = ImportOptions(review=ReviewRecord("SVN", 3))
+    run_import(project, [report_batch()], options, commit=True)
+    run_import(project, [addendum_batch()], options, commit=True)
+    # the report read again with a corrected preliminary wording: kept in the history,
+    # but the addendum's response stays current
+    run_import(project, [report_batch(**{"121.3": "did not enjoy the support"})], options,
+               commit=True)  # fmt: skip
+    assert current(project)["121.3"] == ("noted", "noted")
+    with project.session() as session:
+        rid = session.scalar(select(Recommendation.id).where(Recommendation.number == "121.3"))
+        wordings = [i.wording for i in response_history.history(session, rid)]
+    assert wordings == ["did not enjoy the support", "noted"]
+
+
+def test_a_later_update_becomes_current_and_keeps_the_addendum(project):
+    options = ImportOptions(review=ReviewRecord("SVN", 3))
+    run_import(project, [report_batch(), addendum_batch()], options, commit=True)
+    update = ImportBatch(
+        file="midterm.txt",
+        format="responses",
+        document=SourceDocument("update", "Mid-term report 2022", dt.date(2022, 6, 1)),
+        responses=[ResponseRecord("121.3", "accepted and being implemented", row=2)],
+    )
+    run_import(project, [update], options, commit=True)
+    assert current(project)["121.3"] == ("accepted and being implemented", "supported")
+    with project.session() as session:
+        rid = session.scalar(select(Recommendation.id).where(Recommendation.number == "121.3"))
+        kinds = [(i.kind, i.current) for i in response_history.history(session, rid)]
+    assert kinds == [("report", False), ("addendum", False), ("update", True)]
+
+
+def test_unknown_numbers_and_announced_totals_are_named(project):
+    options = ImportOptions(review=ReviewRecord("SVN", 3))
+    run_import(project, [report_batch()], options, commit=True)
+    batch = addendum_batch((ResponseRecord("121.99", "supported", row=12, page=4),),
+                           supported=3, noted=1)  # fmt: skip
+    plan = run_import(project, [batch], options, commit=False)
+    messages = [str(p) for p in plan.warnings]
+    assert any(
+        "line 12" in m and "121.99 is listed on page 4" in m and "no recommendation" in m
+        for m in messages
+    ), messages
+    assert any("announces 3 recommendations supported, but 2 were read" in m for m in messages)
+    assert not any("announces 1 recommendations noted" in m for m in messages)
+    assert any("121.99" in line for line in describe(plan))
