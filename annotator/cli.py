@@ -907,12 +907,13 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
             show(b.positions, index=False)
             for rate in b.rates:
                 print(rate)
-            print(b.sentence())
+            print(f"{b.sentence()} (Of {b.basis.removeprefix('of ')}.)")
             print()
     if args.compare:
         c = analysis.compare_reviews(recs, compare[0], compare[1])
         print(f"== {c.earlier.label} against {c.later.label}")
         show(c.table.set_index("Measure"))
+        print(c.not_accepted_sentence())
         print(c.sentence(analysis.RATE_STRICT))
         print(c.sentence(analysis.RATE_BROAD))
         print()
