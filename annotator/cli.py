@@ -146,7 +146,44 @@ def build_parser() -> argparse.ArgumentParser:
     _add_package(commands, common)
     _add_merge(commands, common)
     _add_db(commands, common)
+    _add_review(commands, common)
     return parser
+
+
+def _add_review(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    review = commands.add_parser(
+        "review",
+        parents=[common],
+        help="list the project's reviews, or set a review's session and report symbols",
+        description=(
+            "A review's session gives its year and month (from the UPR calendar); its report "
+            "symbol (A/HRC/43/15) and addendum symbol (A/HRC/43/15/Add.1) name the documents "
+            "its recommendations and responses come from."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator review list
+            annotator review set China:4 --symbol A/HRC/56/6 --session 45 --addendum A/HRC/56/6/Add.1
+            """
+        ),
+    )
+    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="every review with its session and symbols")
+    put = actions.add_parser(
+        "set",
+        parents=[common],
+        help="set a review's session, year or symbols",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog("annotator review set Slovenia:3 --symbol A/HRC/43/15 --session 34"),
+    )
+    put.add_argument("which", metavar="STATE:CYCLE", help="the review (or its report symbol)")
+    put.add_argument("--symbol", help="the Working Group report's symbol, A/HRC/NN/X")
+    put.add_argument("--addendum", help="the addendum's symbol, A/HRC/NN/X/Add.1")
+    put.add_argument("--session", type=int, help="the Working Group session (1, 2, ...)")
+    put.add_argument(
+        "--year", type=int, help="the year, only for a session the UPR calendar does not hold"
+    )
 
 
 def _add_db(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -972,6 +1009,43 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services import reviews
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        if args.review_command == "set":
+            if not any((args.symbol, args.addendum, args.session, args.year)):
+                raise ValueError("say what to set: --symbol, --addendum, --session or --year")
+            info, warnings = reviews.set_review(
+                project,
+                args.which,
+                session_number=args.session,
+                year=args.year,
+                report_symbol=args.symbol,
+                responses_symbol=args.addendum,
+            )
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            shown = [info]
+        else:
+            with project.session() as session:
+                shown = reviews.list_reviews(session)
+    finally:
+        project.close()
+    if not shown:
+        print("The project has no reviews yet: import a review's recommendations first.")
+    for info in shown:
+        year = f"{info.year}" if info.year else "year unknown"
+        print(
+            f"{info.label}  {year}, {info.dates}; report {info.report_symbol or '(not set)'}, "
+            f"addendum {info.responses_symbol or '(not set)'}; "
+            f"{info.recommendations} recommendations"
+        )
+    return 0
+
+
 def _gui(args: argparse.Namespace) -> int:
     from annotator.gui.app import run
 
@@ -995,4 +1069,5 @@ _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "package": _package,
     "merge": _merge,
     "db": _db_copy,
+    "review": _review,
 }
