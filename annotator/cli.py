@@ -164,7 +164,8 @@ def _add_review(commands: argparse._SubParsersAction, common: argparse.ArgumentP
         epilog=_epilog(
             """
             annotator review list
-            annotator review set China:4 --symbol A/HRC/56/6 --session 45 --addendum A/HRC/56/6/Add.1
+            annotator review set China:4 --symbol A/HRC/56/6 --session 45
+            annotator review set China:4 --addendum A/HRC/56/6/Add.1
             """
         ),
     )

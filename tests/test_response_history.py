@@ -35,10 +35,11 @@ def report_batch(**changes) -> ImportBatch:
         format="wg-report",
         document=SourceDocument("report", "A/HRC/43/15", dt.date(2019, 12, 20)),
         recommendations=[
-            RecommendationRecord(REVIEW, text, number, response=preliminary[number],
-                                 source="wg-report", row=i)
+            RecommendationRecord(
+                REVIEW, text, number, response=preliminary[number], source="wg-report", row=i
+            )
             for i, (number, text) in enumerate(TEXTS.items(), start=10)
-        ],  # fmt: skip
+        ],
     )
 
 

@@ -59,9 +59,16 @@ def list_reviews(session: Session) -> list[ReviewInfo]:
     ).all()
     return [
         ReviewInfo(
-            r.id, name, r.cycle, r.session, r.year, r.month, r.report_symbol,
-            r.responses_symbol, counts.get(r.id, 0),
-        )  # fmt: skip
+            r.id,
+            name,
+            r.cycle,
+            r.session,
+            r.year,
+            r.month,
+            r.report_symbol,
+            r.responses_symbol,
+            counts.get(r.id, 0),
+        )
         for r, name in rows
     ]
 
