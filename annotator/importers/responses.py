@@ -75,6 +75,7 @@ MAX_HEADING_WORDS = 40
 # ---------------------------------------------------------------------------
 # Categories
 
+
 def category_of(phrase: str) -> str | None:
     """The canonical category a state's wording clearly is, or None.
 
