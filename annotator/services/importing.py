@@ -270,8 +270,34 @@ def _note_reviews(
             target.append(review)
 
 
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-",
+        "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "[": "(", "]": ")",
+        "{": "(", "}": ")", "\u00a0": " ",
+    }
+)  # fmt: skip
+_INSIDE_BRACKETS = re.compile(r"\(\s+|\s+\)")
+_TRAILING_BRACKET = re.compile(r"\s*\(([^()]*)\)\s*[;.,]*\s*$")
+
+
 def normalise_text(text: str) -> str:
-    return _TRAILING.sub("", _SPACE.sub(" ", text)).strip().casefold()
+    """Text as two sources of one recommendation can both be compared: spacing, quotes,
+    dashes and brackets made alike, and a trailing "(State)" (how reports and UPR Info
+    name the recommending state) left out."""
+    plain = _SPACE.sub(" ", text.translate(_QUOTES))
+    plain = _INSIDE_BRACKETS.sub(lambda m: m.group(0).strip(), plain)
+    found = _TRAILING_BRACKET.search(plain)
+    if found and _names_states(found.group(1)):
+        plain = plain[: found.start()]
+    return _TRAILING.sub("", plain).strip().casefold()
+
+
+def _names_states(inside: str) -> bool:
+    parts = [p.strip() for p in re.split(r",|;| and ", inside) if p.strip()]
+    return bool(parts) and all(states.match_state(p) is not None for p in parts)
 
 
 @dataclass
@@ -338,6 +364,7 @@ def _plan_recommendations(
         review_id = known_reviews.get(_review_key(review))
         existing = _existing_recommendations(session, review_id, doc) if review_id else []
         matcher = _Matcher(existing)
+        matcher.pair_numbers(records)
         review_changes = []
         for record in records:
             review_changes.append(matcher.classify(record))
@@ -407,23 +434,54 @@ class _Matcher:
                 if union == theirs:
                     change.action, change.changes = "already linked", []
 
-    def _numbered_onto_unnumbered(self, record: RecommendationRecord) -> RecommendationChange:
+    def pair_numbers(self, records: Sequence[RecommendationRecord]) -> None:
         """A numbered source (a matrix) after an unnumbered one (UPR Info) for one review:
-        the unnumbered recommendation it matches by text gets the number, text and response
-        of the numbered source, which is the UN's own; its annotations stay."""
-        candidates = self._text_candidates(record, numbered=False)
-        if not candidates:
+        pair each numbered record with the unnumbered recommendation it is, one to one.
+
+        All candidate pairs are scored together and taken best first (same recommending
+        states, then the closest text, then document order), so that near-identical
+        recommendations (the same call made by two states, a joint one split by UPR Info)
+        are numbered in turn instead of being dropped as ambiguous."""
+        self.paired: dict[int, _Existing] = {}
+        unnumbered = [e for e in self.existing if e.number is None]
+        if not unnumbered:
+            return
+        pool = {i: normalise_text(e.text) for i, e in enumerate(unnumbered)}
+        scored: list[tuple[float, int, int]] = []
+        for index, record in enumerate(records):
+            if record.number is None or record.number in self.by_number:
+                continue
+            wanted = set(record.recommending_iso3)
+            key = normalise_text(record.text)
+            for _, score, i in process.extract(
+                key, pool, scorer=fuzz.token_set_ratio, score_cutoff=LINK_THRESHOLD, limit=8
+            ):
+                e = unnumbered[i]
+                if wanted and e.states and not wanted & e.states:
+                    continue
+                bonus = (3 if wanted == e.states else 0) + (2 if pool[i] == key else 0)
+                bonus += fuzz.ratio(key, pool[i]) / 100
+                scored.append((score + bonus, index, i))
+        taken_records: set[int] = set()
+        taken: set[int] = set()
+        for _, index, i in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+            if index in taken_records or i in taken:
+                continue
+            taken_records.add(index)
+            taken.add(i)
+            self.paired[id(records[index])] = unnumbered[i]
+
+    def _numbered_onto_unnumbered(self, record: RecommendationRecord) -> RecommendationChange:
+        """The unnumbered recommendation paired with this numbered record gets the number,
+        text and response of the numbered source, which is the UN's own; its annotations
+        stay. A record paired with none is new."""
+        found = getattr(self, "paired", {}).get(id(record))
+        if found is None:
             return RecommendationChange(record, "new")
-        if len(candidates) > 1:
-            return RecommendationChange(
-                record,
-                "ambiguous",
-                changes=[f"matches {len(candidates)} recommendations without a number"],
-            )
-        change = self._compare(record, candidates[0])
+        change = self._compare(record, found)
         change.action = "updated"
         change.changes.insert(0, "number")
-        candidates[0].number = record.number  # taken: no second record may match it
+        found.number = record.number
         return change
 
     def _text_candidates(
