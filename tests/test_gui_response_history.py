@@ -18,9 +18,14 @@ def answered(sample_project):
         format="responses",
         document=SourceDocument("addendum", "A/HRC/40/6/Add.1", dt.date(2019, 3, 1)),
         responses=[
-            ResponseRecord("28.1", "accepted and already implemented",
-                           "The Convention was ratified in 1988.", row=14, page=3),
-        ],  # fmt: skip
+            ResponseRecord(
+                "28.1",
+                "accepted and already implemented",
+                "The Convention was ratified in 1988.",
+                row=14,
+                page=3,
+            ),
+        ],
     )
     review, _ = parse_review("China:3")
     run_import(sample_project, [addendum], ImportOptions(review=review), commit=True)
