@@ -158,3 +158,24 @@ def test_unknown_numbers_and_announced_totals_are_named(project):
     assert any("announces 3 recommendations supported, but 2 were read" in m for m in messages)
     assert not any("announces 1 recommendations noted" in m for m in messages)
     assert any("121.99" in line for line in describe(plan))
+
+
+def test_the_export_says_where_the_current_response_comes_from(project, tmp_path):
+    import pandas as pd
+
+    from annotator.services.exporting import ExportOptions, export
+
+    options = ImportOptions(review=ReviewRecord("SVN", 3))
+    run_import(project, [report_batch(), addendum_batch()], options, commit=True)
+    out = tmp_path / "svn.xlsx"
+    export(project, out, ExportOptions(reliability=False))
+    frame = pd.read_excel(out, sheet_name="Recommendations", dtype={"Number": str})
+    by_number = frame.set_index("Number")
+    assert by_number.loc["121.1", "Response from"] == (
+        "Working Group report (preliminary), A/HRC/43/15"
+    )
+    assert by_number.loc["121.3", "Response from"] == (
+        "addendum (the state's views), A/HRC/43/15/Add.1"
+    )
+    assert by_number.loc["121.3", "Response as published"] == "noted"
+    assert by_number.loc["121.3", "Year"] == 2019

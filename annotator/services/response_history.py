@@ -320,16 +320,23 @@ def history(session: Session, recommendation_id: int) -> list[HistoryItem]:
 
 
 def current_sources(
-    session: Session, recommendation_ids: Iterable[int] | None = None
+    session: Session, recommendation_ids: Iterable[int]
 ) -> dict[int, tuple[str, str | None]]:
     """Where each recommendation's current response came from: (document kind, symbol)."""
-    query = select(ResponseEntry)
-    wanted = set(recommendation_ids) if recommendation_ids is not None else None
+    ids = list(recommendation_ids)
     best: dict[int, ResponseEntry] = {}
-    for entry in session.scalars(query.execution_options(yield_per=10_000)):
-        if wanted is not None and entry.recommendation_id not in wanted:
-            continue
-        held = best.get(entry.recommendation_id)
-        if held is None or _order(entry) > _order(held):
-            best[entry.recommendation_id] = entry
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for entry in session.scalars(
+            select(ResponseEntry).where(ResponseEntry.recommendation_id.in_(chunk))
+        ):
+            held = best.get(entry.recommendation_id)
+            if held is None or _order(entry) > _order(held):
+                best[entry.recommendation_id] = entry
     return {rid: (e.document_kind, e.document_symbol) for rid, e in best.items()}
+
+
+def source_label(kind: str, symbol: str | None) -> str:
+    """ "addendum (the state's views), A/HRC/43/15/Add.1" """
+    label = KIND_LABELS.get(kind, kind)
+    return f"{label}, {symbol}" if symbol else label
