@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
             """
             annotator import --dry-run china-2018-matrix.docx
             annotator import uprinfo-export.csv
-            annotator import --review China:4 --format wg-report A_HRC_55_6.docx
-            annotator import --review A/HRC/55/6 china-responses.xlsx
+            annotator import --review China:A/HRC/56/6 --format wg-report A_HRC_56_6.docx
+            annotator import --review A/HRC/56/6 china-responses.xlsx
             annotator import --review Chile:4 my-table.xlsx \\
               --map "number=Para,text=Recommendation,recommending_state=State"
             """
@@ -122,8 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--review",
         metavar="REVIEW",
-        help="the review the files belong to, as STATE:CYCLE (China:4) or a report symbol "
-        "(A/HRC/55/6); needed for Working Group reports and responses",
+        help="the review the files belong to, as STATE:CYCLE (China:4), as the state and its "
+        "report symbol (China:A/HRC/56/6: the session and year come from the UPR calendar), "
+        "or the report symbol alone of a review the project has (A/HRC/56/6)",
     )
     imp.add_argument(
         "--map",
