@@ -57,9 +57,17 @@ def addendum_batch(extra: tuple[ResponseRecord, ...] = (), **totals) -> ImportBa
     )
 
 
-@pytest.fixture
-def project(empty_project):
-    return empty_project
+@pytest.fixture(params=["sqlite", "postgresql"])
+def project(request, tmp_path):
+    """An empty project in a file and on the test PostgreSQL server."""
+    from annotator.services.projects import init_project
+
+    if request.param == "sqlite":
+        made = init_project(tmp_path / "svn.upr")
+    else:
+        made = init_project(request.getfixturevalue("postgres").new_database())
+    yield made
+    made.close()
 
 
 def current(project) -> dict[str, tuple]:
