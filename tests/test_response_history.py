@@ -103,9 +103,22 @@ def test_report_then_addendum_make_a_history(project):
     ]
     assert items[1].explanation == "The minority is protected otherwise."
     assert items[1].place == "A_HRC_43_15_Add1.txt, page 3, line 7"
-    # 121.1 was settled at the review: the addendum left it alone, and the report says so
-    assert plan.unanswered == ["121.1"]
-    assert any("121.1" in str(p) and "without a response" in str(p) for p in plan.warnings)
+    # 121.1 was settled at the review: the addendum need not answer it
+    assert plan.unanswered == []
+
+
+def test_a_recommendation_the_addendum_leaves_open_is_named(project):
+    options = ImportOptions(review=ReviewRecord("SVN", 3))
+    run_import(project, [report_batch()], options, commit=True)
+    batch = addendum_batch()
+    batch.responses = batch.responses[:1]  # 121.3 "will be examined", and never answered
+    plan = run_import(project, [batch], options, commit=False)
+    assert plan.unanswered == ["121.3"]
+    assert any(
+        'recommendation 121.3 ("Recognise the German-speaking minority") is left without a '
+        "response" in str(p)
+        for p in plan.warnings
+    )
 
 
 def test_the_same_documents_twice_change_nothing(project):

@@ -113,6 +113,10 @@ class ResponseChange:
     file: str = ""
     format: str = ""
 
+    @property
+    def changes_project(self) -> bool:
+        return self.previous is None or self.previous != clean_wording(self.record.response)
+
 
 @dataclass
 class ImportPlan:
@@ -158,7 +162,7 @@ class ImportPlan:
             self.count("new")
             or self.count("updated")
             or self.count("linked")
-            or any(r.previous != r.record.response for r in self.responses)
+            or any(r.changes_project for r in self.responses)
         )
 
 
@@ -549,12 +553,19 @@ def _plan_responses(
         if review is not None and review.responses_symbol is None:
             review.responses_symbol = document.symbol
     rows = session.execute(
-        select(Recommendation.number, Recommendation.id, Recommendation.text).where(
-            Recommendation.review_id == review_id, Recommendation.number.is_not(None)
-        )
+        select(
+            Recommendation.number, Recommendation.id, Recommendation.text, Recommendation.response
+        ).where(Recommendation.review_id == review_id, Recommendation.number.is_not(None))
     ).all()
-    numbers = {number: rid for number, rid, _ in rows}
-    texts = {number: text for number, _, text in rows}
+    numbers = {number: rid for number, rid, _, _ in rows}
+    texts = {number: text for number, _, text, _ in rows}
+    # Settled before: a preliminary position the report gave ("enjoys the support of"),
+    # which an addendum need not repeat; "will be examined" settles nothing.
+    settled = {
+        number
+        for number, _, _, response in rows
+        if (reading := read_wording(response)) is not None and reading.category != "other"
+    }
     before = response_history.existing_wordings(
         session,
         numbers.values(),
@@ -583,7 +594,7 @@ def _plan_responses(
         changes.append(
             ResponseChange(record, rid, before.get(rid), document, batch.file, batch.format)
         )
-    plan.unanswered = sorted(set(numbers) - answered, key=sort_key)
+    plan.unanswered = sorted(set(numbers) - answered - settled, key=sort_key)
     for number in plan.unanswered:
         text = texts[number]
         short = text if len(text) <= 60 else text[:59] + "…"
@@ -984,7 +995,7 @@ def describe(plan: ImportPlan, *, limit: int = 50) -> list[str]:
                 number = change.record.number or "(no number)"
                 lines.append(f"  {number}: {', '.join(change.changes)} changed")
     if plan.responses:
-        changed = sum(1 for r in plan.responses if r.previous != r.record.response)
+        changed = sum(1 for r in plan.responses if r.changes_project)
         lines.append(f"Responses: {len(plan.responses)} read, {changed} change the project")
         if plan.unanswered:
             shown = ", ".join(plan.unanswered[:limit])
