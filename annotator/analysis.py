@@ -507,6 +507,13 @@ class CrossTab:
     shares: pd.DataFrame  # index: theme; columns: category labels (row shares)
     rejection: pd.DataFrame  # index: theme; both rejection rates
     members: pd.DataFrame  # id, theme, category: one row a recommendation in a cell
+    total: int = 0  # recommendations of the selection
+    coded: int = 0  # of them, coded for at least one theme
+
+    @property
+    def basis(self) -> str:
+        """What the table rests on: "of 428 recommendations, 6 coded for themes"."""
+        return f"of {self.total} recommendations, {self.coded} coded for themes"
 
     def ids(self, theme: str, category: str | None = None) -> list[int]:
         """The recommendations behind a cell (category key or label; None: the row)."""
@@ -539,6 +546,8 @@ def theme_crosstab(
     them (so the rows add up to more than the recommendations); at the group level it
     counts once per group whatever the number of its themes there."""
     frame = with_categories(recommendations)[["id", "category"]]
+    total = len(frame)
+    coded_ids = int(frame["id"].isin(set(themes["id"])).sum()) if len(themes) else 0
     column = "theme" if level == "theme" else "group"
     wanted = ["id", column, *(["order"] if "order" in themes.columns else [])]
     coded = _plain(themes, column)[wanted]
@@ -567,6 +576,8 @@ def theme_crosstab(
             pd.DataFrame(columns=labels, dtype="float64"),
             pd.DataFrame(columns=list(RATE_LABELS.values()), dtype="float64"),
             pd.DataFrame(columns=["id", "theme", "category"]),
+            total,
+            coded_ids,
         )
     counts = pd.crosstab(members["theme"], members["category"])
     counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
@@ -595,6 +606,8 @@ def theme_crosstab(
         shares,
         rejection,
         members[["id", "theme", "category"]].reset_index(drop=True),
+        total,
+        coded_ids,
     )
 
 

@@ -958,7 +958,7 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
         print()
     if args.themes:
         tab = analysis.theme_crosstab(recs, data.themes, level=args.level)
-        print(f"== Themes x response (themes from {data.source.label})")
+        print(f"== Themes x response (themes from {data.source.label}; {tab.basis})")
         show(tab.counts)
         show(tab.shares)
     if args.check:

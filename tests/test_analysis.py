@@ -166,6 +166,7 @@ def test_statement_checker(known, data):
         "coded recommendations: of 738 recommendations, 55 coded for themes."
     )
     assert wrong.basis == "of 738 recommendations, 55 coded for themes"
+    assert analysis.theme_crosstab(recs, themes).basis == wrong.basis
     every = analysis.check_statement(recs, themes, "reprisals", "rejected", quantifier="all")
     assert every.holds and every.claim == f"Every recommendation on {REPRISALS} was rejected."
     not_every = analysis.check_statement(recs, themes, "torture", "rejected", quantifier="all")
