@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -200,3 +201,19 @@ def test_the_export_says_where_the_current_response_comes_from(project, tmp_path
     )
     assert by_number.loc["121.3", "Response as published"] == "noted"
     assert by_number.loc["121.3", "Year"] == 2019
+
+
+def test_the_reports_own_symbol_and_session_fill_the_review(project):
+    batch = report_batch()
+    review = ReviewRecord("SVN", 3)
+    batch.recommendations = [dataclasses.replace(r, review=review) for r in batch.recommendations]
+    batch.document = SourceDocument("report", "A/HRC/43/15", dt.date(2019, 12, 20), session=34)
+    run_import(project, [batch], ImportOptions(), commit=True)
+    with project.session() as session:
+        found = session.scalar(select(Review))
+        assert (found.session, found.year, found.month, found.report_symbol) == (
+            34,
+            2019,
+            11,
+            "A/HRC/43/15",
+        )

@@ -675,6 +675,8 @@ def _fill_review_metadata(session: Session, plan: ImportPlan, batch: ImportBatch
     session, year and month (from the UPR calendar), report and addendum symbols. A
     value the project holds is never overwritten: a different one is a warning."""
     known = _known_reviews(session)
+    # A Working Group report says its own symbol and session where the reader found them.
+    document = batch.document if batch.document and batch.document.kind == "report" else None
     for record in batch.reviews:
         rid = known.get(_review_key(record))
         review = session.get(Review, rid) if rid else None
@@ -684,9 +686,9 @@ def _fill_review_metadata(session: Session, plan: ImportPlan, batch: ImportBatch
             warnings = apply_review_metadata(
                 session,
                 review,
-                session_number=record.session,
+                session_number=record.session or (document.session if document else None),
                 year=record.year,
-                report_symbol=record.report_symbol,
+                report_symbol=record.report_symbol or (document.symbol if document else None),
                 responses_symbol=record.responses_symbol,
                 overwrite=False,
             )
