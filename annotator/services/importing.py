@@ -655,6 +655,8 @@ def _with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
     symbol = options.review_symbol
     if named is None and symbol is None:
         return
+    if named is None and len(batch.reviews) != 1:
+        return  # a symbol names one review; a file of many keeps what it says of each
     for record in batch.recommendations:
         review = record.review
         if named is not None and _review_key(named) != _review_key(review):
