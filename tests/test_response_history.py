@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -217,3 +218,31 @@ def test_the_reports_own_symbol_and_session_fill_the_review(project):
             11,
             "A/HRC/43/15",
         )
+
+
+def test_a_matrix_read_again_after_the_migration_takes_over_its_old_responses(tmp_path):
+    """A project from before the history: the migrated responses are matrix entries; the
+    same matrix imported again ties them to its file instead of doubling them."""
+    import shutil
+
+    from annotator.services.importing import import_files
+    from annotator.services.projects import init_project
+
+    path = tmp_path / "p.upr"
+    project = init_project(path)
+    matrix = tmp_path / "matrix.docx"
+    shutil.copyfile(Path(__file__).parent / "data" / "slovenia_cycle3_2019_matrix.docx", matrix)
+    import_files(project, [matrix])
+    with project.write() as session:  # as migration 0006 leaves an older project
+        for entry in session.scalars(select(ResponseEntry)):
+            entry.document_key = "matrix:before history"
+            entry.file = None
+    again = import_files(project, [matrix])
+    assert not again.writes_anything
+    with project.session() as session:
+        keys = set(session.scalars(select(ResponseEntry.document_key)))
+        count = session.scalar(select(func.count()).select_from(ResponseEntry))
+        total = session.scalar(select(func.count()).select_from(Recommendation))
+    project.close()
+    assert keys == {"matrix:matrix.docx"}
+    assert count == total == 215

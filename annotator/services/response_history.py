@@ -48,6 +48,7 @@ KIND_OF_FORMAT = {
     "table": "table",
 }
 CHUNK = 900
+LEGACY_KEY = "%s:before history"  # responses kept by migration 0006
 
 
 def document_of(batch: ImportBatch) -> SourceDocument:
@@ -150,6 +151,21 @@ def record(
             )
         ):
             have[entry.recommendation_id] = entry
+    # Responses kept from before there was a history (migration 0006) belong to the
+    # first document of their kind read again: it takes them over instead of adding a
+    # second entry that says the same.
+    legacy: dict[int, ResponseEntry] = {}
+    missing = [i for i in ids if i not in have]
+    for start in range(0, len(missing), CHUNK):
+        chunk = missing[start : start + CHUNK]
+        for entry in session.scalars(
+            select(ResponseEntry).where(
+                ResponseEntry.recommendation_id.in_(chunk),
+                ResponseEntry.document_kind == document.kind,
+                ResponseEntry.document_key == LEGACY_KEY % document.kind,
+            )
+        ):
+            legacy[entry.recommendation_id] = entry
     changed: list[int] = []
     now = utcnow()
     for new in entries:
@@ -168,6 +184,14 @@ def record(
             "source_format": source_format or None,
         }
         entry = have.get(new.recommendation_id)
+        old = legacy.pop(new.recommendation_id, None)
+        if entry is None and old is not None:
+            old.document_key = key
+            have[new.recommendation_id] = entry = old
+            if old.wording == wording:
+                for name, value in values.items():
+                    setattr(old, name, value)
+                continue  # the same response, now tied to its document
         if entry is None:
             entry = ResponseEntry(
                 recommendation_id=new.recommendation_id,
