@@ -292,10 +292,12 @@ def normalise_text(text: str) -> str:
     dashes and brackets made alike, and a trailing "(State)" (how reports and UPR Info
     name the recommending state) left out."""
     plain = _SPACE.sub(" ", text.translate(_QUOTES))
-    plain = _INSIDE_BRACKETS.sub(lambda m: m.group(0).strip(), plain)
-    found = _TRAILING_BRACKET.search(plain)
-    if found and _names_states(found.group(1)):
-        plain = plain[: found.start()]
+    if "(" in plain:
+        plain = _INSIDE_BRACKETS.sub(lambda m: m.group(0).strip(), plain)
+        if plain.rstrip(" ;.,").endswith(")"):
+            found = _TRAILING_BRACKET.search(plain)
+            if found and _names_states(found.group(1)):
+                plain = plain[: found.start()]
     return _TRAILING.sub("", plain).strip().casefold()
 
 
@@ -389,9 +391,9 @@ class _Matcher:
         self.existing = existing
         self.by_number = {e.number: e for e in existing if e.number}
         self.by_text: dict[str, list[_Existing]] = defaultdict(list)
-        for e in existing:
-            self.by_text[normalise_text(e.text)].append(e)
         self.texts = [normalise_text(e.text) for e in existing]
+        for e, text in zip(existing, self.texts, strict=True):
+            self.by_text[text].append(e)
 
     def classify(self, record: RecommendationRecord) -> RecommendationChange:
         if record.number is not None:
@@ -447,20 +449,25 @@ class _Matcher:
         recommendations (the same call made by two states, a joint one split by UPR Info)
         are numbered in turn instead of being dropped as ambiguous."""
         self.paired: dict[int, _Existing] = {}
-        unnumbered = [e for e in self.existing if e.number is None]
-        if not unnumbered:
+        incoming = [
+            (index, record)
+            for index, record in enumerate(records)
+            if record.number is not None and record.number not in self.by_number
+        ]
+        unnumbered = [
+            (e, text) for e, text in zip(self.existing, self.texts, strict=True) if e.number is None
+        ]
+        if not incoming or not unnumbered:
             return
-        pool = {i: normalise_text(e.text) for i, e in enumerate(unnumbered)}
+        pool = {i: text for i, (_, text) in enumerate(unnumbered)}
         scored: list[tuple[float, int, int]] = []
-        for index, record in enumerate(records):
-            if record.number is None or record.number in self.by_number:
-                continue
+        for index, record in incoming:
             wanted = set(record.recommending_iso3)
             key = normalise_text(record.text)
             for _, score, i in process.extract(
                 key, pool, scorer=fuzz.token_set_ratio, score_cutoff=LINK_THRESHOLD, limit=8
             ):
-                e = unnumbered[i]
+                e = unnumbered[i][0]
                 if wanted and e.states and not wanted & e.states:
                     continue
                 bonus = (3 if wanted == e.states else 0) + (2 if pool[i] == key else 0)
@@ -473,7 +480,7 @@ class _Matcher:
                 continue
             taken_records.add(index)
             taken.add(i)
-            self.paired[id(records[index])] = unnumbered[i]
+            self.paired[id(records[index])] = unnumbered[i][0]
 
     def _numbered_onto_unnumbered(self, record: RecommendationRecord) -> RecommendationChange:
         """The unnumbered recommendation paired with this numbered record gets the number,

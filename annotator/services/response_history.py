@@ -125,6 +125,20 @@ def existing_wordings(
     return found
 
 
+# What makes an entry differ from what its document says now (where it was read, line
+# and page, may move when a document is re-extracted without anything changing).
+COMPARED = (
+    "document_symbol",
+    "document_date",
+    "wording",
+    "category",
+    "position",
+    "explanation",
+    "file",
+    "source_format",
+)
+
+
 def record(
     session: Session,
     document: SourceDocument,
@@ -134,82 +148,83 @@ def record(
 ) -> int:
     """Add (or, for the same document read again, update) one entry per recommendation,
     then make each recommendation's latest response its current one. Returns how many
-    entries were added or changed; the same document twice changes nothing."""
+    entries were added or changed; the same document twice changes nothing.
+
+    Read and compared as plain rows: a second import of 40,000 recommendations compares
+    40,000 entries and should not build an object for each."""
     entries = [e for e in entries if clean_wording(e.wording) is not None]
     if not entries:
         return 0
     key = document_key(document, file)
+    legacy_key = LEGACY_KEY % document.kind
     ids = [e.recommendation_id for e in entries]
-    have: dict[int, ResponseEntry] = {}
+    table = ResponseEntry.__table__
+    have: dict[int, tuple] = {}  # this document's entry: (id, *COMPARED)
+    legacy: dict[int, tuple] = {}  # an entry kept by migration 0006, of this kind
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for entry in session.scalars(
-            select(ResponseEntry).where(
-                ResponseEntry.recommendation_id.in_(chunk),
-                ResponseEntry.document_kind == document.kind,
-                ResponseEntry.document_key == key,
+        for row in session.execute(
+            select(
+                table.c.recommendation_id,
+                table.c.document_key,
+                table.c.id,
+                *(table.c[name] for name in COMPARED),
+            ).where(
+                table.c.recommendation_id.in_(chunk),
+                table.c.document_kind == document.kind,
+                table.c.document_key.in_((key, legacy_key)),
             )
         ):
-            have[entry.recommendation_id] = entry
-    # Responses kept from before there was a history (migration 0006) belong to the
-    # first document of their kind read again: it takes them over instead of adding a
-    # second entry that says the same.
-    legacy: dict[int, ResponseEntry] = {}
-    missing = [i for i in ids if i not in have]
-    for start in range(0, len(missing), CHUNK):
-        chunk = missing[start : start + CHUNK]
-        for entry in session.scalars(
-            select(ResponseEntry).where(
-                ResponseEntry.recommendation_id.in_(chunk),
-                ResponseEntry.document_kind == document.kind,
-                ResponseEntry.document_key == LEGACY_KEY % document.kind,
-            )
-        ):
-            legacy[entry.recommendation_id] = entry
+            rid, found_key, *rest = row
+            (have if found_key == key else legacy)[rid] = tuple(rest)
+    readings: dict[str, object] = {}
+    fresh: list[NewEntry] = []
     changed: list[int] = []
     now = utcnow()
     for new in entries:
         wording = clean_wording(new.wording)
-        reading = read_wording(wording)
+        assert wording is not None
+        if wording not in readings:
+            readings[wording] = read_wording(wording)
+        reading = readings[wording]
         values = {
             "document_symbol": document.symbol,
             "document_date": document.date,
             "wording": wording,
-            "category": reading.category if reading else None,
-            "position": reading.position if reading else None,
+            "category": reading.category if reading else None,  # type: ignore[attr-defined]
+            "position": reading.position if reading else None,  # type: ignore[attr-defined]
             "explanation": new.explanation,
             "file": file or None,
-            "line": new.line,
-            "page": new.page,
             "source_format": source_format or None,
         }
-        entry = have.get(new.recommendation_id)
-        old = legacy.pop(new.recommendation_id, None)
-        if entry is None and old is not None:
-            old.document_key = key
-            have[new.recommendation_id] = entry = old
-            if old.wording == wording:
-                for name, value in values.items():
-                    setattr(old, name, value)
-                continue  # the same response, now tied to its document
-        if entry is None:
-            entry = ResponseEntry(
-                recommendation_id=new.recommendation_id,
-                document_kind=document.kind,
-                document_key=key,
-                imported_at=now,
-                **values,
+        wanted = tuple(values[name] for name in COMPARED)
+        rid = new.recommendation_id
+        found = have.get(rid)
+        if found is None and rid in legacy:
+            # Kept from before the history: this document takes it over, and it is a
+            # change only when the document now says something else.
+            old = legacy.pop(rid)
+            have[rid] = old
+            session.execute(
+                update(ResponseEntry)
+                .where(ResponseEntry.id == old[0])
+                .values(document_key=key, line=new.line, page=new.page, **values)
             )
-            session.add(entry)
-            have[new.recommendation_id] = entry
-        elif all(getattr(entry, k) == v for k, v in values.items() if k not in ("line", "page")):
+            if old[1 + COMPARED.index("wording")] != wording:
+                changed.append(rid)
             continue
-        else:
-            for name, value in values.items():
-                setattr(entry, name, value)
-            entry.imported_at = now
-        changed.append(new.recommendation_id)
-    session.flush()
+        if found is None:
+            fresh.append(new)
+            have[rid] = (None, *wanted)
+            changed.append(rid)
+        elif tuple(found[1:]) != wanted:
+            session.execute(
+                update(ResponseEntry)
+                .where(ResponseEntry.id == found[0])
+                .values(line=new.line, page=new.page, imported_at=now, **values)
+            )
+            changed.append(rid)
+    record_new(session, document, file, source_format, fresh)
     refresh_current(session, changed)
     return len(changed)
 
