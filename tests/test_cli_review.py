@@ -60,6 +60,9 @@ def test_review_set_fills_and_refuses_clearly(tmp_path):
     assert unknown.returncode == 0, unknown.stderr
     assert "session 52 is not in the UPR calendar" in unknown.stderr
     assert "China:4  2026, session 52 (not in the UPR calendar)" in unknown.stdout
+    odd = annotator("review", "set", "China:4", "--db", str(db), "--addendum", "A/HRC/56/6")
+    assert odd.returncode == 1
+    assert "'A/HRC/56/6' is not an addendum's symbol" in odd.stderr
     missing = annotator("review", "set", "Chile:4", "--db", str(db), "--session", "46")
     assert missing.returncode == 1
     assert "no review 'Chile:4'" in missing.stderr

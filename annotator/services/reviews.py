@@ -8,6 +8,7 @@ Reviews are listed in the order analyses use: by state, then cycle, then date.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -18,6 +19,9 @@ from annotator.services.analysis_data import find_review
 from annotator.services.importing import apply_review_metadata
 from annotator.store.models import AuditEvent, Recommendation, Review, State
 from annotator.store.project import Project
+
+_REPORT = re.compile(r"^A/HRC/\d+/\d+$")
+_ADDENDUM = re.compile(r"^A/HRC/\d+/\d+/Add\.\d+$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ def set_review(
 
     ValueError for a review not in the project, a session of another cycle, a symbol
     another review has, or a year given for a session the calendar knows otherwise."""
+    if report_symbol is not None and not _REPORT.match(report_symbol.strip()):
+        raise ValueError(f"'{report_symbol}' is not a Working Group report's symbol (A/HRC/43/15)")
+    if responses_symbol is not None and not _ADDENDUM.match(responses_symbol.strip()):
+        raise ValueError(f"'{responses_symbol}' is not an addendum's symbol (A/HRC/43/15/Add.1)")
+    report_symbol = report_symbol.strip() if report_symbol else None
+    responses_symbol = responses_symbol.strip() if responses_symbol else None
     if session_number is not None and year is not None:
         known = upr_calendar.SESSIONS.get(session_number)
         if known is not None and known.year != year:
