@@ -34,6 +34,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from annotator import responses
+
 ACCEPTED = "accepted"
 PARTIAL = "partially_accepted"
 NOTED = "noted"
@@ -61,6 +63,8 @@ POSITION_LABELS: dict[str | None, str] = {
     None: "Not given",
 }
 NO_THEME = "(no theme coded)"
+# The OHCHR matrix's vocabulary: the UN position only, no rejection.
+UN_VOCABULARY = frozenset({"supported", "noted"})
 NO_WORDING = "(no response published)"
 
 RATE_STRICT = "rate_rejected"
@@ -86,30 +90,30 @@ CODE_CATEGORIES: dict[str, str] = {
     "no_clear_response": NO_RESPONSE,
 }
 
-# Checked in order against the casefolded wording; the first hit decides. "Partially"
-# comes first because "partially accepted" also says "accepted"; an explicit refusal
-# before "noted" because "not accepted" is a rejection; "not supported" is the UN's
-# "Noted" vocabulary and so reads as noted, before the accepting words.
-_WORDING_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("partial", "partly", "in part"), PARTIAL),
-    (("reject", "not accept", "cannot accept", "can not accept", "does not accept"), REJECTED),
-    (("not support", "noted", "take note", "takes note", "took note", "note"), NOTED),
-    (("accept", "support", "implemented", "implementation"), ACCEPTED),
-)
+# The state's categories (``annotator.responses``, the one table of wordings) as the
+# analyses count them: accepted whatever the wording adds, and "other" wording as
+# no clear response.
+_FROM_STATE_CATEGORY: dict[str | None, str] = {
+    responses.ACCEPTED: ACCEPTED,
+    responses.ACCEPTED_IMPLEMENTED: ACCEPTED,
+    responses.PARTIALLY_ACCEPTED: PARTIAL,
+    responses.NOTED_CATEGORY: NOTED,
+    responses.REJECTED: REJECTED,
+    responses.OTHER: NO_RESPONSE,
+    None: NO_RESPONSE,
+}
 
 
 def response_category(wording: str | None) -> str:
     """The category of a published wording ("accepted and already implemented" ->
     accepted); blank or unrecognised wording is "no_response"."""
-    if wording is None or (isinstance(wording, float) and math.isnan(wording)):
-        return NO_RESPONSE
-    text = " ".join(str(wording).split()).casefold()
-    if not text:
-        return NO_RESPONSE
-    for patterns, category in _WORDING_RULES:
-        if any(p in text for p in patterns):
-            return category
-    return NO_RESPONSE
+    return _FROM_STATE_CATEGORY[responses.category(wording)]
+
+
+def implementation_stage(wording: str | None) -> str | None:
+    """ "already" or "being" (implemented) for an accepted wording that says so."""
+    reading = responses.read_wording(wording)
+    return reading.stage if reading else None
 
 
 def code_category(code_key: str | None) -> str | None:
@@ -195,6 +199,13 @@ class ResponseBreakdown:
     state: str | None = None
     year: int | None = None
     cycle: int | None = None
+    # Accepted recommendations whose wording says "already" or "being" implemented.
+    stages: dict[str, int] = field(default_factory=dict)
+    answered: int = 0  # recommendations with a published response
+    # True when every published wording is the UN's Supported / Noted: such a source
+    # cannot tell a rejection from a noted recommendation.
+    positions_only: bool = False
+    month: int | None = None
 
     def count(self, category: str) -> int:
         return self.counts.get(category, 0)
@@ -211,6 +222,11 @@ class ResponseBreakdown:
             return str(self.year)
         return f"cycle {self.cycle}" if self.cycle else self.label
 
+    @property
+    def basis(self) -> str:
+        """What the figures rest on: "of 428 recommendations, 428 with a published response"."""
+        return f"of {self.total} recommendations, {self.answered} with a published response"
+
     def sentence(self) -> str:
         """ "China accepted 290 of 428 recommendations, partially accepted 8, noted 32 and
         rejected 98." (categories with none are left out)."""
@@ -218,6 +234,13 @@ class ResponseBreakdown:
         if not self.total:
             return f"{who}: no recommendations."
         first = f"{who} accepted {self.count(ACCEPTED)} of {self.total} recommendations"
+        split = [
+            f"{self.stages[stage]} {stage} implemented"
+            for stage in ("already", "being")
+            if self.stages.get(stage)
+        ]
+        if split:
+            first += f" ({', '.join(split)})"
         rest = [
             f"{CATEGORY_VERBS[c]} {self.count(c)}"
             for c in (PARTIAL, NOTED, REJECTED, NO_RESPONSE)
@@ -275,13 +298,23 @@ def response_breakdown(
             "Share": [_share(n, total) for n in position_counts.values()],
         }
     )
-    state = year = cycle = None
+    state = year = cycle = month = None
     if review_id is not None and total:
         first = frame.iloc[0]
         state = str(first["state"]) if "state" in frame.columns else None
         year = _int_or_none(first.get("year"))
         cycle = _int_or_none(first.get("cycle"))
+        month = _int_or_none(first.get("month"))
         label = label or str(first.get("review", state))
+    published = frame["response"].astype("object")
+    distinct = {w for w in pd.unique(published) if _wording_label(w) != NO_WORDING}
+    stage_of = {w: implementation_stage(w) for w in distinct}
+    stage_counts = published.map(stage_of).value_counts()
+    stages = {str(k): int(v) for k, v in stage_counts.items() if k}
+    answered = int(published.map(lambda w: w in distinct).sum()) if distinct else 0
+    positions_only = bool(distinct) and all(
+        " ".join(str(w).split()).casefold() in UN_VOCABULARY for w in distinct
+    )
     return ResponseBreakdown(
         label=label or ("All recommendations" if review_id is None else f"review {review_id}"),
         total=total,
@@ -293,6 +326,10 @@ def response_breakdown(
         state=state,
         year=year,
         cycle=cycle,
+        stages=stages,
+        answered=answered,
+        positions_only=positions_only,
+        month=month,
     )
 
 
@@ -357,21 +394,53 @@ class CycleComparison:
         """The change in a category's share or a rate, in percentage points."""
         return float(self.table.loc[key, "Change (points)"])
 
+    @property
+    def note(self) -> str | None:
+        """Why a rejection rate cannot be compared, when the earlier source had only the
+        UN's Supported / Noted."""
+        older = self.earlier
+        if not older.positions_only or self.later.positions_only:
+            return None
+        return (
+            f"The {older.when} responses come from a source that gives only Supported or "
+            f'Noted: there, a "rejected" cannot be told apart from "noted", so only '
+            "the share not accepted (rejected or noted) compares."
+        )
+
+    def not_accepted_sentence(self) -> str:
+        """ "30.4 % not accepted (rejected or noted) in 2024 against 18.0 % in 2018: up 12.4
+        points", with the note when the older review's source had only Supported/Noted."""
+        now, then = self.later.rate(RATE_BROAD), self.earlier.rate(RATE_BROAD)
+        text = (
+            f"{percent(now.value)} not accepted (rejected or noted: {now.numerator} of "
+            f"{now.denominator}) in {self.later.when} against {percent(then.value)} "
+            f"({then.numerator} of {then.denominator}) in {self.earlier.when}: "
+            f"{_movement(now.value, then.value)}."
+        )
+        return f"{text} {self.note}" if self.note else text
+
     def sentence(self, rate: str = RATE_BROAD) -> str:
         """ "30.4 % rejected or noted in 2024 against 18.0 % in 2018 (up 12.4 points)"."""
         now, then = self.later.rate(rate), self.earlier.rate(rate)
-        points = (now.value - then.value) * 100
-        if math.isnan(points):
-            movement = "no change can be measured"
-        elif abs(points) < 0.05:
-            movement = "unchanged"
-        else:
-            movement = f"{'up' if points > 0 else 'down'} {abs(points):.1f} points"
+        movement = _movement(now.value, then.value)
         return (
             f"{percent(now.value)} {RATE_SHORT[rate]} in {self.later.when} against "
             f"{percent(then.value)} in {self.earlier.when} ({movement}; "
             f"{RATE_LABELS[rate].split(': ', 1)[1]})"
         )
+
+
+def _when_key(b: ResponseBreakdown) -> tuple[int, int, int]:
+    return (b.cycle or 0, b.year or 0, b.month or 0)
+
+
+def _movement(now: float, then: float) -> str:
+    points = (now - then) * 100
+    if math.isnan(points):
+        return "no change can be measured"
+    if abs(points) < 0.05:
+        return "unchanged"
+    return f"{'up' if points > 0 else 'down'} {abs(points):.1f} points"
 
 
 def compare_reviews(
@@ -381,7 +450,7 @@ def compare_reviews(
     *,
     same_state: bool = True,
 ) -> CycleComparison:
-    """Two reviews side by side, the earlier first (by year, then cycle)."""
+    """Two reviews side by side, the earlier first (by cycle, then date)."""
     frame = with_categories(recommendations)
     one = response_breakdown(frame, first_review_id)
     two = response_breakdown(frame, second_review_id)
@@ -393,7 +462,8 @@ def compare_reviews(
             f"A cycle comparison compares two reviews of the same state; these are of "
             f"{one.state} and {two.state}."
         )
-    earlier, later = sorted((one, two), key=lambda b: (b.year or 0, b.cycle or 0))
+    # By cycle, then date: a review whose year is unknown is still in its cycle.
+    earlier, later = sorted((one, two), key=_when_key)
     if earlier is later:
         earlier, later = one, two
     rows = []
@@ -437,6 +507,13 @@ class CrossTab:
     shares: pd.DataFrame  # index: theme; columns: category labels (row shares)
     rejection: pd.DataFrame  # index: theme; both rejection rates
     members: pd.DataFrame  # id, theme, category: one row a recommendation in a cell
+    total: int = 0  # recommendations of the selection
+    coded: int = 0  # of them, coded for at least one theme
+
+    @property
+    def basis(self) -> str:
+        """What the table rests on: "of 428 recommendations, 6 coded for themes"."""
+        return f"of {self.total} recommendations, {self.coded} coded for themes"
 
     def ids(self, theme: str, category: str | None = None) -> list[int]:
         """The recommendations behind a cell (category key or label; None: the row)."""
@@ -469,6 +546,8 @@ def theme_crosstab(
     them (so the rows add up to more than the recommendations); at the group level it
     counts once per group whatever the number of its themes there."""
     frame = with_categories(recommendations)[["id", "category"]]
+    total = len(frame)
+    coded_ids = int(frame["id"].isin(set(themes["id"])).sum()) if len(themes) else 0
     column = "theme" if level == "theme" else "group"
     wanted = ["id", column, *(["order"] if "order" in themes.columns else [])]
     coded = _plain(themes, column)[wanted]
@@ -497,6 +576,8 @@ def theme_crosstab(
             pd.DataFrame(columns=labels, dtype="float64"),
             pd.DataFrame(columns=list(RATE_LABELS.values()), dtype="float64"),
             pd.DataFrame(columns=["id", "theme", "category"]),
+            total,
+            coded_ids,
         )
     counts = pd.crosstab(members["theme"], members["category"])
     counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
@@ -525,6 +606,8 @@ def theme_crosstab(
         shares,
         rejection,
         members[["id", "theme", "category"]].reset_index(drop=True),
+        total,
+        coded_ids,
     )
 
 
@@ -553,6 +636,7 @@ class StatementCheck:
     in_theme: int  # recommendations concerning the theme
     counter_examples: pd.DataFrame
     verdict: str
+    basis: str = ""  # what it rests on: "of 428 recommendations, 55 coded for themes"
 
 
 def _find_theme(themes: pd.DataFrame, theme: str) -> tuple[str, pd.Series]:
@@ -607,6 +691,8 @@ def check_statement(
     counter = _reading_order(counter)
     holds = counter.empty and (quantifier == "none" or len(in_theme) > 0)
     n = len(in_theme)
+    coded = int(frame["id"].isin(set(themes["id"])).sum()) if len(themes) else 0
+    basis = f"of {len(frame)} recommendations, {coded} coded for themes"
     if quantifier == "all" and n == 0:
         verdict = f"Cannot be said: no recommendation concerns {label}."
     elif holds:
@@ -616,7 +702,8 @@ def check_statement(
             f"False: {len(counter)} of the {n} recommendations on {label} "
             f"contradict{'s' if len(counter) == 1 else ''} it."
         )
-    return StatementCheck(claim, holds, n, counter, verdict)
+    verdict = f"{verdict} It rests on the coded recommendations: {basis}."
+    return StatementCheck(claim, holds, n, counter, verdict, basis)
 
 
 # -------------------------------------------------- by recommending state, by group
@@ -853,7 +940,11 @@ def coding_progress(
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as people read it: shares and rates as percentages, blanks for none."""
-    shown = frame.copy()
+    # Categorical columns (review, response: stored once each) refuse a blank they do
+    # not hold; as people read them they are plain text.
+    shown = frame.astype(
+        {c: "object" for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    )
     for column in shown.columns:
         name = str(column)
         if "share" in name.casefold() or name.startswith("Rejection rate"):

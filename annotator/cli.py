@@ -113,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
             """
             annotator import --dry-run china-2018-matrix.docx
             annotator import uprinfo-export.csv
-            annotator import --review China:4 --format wg-report A_HRC_55_6.docx
-            annotator import --review A/HRC/55/6 china-responses.xlsx
+            annotator import --review China:A/HRC/56/6 --format wg-report A_HRC_56_6.docx
+            annotator import --review A/HRC/56/6 china-responses.xlsx
             annotator import --review Chile:4 my-table.xlsx \\
               --map "number=Para,text=Recommendation,recommending_state=State"
             """
@@ -127,8 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--review",
         metavar="REVIEW",
-        help="the review the files belong to, as STATE:CYCLE (China:4) or a report symbol "
-        "(A/HRC/55/6); needed for Working Group reports and responses",
+        help="the review the files belong to, as STATE:CYCLE (China:4), as the state and its "
+        "report symbol (China:A/HRC/56/6: the session and year come from the UPR calendar), "
+        "or the report symbol alone of a review the project has (A/HRC/56/6)",
     )
     imp.add_argument(
         "--map",
@@ -151,7 +152,45 @@ def build_parser() -> argparse.ArgumentParser:
     _add_package(commands, common)
     _add_merge(commands, common)
     _add_db(commands, common)
+    _add_review(commands, common)
     return parser
+
+
+def _add_review(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    review = commands.add_parser(
+        "review",
+        parents=[common],
+        help="list the project's reviews, or set a review's session and report symbols",
+        description=(
+            "A review's session gives its year and month (from the UPR calendar); its report "
+            "symbol (A/HRC/43/15) and addendum symbol (A/HRC/43/15/Add.1) name the documents "
+            "its recommendations and responses come from."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator review list
+            annotator review set China:4 --symbol A/HRC/56/6 --session 45
+            annotator review set China:4 --addendum A/HRC/56/6/Add.1
+            """
+        ),
+    )
+    actions = review.add_subparsers(dest="review_command", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="every review with its session and symbols")
+    put = actions.add_parser(
+        "set",
+        parents=[common],
+        help="set a review's session, year or symbols",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog("annotator review set Slovenia:3 --symbol A/HRC/43/15 --session 34"),
+    )
+    put.add_argument("which", metavar="STATE:CYCLE", help="the review (or its report symbol)")
+    put.add_argument("--symbol", help="the Working Group report's symbol, A/HRC/NN/X")
+    put.add_argument("--addendum", help="the addendum's symbol, A/HRC/NN/X/Add.1")
+    put.add_argument("--session", type=int, help="the Working Group session (1, 2, ...)")
+    put.add_argument(
+        "--year", type=int, help="the year, only for a session the UPR calendar does not hold"
+    )
 
 
 def _add_db(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -1092,18 +1131,19 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
             show(b.positions, index=False)
             for rate in b.rates:
                 print(rate)
-            print(b.sentence())
+            print(f"{b.sentence()} (Of {b.basis.removeprefix('of ')}.)")
             print()
     if args.compare:
         c = analysis.compare_reviews(recs, compare[0], compare[1])
         print(f"== {c.earlier.label} against {c.later.label}")
         show(c.table.set_index("Measure"))
+        print(c.not_accepted_sentence())
         print(c.sentence(analysis.RATE_STRICT))
         print(c.sentence(analysis.RATE_BROAD))
         print()
     if args.themes:
         tab = analysis.theme_crosstab(recs, data.themes, level=args.level)
-        print(f"== Themes x response (themes from {data.source.label})")
+        print(f"== Themes x response (themes from {data.source.label}; {tab.basis})")
         show(tab.counts)
         show(tab.shares)
     if args.check:
@@ -1156,6 +1196,43 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services import reviews
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        if args.review_command == "set":
+            if not any((args.symbol, args.addendum, args.session, args.year)):
+                raise ValueError("say what to set: --symbol, --addendum, --session or --year")
+            info, warnings = reviews.set_review(
+                project,
+                args.which,
+                session_number=args.session,
+                year=args.year,
+                report_symbol=args.symbol,
+                responses_symbol=args.addendum,
+            )
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            shown = [info]
+        else:
+            with project.session() as session:
+                shown = reviews.list_reviews(session)
+    finally:
+        project.close()
+    if not shown:
+        print("The project has no reviews yet: import a review's recommendations first.")
+    for info in shown:
+        year = f"{info.year}" if info.year else "year unknown"
+        print(
+            f"{info.label}  {year}, {info.dates}; report {info.report_symbol or '(not set)'}, "
+            f"addendum {info.responses_symbol or '(not set)'}; "
+            f"{info.recommendations} recommendations"
+        )
+    return 0
+
+
 def _gui(args: argparse.Namespace) -> int:
     from annotator.gui.app import run
 
@@ -1175,6 +1252,7 @@ _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "package": _package,
     "merge": _merge,
     "db": _db,
+    "review": _review,
 }
 
 

@@ -27,7 +27,7 @@ from annotator.store.models import Recommendation, Review
 from annotator.store.project import Project
 
 CHINA_2018 = ReviewRecord("CHN", 3, 31, 2018, "A/HRC/40/6", "A/HRC/40/6/Add.1")
-CHINA_2024 = ReviewRecord("CHN", 4, 45, 2024, "A/HRC/55/6", "A/HRC/55/6/Add.1")
+CHINA_2024 = ReviewRecord("CHN", 4, 45, 2024, "A/HRC/56/6", "A/HRC/56/6/Add.1")
 CHILE_2024 = ReviewRecord("CHL", 4, 46, 2024, "A/HRC/56/1", None)
 RECOMMENDERS = ["FRA", "DEU", "USA", "BRA", "NGA"]  # WEOG x3, GRULAC, African
 
@@ -91,7 +91,7 @@ def build(path: Path | str) -> KnownProject:
             (r.cycle, r.year, r.report_symbol): r.id for r in session.scalars(select(Review))
         }
         china_2018 = reviews[(3, 2018, "A/HRC/40/6")]
-        china_2024 = reviews[(4, 2024, "A/HRC/55/6")]
+        china_2024 = reviews[(4, 2024, "A/HRC/56/6")]
         chile_2024 = reviews[(4, 2024, "A/HRC/56/1")]
         rows = session.execute(
             select(Recommendation.id, Recommendation.response)

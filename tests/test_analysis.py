@@ -74,7 +74,8 @@ def test_the_428_review_breakdown(known, data):
     assert broad.label == "Rejection rate: (rejected + noted) / all recommendations"
     assert str(strict).endswith("98 / 428 = 22.9 %")
     assert b.sentence() == (
-        "China accepted 290 of 428 recommendations, partially accepted 8, noted 32 and rejected 98."
+        "China accepted 290 of 428 recommendations (150 already implemented, 140 being "
+        "implemented), partially accepted 8, noted 32 and rejected 98."
     )
     # The state's own wording is kept apart from the categories.
     wordings = dict(
@@ -160,7 +161,12 @@ def test_statement_checker(known, data):
     assert not wrong.holds
     assert len(wrong.counter_examples) == 25
     assert set(wrong.counter_examples["category"]) == {"accepted"}
-    assert wrong.verdict == ("False: 25 of the 30 recommendations on Women's rights contradict it.")
+    assert wrong.verdict == (
+        "False: 25 of the 30 recommendations on Women's rights contradict it. It rests on the "
+        "coded recommendations: of 738 recommendations, 55 coded for themes."
+    )
+    assert wrong.basis == "of 738 recommendations, 55 coded for themes"
+    assert analysis.theme_crosstab(recs, themes).basis == wrong.basis
     every = analysis.check_statement(recs, themes, "reprisals", "rejected", quantifier="all")
     assert every.holds and every.claim == f"Every recommendation on {REPRISALS} was rejected."
     not_every = analysis.check_statement(recs, themes, "torture", "rejected", quantifier="all")
@@ -263,3 +269,70 @@ def test_pure_frames_built_by_hand():
     empty = analysis.response_breakdown(recs.iloc[0:0])
     assert empty.total == 0 and math.isnan(empty.rates[0].value)
     assert analysis.percent(float("nan")) == "–"
+
+
+def _frame(review_id, cycle, year, responses, state="China"):
+    return pd.DataFrame(
+        {
+            "id": [review_id * 1000 + i for i in range(len(responses))],
+            "review_id": review_id,
+            "review": f"{state}, cycle {cycle}",
+            "state": state,
+            "cycle": cycle,
+            "year": year,
+            "number": [f"1.{i}" for i in range(len(responses))],
+            "response": responses,
+        }
+    )
+
+
+def test_comparison_goes_by_cycle_when_a_year_is_missing():
+    """The issue's case: a cycle-3 review with a year and a cycle-4 review made from a
+    Working Group report without one: a rise from 17.9 % to 30.4 % is a rise."""
+    older = _frame(1, 3, 2018, ["Supported"] * 285 + ["Noted"] * 62)  # 62/347 = 17.9 %
+    newer = _frame(2, 4, None, ["accepted"] * 290 + ["partially accepted"] * 8
+                   + ["noted"] * 32 + ["rejected"] * 98)  # fmt: skip
+    frame = pd.concat([newer, older], ignore_index=True)
+    for first, second in ((1, 2), (2, 1)):
+        c = analysis.compare_reviews(frame, first, second)
+        assert (c.earlier.cycle, c.later.cycle) == (3, 4)
+        assert c.change(analysis.RATE_BROAD) == pytest.approx((130 / 428 - 62 / 347) * 100)
+        assert "up 12.5 points" in c.sentence()
+        assert "down" not in c.not_accepted_sentence()
+
+
+def test_not_accepted_share_with_a_supported_noted_source_says_so():
+    older = _frame(1, 3, 2018, ["Supported"] * 82 + ["Noted"] * 18)
+    newer = _frame(2, 4, 2024, ["accepted"] * 70 + ["noted"] * 10 + ["rejected"] * 20)
+    c = analysis.compare_reviews(pd.concat([older, newer]), 2, 1)
+    assert c.earlier.positions_only and not c.later.positions_only
+    sentence = c.not_accepted_sentence()
+    assert sentence.startswith(
+        "30.0 % not accepted (rejected or noted: 30 of 100) in 2024 against 18.0 % (18 of 100) "
+        "in 2018: up 12.0 points."
+    )
+    assert 'a "rejected" cannot be told apart from "noted"' in sentence
+    # a fall is a fall
+    fallen = analysis.compare_reviews(
+        pd.concat([_frame(1, 3, 2018, ["rejected"] * 40 + ["accepted"] * 60),
+                   _frame(2, 4, 2024, ["rejected"] * 10 + ["accepted"] * 90)]), 1, 2
+    )  # fmt: skip
+    assert "down 30.0 points" in fallen.not_accepted_sentence()
+    assert fallen.note is None
+
+
+def test_a_false_statement_on_the_command_line_lists_every_counter_example(known, tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "annotator", "stats", "--db", str(known.path),
+         "--check", "none", "accepted", "Women's rights"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "False: 25 of the 30 recommendations on Women's rights" in result.stdout
+    assert "of 738 recommendations, 55 coded for themes" in result.stdout
+    listed = [line for line in result.stdout.splitlines() if "Recommendation 160." in line]
+    assert len(listed) == 25
+    assert all("accepted" in line for line in listed)

@@ -47,6 +47,7 @@ BASE_HEADERS = [
     "Response as published",
     "Response",
     "Position (UN)",
+    "Response from",
 ]
 TORTURE = "Themes: Torture and other CID treatment"
 
@@ -87,8 +88,8 @@ def test_workbook_sheets_header_panes_filter_and_validation(amina_xlsx):
     assert wb["Lists"].sheet_state == "hidden"
     ws = wb["Recommendations"]
     header = [c.value for c in ws[1]]
-    assert header[:12] == BASE_HEADERS
-    assert header[12:14] == ["Status", "Themes"]
+    assert header[:13] == BASE_HEADERS
+    assert header[13:15] == ["Status", "Themes"]
     assert TORTURE in header
     assert header[-6:] == [
         "Published response",
@@ -110,11 +111,11 @@ def test_workbook_sheets_header_panes_filter_and_validation(amina_xlsx):
     column = response.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
     values = [c.value for c in lists[column]][1:]
     assert [v for v in values if v] == [analysis.CATEGORY_LABELS[c] for c in analysis.CATEGORIES]
-    flags = next(v for k, v in validations.items() if k.startswith("O2:O739 "))
+    flags = next(v for k, v in validations.items() if k.startswith("P2:P739 "))
     flag_column = flags.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
     assert [c.value for c in lists[flag_column]][1:3] == [0, 1]
     position = next(
-        v for v in ws.data_validations.dataValidation if "BX2:BX739" in str(v.sqref).split()
+        v for v in ws.data_validations.dataValidation if "BY2:BY739" in str(v.sqref).split()
     )
     assert position.formula1.startswith("'Lists'!")
 
@@ -202,7 +203,12 @@ def test_one_review_summary_and_about_name_the_filter(known, tmp_path):
     assert summary[3][0] == "Responses: China 2024 (cycle 4)"
     lines = [r[0] for r in summary]
     assert (
-        "China accepted 290 of 428 recommendations, partially accepted 8, noted 32 and rejected 98."
+        "China accepted 290 of 428 recommendations (150 already implemented, 140 being "
+        "implemented), partially accepted 8, noted 32 and rejected 98."
+    ) in lines
+    assert (
+        "These figures rest on the published responses: of 428 recommendations, 428 with a "
+        "published response."
     ) in lines
     table = {r[0]: tuple(r[1:3]) for r in summary[5:14]}
     assert table["Rejected"] == (98, pytest.approx(98 / 428))
@@ -256,6 +262,16 @@ def test_all_coders_long_sheet_and_reliability(known, tmp_path):
     assert reliability[0][0] == "Section" and reliability[1][0] == "overlap"
     # The Recommendations sheet of an all-coders export holds the recommendations only.
     assert [c.value for c in wb["Recommendations"][1]] == BASE_HEADERS
+    lines = [r[0] for r in _rows(wb["Summary"])]
+    assert (
+        "China: 30.4 % not accepted (rejected or noted: 130 of 428) in 2024 against 18.0 % "
+        "(54 of 300) in 2018: up 12.4 points."
+    ) in lines
+    # the coders' verified responses that differ from the published ones are listed
+    start = lines.index("Verified and published responses disagree: 3 recommendations")
+    listed = _rows(wb["Summary"])[start + 2 : start + 5]
+    assert {r[1] for r in listed} <= {f"160.{n}" for n in range(1, 11)}
+    assert all(r[6] in {"corrected", "coders disagree"} for r in listed)
 
 
 def test_csv_is_utf8_with_bom_and_matches_the_sheet(known, tmp_path):
@@ -264,12 +280,12 @@ def test_csv_is_utf8_with_bom_and_matches_the_sheet(known, tmp_path):
     assert result.recommendations == 738 and result.format == "csv"
     assert out.read_bytes()[:3] == b"\xef\xbb\xbf"
     frame = pd.read_csv(out, encoding="utf-8-sig")
-    assert list(frame.columns[:12]) == BASE_HEADERS
+    assert list(frame.columns[:13]) == BASE_HEADERS
     assert len(frame) == 738 and frame[TORTURE].sum() == 20
     long = tmp_path / "all.csv"
     export(known.project, long, ExportOptions(format="csv", source="all-coders"))
     rows = pd.read_csv(long, encoding="utf-8-sig")
-    assert list(rows.columns[12:14]) == ["Coder", "Status"]
+    assert list(rows.columns[13:15]) == ["Coder", "Status"]
     assert set(rows["Coder"]) == {"Amina", "Ben"}
 
 

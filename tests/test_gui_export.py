@@ -104,6 +104,11 @@ def test_dashboard_figures_cells_statements_and_charts(qtbot, known, tmp_path):
     assert "30.4 % rejected or noted in 2024 against 18.0 % in 2018" in (
         dialog.comparison_label.text()
     )
+    assert (
+        "30.4 % not accepted (rejected or noted: 130 of 428) in 2024 against 18.0 % (54 of "
+        "300) in 2018: up 12.4 points."
+    ) in dialog.comparison_label.text()
+    assert "of 428 recommendations, 428 with a published response" in dialog.rates_label.text()
     # Click the Reprisals × Rejected cell: its five recommendations are listed.
     dialog.tabs.setCurrentIndex(3)
     view = dialog.crosstab_view

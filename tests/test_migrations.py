@@ -256,3 +256,40 @@ def test_config_points_at_the_shipped_migrations():
 
     config = make_config()
     assert Path(config.get_main_option("script_location"), "env.py").is_file()
+
+
+def test_existing_responses_become_the_first_entry_of_their_history(tmp_path):
+    """0006: each published response is kept as a matrix entry (the seed's recommendations
+    came with OHCHR matrix tags) or a table entry; the review's year and month come from
+    the UPR calendar; the current response stays."""
+    path = tmp_path / "old.upr"
+    seeded_0001(path)
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("UPDATE review SET year = 2013, session = 18")  # arithmetic's year
+        connection.execute("UPDATE recommendation SET response = NULL WHERE id = 5")
+    connection.close()
+    project = open_project(path)
+    try:
+        with project.session() as session:
+            rows = session.execute(
+                text(
+                    "SELECT r.number, e.document_kind, e.wording, e.category, e.position "
+                    "FROM response_entry e JOIN recommendation r ON r.id = e.recommendation_id "
+                    "ORDER BY r.id"
+                )
+            ).all()
+            review = session.execute(text("SELECT year, month FROM review")).one()
+            current = session.execute(
+                text("SELECT response FROM recommendation WHERE id = 1")
+            ).scalar()
+    finally:
+        project.close()
+    assert rows == [
+        ("28.1", "matrix", "Supported", "accepted", "supported"),
+        ("28.2", "matrix", "Supported", "accepted", "supported"),
+        ("28.10", "table", "Supported", "accepted", "supported"),
+        ("28.11", "table", "Supported", "accepted", "supported"),
+    ]
+    assert tuple(review) == (2014, 1)  # session 18 met in January 2014
+    assert current == "Supported"

@@ -527,6 +527,7 @@ class AnalysisDialog(QDialog):
         lines = [str(rate) for rate in b.rates]
         if review is not None:
             lines.append(b.sentence())
+        lines.append(f"These figures rest on the published responses: {b.basis}.")
         self.rates_label.setText("\n".join(lines))
         self._breakdown_chart(b)
         self.crosstab = None
@@ -639,7 +640,13 @@ class AnalysisDialog(QDialog):
         c = analysis.compare_reviews(self.data.recommendations, review, other)
         self.comparison_model.set_frame(c.table.set_index("Measure"))
         self.comparison_label.setText(
-            c.sentence(analysis.RATE_STRICT) + "\n" + c.sentence(analysis.RATE_BROAD)
+            "\n".join(
+                (
+                    c.not_accepted_sentence(),
+                    c.sentence(analysis.RATE_STRICT),
+                    c.sentence(analysis.RATE_BROAD),
+                )
+            )
         )
         panel.chart.setTitle(f"{c.earlier.label} and {c.later.label}: share of recommendations")
         series = QBarSeries()

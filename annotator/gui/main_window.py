@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = act("import", self.import_files, keys)
         file_menu.addAction(self.import_action)
+        file_menu.addAction(act("reviews", self.reviews, keys))
         file_menu.addAction(act("export", self.export, keys))
         packages = file_menu.addMenu("Coder &packages")
         packages.addAction(act("create_packages", self.create_packages, keys))
@@ -815,6 +816,13 @@ class MainWindow(QMainWindow):
         from annotator.gui.analysis_view import AnalysisDialog
 
         self._open(AnalysisDialog(self.project, self))
+
+    def reviews(self) -> None:
+        from annotator.gui.reviews_dialog import ReviewsDialog
+
+        dialog = ReviewsDialog(self.project, self)
+        dialog.changed.connect(self.refresh)
+        self._open(dialog)
 
     def export(self) -> None:
         from annotator.gui.export_dialog import ExportDialog

@@ -6,6 +6,7 @@ import re
 from html import escape
 
 from annotator.services.coding import FieldValue, FormSpec, RecommendationDetail, document_url
+from annotator.services.response_history import HistoryItem
 
 HIGHLIGHT = "#fff6cc"
 SOURCE_KINDS = {
@@ -87,6 +88,8 @@ def render_recommendation(
             f"<p style='margin-left:12px; color:#444'><i>{escape(detail.response_explanation)}"
             "</i></p>"
         )
+    if detail.history:
+        parts.append(_history_html(detail.history))
     url = document_url(detail)
     source = escape(detail.source_reference) if detail.source_reference else ""
     if url:
@@ -106,6 +109,42 @@ def render_recommendation(
     if others is not None:
         parts.append(_others_html(spec, others))
     return "".join(parts)
+
+
+CATEGORY_WORDS = {
+    "accepted": "accepted",
+    "accepted-implemented": "accepted, implemented",
+    "partially accepted": "partially accepted",
+    "noted": "noted",
+    "rejected": "rejected",
+    "other": "none of the usual categories",
+}
+
+
+def _history_html(history: tuple[HistoryItem, ...]) -> str:
+    """Where the response comes from and, when other documents gave one, what they said
+    (newest first; a later document never hides an earlier one)."""
+    current = history[-1]
+    if len(history) == 1:
+        return f"<p style='color:gray'>From: {escape(current.document)}</p>"
+    items = []
+    for item in reversed(history):
+        said = escape(item.wording or "no response")
+        category = CATEGORY_WORDS.get(item.category or "", "")
+        if category and category != (item.wording or "").casefold():
+            said += f" <span style='color:gray'>({escape(category)})</span>"
+        where = escape(item.document)
+        if item.current:
+            line = f"<b>{said}</b> · {where} · <i>current</i>"
+        else:
+            line = f"<span style='color:#555'>{said} · {where}</span>"
+        if item.explanation and not item.current:
+            line += f"<br><span style='color:gray'><i>{escape(item.explanation)}</i></span>"
+        items.append(f"<li>{line}</li>")
+    return (
+        f"<p style='color:gray; margin-bottom:0'>Response history, newest first "
+        f"({len(history)} documents):</p><ul style='margin-top:2px'>{''.join(items)}</ul>"
+    )
 
 
 def _others_html(spec: FormSpec, others: dict[str, dict[int, FieldValue]]) -> str:

@@ -65,6 +65,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("preferences", "Keyboard shortcuts…", "Ctrl+,"),
     ActionSpec("shortcuts_help", "Keyboard shortcuts", "F1"),
     ActionSpec("import", "Import…", "Ctrl+I"),
+    ActionSpec("reviews", "Reviews: sessions and symbols…", "Ctrl+Shift+I"),
     ActionSpec("new", "New project…", "Ctrl+N"),
     ActionSpec("open", "Open project…", "Ctrl+O"),
     ActionSpec("quit", "Quit", "Ctrl+Q"),

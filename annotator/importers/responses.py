@@ -55,6 +55,7 @@ from annotator.importers.records import (
     Severity,
     SourceDocument,
 )
+from annotator.responses import OTHER, read_wording
 
 FORMAT = "responses"
 
@@ -80,48 +81,17 @@ MAX_HEADING_WORDS = 40
 # ---------------------------------------------------------------------------
 # Categories
 
-_PARTIAL = re.compile(r"\b(?:partially|partly|in part)\b")
-_REJECT_WORD = re.compile(r"\breject(?:s|ed|ing)?\b")
-_NOTED = re.compile(r"\b(?:noted|notes|takes? note|taken note|taking note)\b")
-_NEGATIVE = re.compile(
-    r"\b(?:not|cannot|unable to) (?:accept|support|enjoy)\w*"
-    r"|\b(?:does|do|can|could|will) not (?:accept|support|enjoy)\w*"
-)
-_ALREADY = re.compile(
-    r"\b(?:already|have been|has been)(?: been)? "
-    r"(?:implemented|fulfilled|realized|realised|achieved|in place)\b"
-)
-_BEING = re.compile(
-    r"\b(?:being implemented|implementing|will (?:be )?implement\w*|to be implemented"
-    r"|under implementation|in the process of implement\w*)\b"
-)
-_ACCEPT = re.compile(r"\b(?:accept\w*|support\w*|agree\w*)\b")
-
 
 def category_of(phrase: str) -> str | None:
     """The canonical category a state's wording clearly is, or None.
 
-    Checked in this order, so that "do not enjoy the support of China and are noted"
-    is noted and "accepted and already implemented" is not merely accepted: partial
-    acceptance, the word "reject", "noted"/"takes note", other refusals ("does not
-    accept"), already implemented, being implemented, accepted/supported.
+    Read from the one table of wordings (``annotator.responses``), so that the
+    importer, the UN position and the analyses never read a wording two ways.
     """
-    text = " ".join(phrase.casefold().split())
-    if _PARTIAL.search(text):
-        return PARTIALLY_ACCEPTED
-    if _REJECT_WORD.search(text):
-        return REJECTED
-    if _NOTED.search(text):
-        return NOTED
-    if _NEGATIVE.search(text):
-        return REJECTED
-    if _ALREADY.search(text):
-        return ACCEPTED_IMPLEMENTED
-    if _BEING.search(text):
-        return ACCEPTED_IMPLEMENTING
-    if _ACCEPT.search(text):
-        return ACCEPTED
-    return None
+    reading = read_wording(phrase)
+    if reading is None or reading.category == OTHER:
+        return None
+    return reading.canonical
 
 
 # ---------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def reviews_frame(session: Session) -> pd.DataFrame:
             State.name,
             Review.cycle,
             Review.year,
+            Review.month,
             Review.report_symbol,
             Review.responses_symbol,
         )
@@ -57,7 +58,15 @@ def reviews_frame(session: Session) -> pd.DataFrame:
     ).all()
     frame = pd.DataFrame(
         rows,
-        columns=["review_id", "state", "cycle", "year", "report_symbol", "responses_symbol"],
+        columns=[
+            "review_id",
+            "state",
+            "cycle",
+            "year",
+            "month",
+            "report_symbol",
+            "responses_symbol",
+        ],
     )
     frame["review"] = [
         review_label(s, c, None if pd.isna(y) else int(y))
@@ -119,11 +128,12 @@ def recommendations_frame(
     frame["response"] = frame["response"].astype("category")
     frame["position"] = frame["position"].astype("category")
     meta = reviews.set_index("review_id")
-    for column in ("review", "state", "cycle", "year"):
+    for column in ("review", "state", "cycle", "year", "month"):
         frame[column] = frame["review_id"].map(meta[column])
     frame["review"] = frame["review"].astype("category")
     frame["state"] = frame["state"].astype("category")
     frame["year"] = frame["year"].astype("Int64")
+    frame["month"] = frame["month"].astype("Int64")
     frame["number"] = frame["number"].fillna("")
     return frame
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from annotator.services import assignments, queue
+from annotator.services import assignments, queue, response_history
 from annotator.services.codebooks import active_codebook_row
 from annotator.store.models import (
     Annotation,
@@ -360,6 +360,8 @@ class RecommendationDetail:
     source_reference: str | None
     source_url: str | None
     source_tags: tuple[tuple[str, str, str], ...] = field(default=())
+    # Every response a document gave, oldest first; the last is the current one.
+    history: tuple[response_history.HistoryItem, ...] = field(default=())
 
 
 def recommendation_detail(session: Session, recommendation_id: int) -> RecommendationDetail:
@@ -402,6 +404,7 @@ def recommendation_detail(session: Session, recommendation_id: int) -> Recommend
         source_reference=rec.source_reference,
         source_url=rec.source_url,
         source_tags=tags,
+        history=tuple(response_history.history(session, recommendation_id)),
     )
 
 

@@ -34,7 +34,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from annotator import __version__, analysis
-from annotator.services import analysis_data, reliability_report
+from annotator.services import analysis_data, reliability_report, response_history
 from annotator.services.coding import FieldSpec, FieldValue, FormSpec, form_spec
 from annotator.services.queue import STATUS_LABELS
 from annotator.services.sources import (
@@ -74,6 +74,7 @@ POSITIONS = {"supported": "Supported", "noted": "Noted"}
 SHEET_RECOMMENDATIONS = "Recommendations"
 SHEET_CODERS = "Codes by coder"
 SHEET_SUMMARY = "Summary"
+MAX_LISTED = 1000  # disagreements listed on the Summary sheet
 SHEET_RELIABILITY = "Reliability"
 SHEET_CODEBOOK = "Codebook"
 SHEET_ABOUT = "About"
@@ -240,6 +241,8 @@ BASE_COLUMNS = (
         choices=tuple(analysis.CATEGORY_LABELS[c] for c in analysis.CATEGORIES),
     ),
     Column("Position (UN)", 12, choices=tuple(POSITIONS.values())),
+    # The document the current response comes from (the history is in the app).
+    Column("Response from", 30),
 )
 STATUS_COLUMN = Column("Status", 12, choices=tuple(dict.fromkeys(STATUS_LABELS.values())))
 CODER_BASE_COLUMNS = (
@@ -270,6 +273,7 @@ class _Base:
     response: str | None
     category: str
     position: str | None
+    response_from: str | None = None
 
     def cells(self) -> list[Any]:
         return [
@@ -285,6 +289,7 @@ class _Base:
             self.response,
             self.category,
             self.position,
+            self.response_from,
         ]
 
 
@@ -338,9 +343,11 @@ class _Reader:
                     own = groups.setdefault(rid, [])
                     if group not in own:
                         own.append(group)
+            sources = response_history.current_sources(self.session, chunk)
             result = []
             for rid in chunk:
                 review_id, number, text, response, position = rows[rid]
+                came = sources.get(rid)
                 state, cycle, year, symbol = self.reviews[review_id]
                 category = self._categories.get(response)
                 if category is None:
@@ -360,6 +367,7 @@ class _Reader:
                         response,
                         category,
                         POSITIONS.get(position or ""),
+                        response_history.source_label(*came) if came and response else None,
                     )
                 )
             yield result
@@ -849,6 +857,7 @@ class _Summary:
             self.put([rate.label, rate.numerator, rate.value], percent_from=2)
         if b.state is not None:
             self.put([b.sentence()], italic=True)
+        self.put([f"These figures rest on the published responses: {b.basis}."], italic=True)
         chart = BarChart()
         chart.type = "col"
         chart.title = "Responses"
@@ -906,11 +915,13 @@ class _Summary:
         for state, part in reviews.groupby("state", sort=True):
             if len(part) < 2:
                 continue
-            ordered = part.sort_values(["year", "cycle"], na_position="first")
+            # By cycle, then date: a review without a year is still in its cycle.
+            ordered = part.sort_values(["cycle", "year", "month"], na_position="first")
             first, last = ordered.iloc[-2], ordered.iloc[-1]
             comparison = analysis.compare_reviews(
                 recs, int(first["review_id"]), int(last["review_id"])
             )
+            lines.append(f"{state}: {comparison.not_accepted_sentence()}")
             lines.append(f"{state}: {comparison.sentence()}")
             lines.append(f"{state}: {comparison.sentence(analysis.RATE_STRICT)}")
         if not lines:
@@ -1039,11 +1050,26 @@ class _Summary:
         data = self.data
         if data.verified is None or data.verified.empty:
             return
-        v = analysis.verify_responses(data.recommendations, data.verified, listing=False)
+        v = analysis.verify_responses(data.recommendations, data.verified)
         self.put(["Verification of the published responses by the coders"], bold=True)
         self.put(["Outcome", "Recommendations"], bold=True)
         for outcome, count in v.counts.items():
             self.put([outcome.capitalize(), count])
+        self.gap()
+        if v.review.empty:
+            return
+        # Where the coders' verified response differs from the published one, or the
+        # coders differ: each is listed so that someone looks at it again.
+        shown = v.review.drop(columns=["id"])
+        self.put(
+            [f"Verified and published responses disagree: {len(shown)} recommendations"],
+            bold=True,
+        )
+        self.put(list(shown.columns), bold=True)
+        for row in shown.head(MAX_LISTED).itertuples(index=False):
+            self.put(list(row))
+        if len(shown) > MAX_LISTED:
+            self.put([f"… and {len(shown) - MAX_LISTED} more (annotator stats --verify)"])
         self.gap()
 
     def _progress(self) -> None:

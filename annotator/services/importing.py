@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from annotator import states
+from annotator import states, upr_calendar
 from annotator.importers import detect
 from annotator.importers.files import SourceFileError
 from annotator.importers.numbers import resolve_serial
@@ -45,9 +45,11 @@ from annotator.importers.records import (
     RecommendationRecord,
     ResponseRecord,
     ReviewRecord,
+    SourceDocument,
 )
 from annotator.recnumbers import sort_key
-from annotator.responses import clean_wording, normalise_position
+from annotator.responses import clean_wording, read_wording
+from annotator.services import response_history
 from annotator.services.bulk import write_batch
 from annotator.store import fts
 from annotator.store.models import (
@@ -107,7 +109,14 @@ class RecommendationChange:
 class ResponseChange:
     record: ResponseRecord
     recommendation_id: int
-    previous: str | None
+    previous: str | None  # what this same document said before (None: it is new here)
+    document: SourceDocument | None = None
+    file: str = ""
+    format: str = ""
+
+    @property
+    def changes_project(self) -> bool:
+        return self.previous is None or self.previous != clean_wording(self.record.response)
 
 
 @dataclass
@@ -154,7 +163,7 @@ class ImportPlan:
             self.count("new")
             or self.count("updated")
             or self.count("linked")
-            or any(r.previous != r.record.response for r in self.responses)
+            or any(r.changes_project for r in self.responses)
         )
 
 
@@ -182,7 +191,13 @@ def read_files(
             )
         except SourceFileError as error:
             batch = ImportBatch(file=path.name, format=options.format or "")
-            batch.problem(None, None, str(error))
+            message = str(error)
+            if options.review is None and options.review_symbol:
+                message += (
+                    f" No review in the project has the symbol {options.review_symbol}: name "
+                    f"its state too, for example --review Slovenia:{options.review_symbol}."
+                )
+            batch.problem(None, None, message)
         batches.append(batch)
     return batches
 
@@ -211,12 +226,15 @@ def run_import(
         with project.write() as session:
             for batch in batches:
                 plan.problems.extend(batch.problems)
+                _with_review_named(batch, options)
+                _check_announced_totals(plan, batch)
                 known = _known_reviews(session)
                 if batch.recommendations:
                     changes = _plan_recommendations(session, batch, known, progress)
                     _note_reviews(plan, changes, known)
                     plan.recommendations.extend(changes)
-                    _apply_recommendations(session, changes, progress)
+                    _apply_recommendations(session, batch, changes, progress)
+                    _fill_review_metadata(session, plan, batch)
                 if batch.responses:
                     responses = _plan_responses(session, plan, batch, options)
                     plan.responses.extend(responses)
@@ -257,8 +275,36 @@ def _note_reviews(
             target.append(review)
 
 
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "`": "'", "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-",
+        "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "[": "(", "]": ")",
+        "{": "(", "}": ")", "\u00a0": " ",
+    }
+)  # fmt: skip
+_INSIDE_BRACKETS = re.compile(r"\(\s+|\s+\)")
+_TRAILING_BRACKET = re.compile(r"\s*\(([^()]*)\)\s*[;.,]*\s*$")
+
+
 def normalise_text(text: str) -> str:
-    return _TRAILING.sub("", _SPACE.sub(" ", text)).strip().casefold()
+    """Text as two sources of one recommendation can both be compared: spacing, quotes,
+    dashes and brackets made alike, and a trailing "(State)" (how reports and UPR Info
+    name the recommending state) left out."""
+    plain = _SPACE.sub(" ", text.translate(_QUOTES))
+    if "(" in plain:
+        plain = _INSIDE_BRACKETS.sub(lambda m: m.group(0).strip(), plain)
+        if plain.rstrip(" ;.,").endswith(")"):
+            found = _TRAILING_BRACKET.search(plain)
+            if found and _names_states(found.group(1)):
+                plain = plain[: found.start()]
+    return _TRAILING.sub("", plain).strip().casefold()
+
+
+def _names_states(inside: str) -> bool:
+    parts = [p.strip() for p in re.split(r",|;| and ", inside) if p.strip()]
+    return bool(parts) and all(states.match_state(p) is not None for p in parts)
 
 
 @dataclass
@@ -266,12 +312,16 @@ class _Existing:
     id: int
     number: str | None
     text: str
-    response: str | None
+    response: str | None  # the current response
     states: set[str]
     tags: set[tuple[str, str, str]]
+    # What the document being imported said before, when it was imported before.
+    said: tuple[str | None] | None = None
 
 
-def _existing_recommendations(session: Session, review_id: int) -> list[_Existing]:
+def _existing_recommendations(
+    session: Session, review_id: int, document: tuple[str, str] | None = None
+) -> list[_Existing]:
     rows = session.execute(
         select(
             Recommendation.id, Recommendation.number, Recommendation.text, Recommendation.response
@@ -296,6 +346,10 @@ def _existing_recommendations(session: Session, review_id: int) -> list[_Existin
         .where(Recommendation.review_id == review_id)
     ):
         found[rid].tags.add((source, kind, value))
+    if document is not None:
+        said = response_history.existing_wordings(session, found, *document)
+        for rid, wording in said.items():
+            found[rid].said = (wording,)
     return list(found.values())
 
 
@@ -311,10 +365,13 @@ def _plan_recommendations(
     changes = []
     done = 0
     total = len(batch.recommendations)
+    document = response_history.document_of(batch)
+    doc = (document.kind, response_history.document_key(document, batch.file))
     for review, records in by_review.items():
         review_id = known_reviews.get(_review_key(review))
-        existing = _existing_recommendations(session, review_id) if review_id else []
+        existing = _existing_recommendations(session, review_id, doc) if review_id else []
         matcher = _Matcher(existing)
+        matcher.pair_numbers(records)
         review_changes = []
         for record in records:
             review_changes.append(matcher.classify(record))
@@ -335,9 +392,9 @@ class _Matcher:
         self.existing = existing
         self.by_number = {e.number: e for e in existing if e.number}
         self.by_text: dict[str, list[_Existing]] = defaultdict(list)
-        for e in existing:
-            self.by_text[normalise_text(e.text)].append(e)
         self.texts = [normalise_text(e.text) for e in existing]
+        for e, text in zip(existing, self.texts, strict=True):
+            self.by_text[text].append(e)
 
     def classify(self, record: RecommendationRecord) -> RecommendationChange:
         if record.number is not None:
@@ -384,23 +441,59 @@ class _Matcher:
                 if union == theirs:
                     change.action, change.changes = "already linked", []
 
-    def _numbered_onto_unnumbered(self, record: RecommendationRecord) -> RecommendationChange:
+    def pair_numbers(self, records: Sequence[RecommendationRecord]) -> None:
         """A numbered source (a matrix) after an unnumbered one (UPR Info) for one review:
-        the unnumbered recommendation it matches by text gets the number, text and response
-        of the numbered source, which is the UN's own; its annotations stay."""
-        candidates = self._text_candidates(record, numbered=False)
-        if not candidates:
+        pair each numbered record with the unnumbered recommendation it is, one to one.
+
+        All candidate pairs are scored together and taken best first (same recommending
+        states, then the closest text, then document order), so that near-identical
+        recommendations (the same call made by two states, a joint one split by UPR Info)
+        are numbered in turn instead of being dropped as ambiguous."""
+        self.paired: dict[int, _Existing] = {}
+        incoming = [
+            (index, record)
+            for index, record in enumerate(records)
+            if record.number is not None and record.number not in self.by_number
+        ]
+        unnumbered = [
+            (e, text) for e, text in zip(self.existing, self.texts, strict=True) if e.number is None
+        ]
+        if not incoming or not unnumbered:
+            return
+        pool = {i: text for i, (_, text) in enumerate(unnumbered)}
+        scored: list[tuple[float, int, int]] = []
+        for index, record in incoming:
+            wanted = set(record.recommending_iso3)
+            key = normalise_text(record.text)
+            for _, score, i in process.extract(
+                key, pool, scorer=fuzz.token_set_ratio, score_cutoff=LINK_THRESHOLD, limit=8
+            ):
+                e = unnumbered[i][0]
+                if wanted and e.states and not wanted & e.states:
+                    continue
+                bonus = (3 if wanted == e.states else 0) + (2 if pool[i] == key else 0)
+                bonus += fuzz.ratio(key, pool[i]) / 100
+                scored.append((score + bonus, index, i))
+        taken_records: set[int] = set()
+        taken: set[int] = set()
+        for _, index, i in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+            if index in taken_records or i in taken:
+                continue
+            taken_records.add(index)
+            taken.add(i)
+            self.paired[id(records[index])] = unnumbered[i][0]
+
+    def _numbered_onto_unnumbered(self, record: RecommendationRecord) -> RecommendationChange:
+        """The unnumbered recommendation paired with this numbered record gets the number,
+        text and response of the numbered source, which is the UN's own; its annotations
+        stay. A record paired with none is new."""
+        found = getattr(self, "paired", {}).get(id(record))
+        if found is None:
             return RecommendationChange(record, "new")
-        if len(candidates) > 1:
-            return RecommendationChange(
-                record,
-                "ambiguous",
-                changes=[f"matches {len(candidates)} recommendations without a number"],
-            )
-        change = self._compare(record, candidates[0])
+        change = self._compare(record, found)
         change.action = "updated"
         change.changes.insert(0, "number")
-        candidates[0].number = record.number  # taken: no second record may match it
+        found.number = record.number
         return change
 
     def _text_candidates(
@@ -441,8 +534,11 @@ class _Matcher:
         changes = []
         if _SPACE.sub(" ", found.text).strip() != _SPACE.sub(" ", record.text).strip():
             changes.append("text")
+        # Against what this document said before; a document new to the recommendation
+        # changes its response when it says something else than the current one.
         incoming_response = clean_wording(record.response)
-        if incoming_response and incoming_response != found.response:
+        before = found.said[0] if found.said is not None else found.response
+        if incoming_response and incoming_response != before:
             changes.append("response")
         theirs = {t for t in found.tags if t[0] == record.source}
         mine = {(t.source, t.kind, t.value) for t in record.tags}
@@ -459,19 +555,30 @@ def _plan_responses(
     if review_id is None:
         return []
     plan.response_review_id = review_id
-    numbers = dict(
-        session.execute(
-            select(Recommendation.number, Recommendation.id).where(
-                Recommendation.review_id == review_id, Recommendation.number.is_not(None)
-            )
-        ).all()
-    )
-    current = dict(
-        session.execute(
-            select(Recommendation.id, Recommendation.response).where(
-                Recommendation.review_id == review_id
-            )
-        ).all()
+    document = response_history.document_of(batch)
+    if document.kind == "addendum" and document.symbol:
+        review = session.get(Review, review_id)
+        if review is not None and review.responses_symbol is None:
+            review.responses_symbol = document.symbol
+    rows = session.execute(
+        select(
+            Recommendation.number, Recommendation.id, Recommendation.text, Recommendation.response
+        ).where(Recommendation.review_id == review_id, Recommendation.number.is_not(None))
+    ).all()
+    numbers = {number: rid for number, rid, _, _ in rows}
+    texts = {number: text for number, _, text, _ in rows}
+    # Settled before: a preliminary position the report gave ("enjoys the support of"),
+    # which an addendum need not repeat; "will be examined" settles nothing.
+    settled = {
+        number
+        for number, _, _, response in rows
+        if (reading := read_wording(response)) is not None and reading.category != "other"
+    }
+    before = response_history.existing_wordings(
+        session,
+        numbers.values(),
+        document.kind,
+        response_history.document_key(document, batch.file),
     )
     answered = set()
     changes = []
@@ -487,28 +594,189 @@ def _plan_responses(
                     batch.file,
                     record.row,
                     None,
-                    f"recommendation {record.number} is not in this review",
+                    f"recommendation {record.number} is listed{_on_page(record.page)}, but "
+                    "the review has no recommendation with that number; its response was "
+                    "not read",
                     "warning",
-                    # A document's responses are placed by line and page.
                     unit="line" if record.page is not None else "row",
-                    page=record.page,
                 )
             )
             continue
         answered.add(record.number)
-        changes.append(ResponseChange(record, rid, current.get(rid)))
-    # A recommendation the report already gave a position ("supported at the review")
-    # is not left without one when its addendum answers only the others.
-    unanswered = {n for n, rid in numbers.items() if current.get(rid) is None} - answered
-    plan.unanswered = sorted(unanswered, key=sort_key)
+        changes.append(
+            ResponseChange(record, rid, before.get(rid), document, batch.file, batch.format)
+        )
+    plan.unanswered = sorted(set(numbers) - answered - settled, key=sort_key)
+    for number in plan.unanswered:
+        text = texts[number]
+        short = text if len(text) <= 60 else text[:59] + "…"
+        plan.problems.append(
+            ImportProblem(
+                batch.file,
+                None,
+                None,
+                f'recommendation {number} ("{short}") is left without a response in this document',
+                "warning",
+            )
+        )
     return changes
+
+
+def _on_page(page: int | None) -> str:
+    return f" on page {page}" if page is not None else ""
+
+
+def _check_announced_totals(plan: ImportPlan, batch: ImportBatch) -> None:
+    """The totals the state announces ("217 are supported and 37 noted") against what
+    was read; a mismatch is a warning naming both figures."""
+    if not batch.announced_totals:
+        return
+    read: Counter[str] = Counter()
+    wordings = [r.response for r in batch.responses] + [r.response for r in batch.recommendations]
+    for wording in wordings:
+        reading = read_wording(wording)
+        if reading is not None:
+            read[reading.category] += 1
+    announced_categories = {
+        (read_wording(w) or read_wording("other")).category  # type: ignore[union-attr]
+        for w in batch.announced_totals
+    }
+    # "accepted" announced as one figure covers the wordings that add "already implemented".
+    if "accepted-implemented" not in announced_categories:
+        read["accepted"] += read.pop("accepted-implemented", 0)
+    for wording, total in batch.announced_totals.items():
+        reading = read_wording(wording)
+        found = read.get(reading.category, 0) if reading else 0
+        if found != total:
+            plan.problems.append(
+                ImportProblem(
+                    batch.file,
+                    None,
+                    None,
+                    f"the document announces {total} recommendations {wording}, but "
+                    f"{found} were read as {reading.category if reading else wording}",
+                    "warning",
+                )
+            )
+
+
+def _with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
+    """The review named at import (--review China:4, A/HRC/56/6) with what the UPR
+    calendar says of its session, on every recommendation of the batch."""
+    named = options.review
+    symbol = options.review_symbol
+    if named is None and symbol is None:
+        return
+    if named is None and len(batch.reviews) != 1:
+        return  # a symbol names one review; a file of many keeps what it says of each
+    for record in batch.recommendations:
+        review = record.review
+        if named is not None and _review_key(named) != _review_key(review):
+            continue
+        fill = {}
+        if symbol and not review.report_symbol and "/ADD" not in symbol.upper():
+            fill["report_symbol"] = symbol
+        if named is not None:
+            for name in ("session", "year", "report_symbol", "responses_symbol"):
+                if getattr(review, name) is None and getattr(named, name) is not None:
+                    fill[name] = getattr(named, name)
+        if fill:
+            record.review = dataclasses.replace(review, **fill)
+
+
+def _fill_review_metadata(session: Session, plan: ImportPlan, batch: ImportBatch) -> None:
+    """What the batch says of its reviews fills what the project does not know yet:
+    session, year and month (from the UPR calendar), report and addendum symbols. A
+    value the project holds is never overwritten: a different one is a warning."""
+    known = _known_reviews(session)
+    # A Working Group report says its own symbol and session where the reader found them.
+    document = batch.document if batch.document and batch.document.kind == "report" else None
+    for record in batch.reviews:
+        rid = known.get(_review_key(record))
+        review = session.get(Review, rid) if rid else None
+        if review is None:
+            continue
+        try:
+            warnings = apply_review_metadata(
+                session,
+                review,
+                session_number=record.session or (document.session if document else None),
+                year=record.year,
+                report_symbol=record.report_symbol or (document.symbol if document else None),
+                responses_symbol=record.responses_symbol,
+                overwrite=False,
+            )
+        except ValueError as error:
+            plan.problems.append(ImportProblem(batch.file, None, None, str(error)))
+            continue
+        plan.problems.extend(ImportProblem(batch.file, None, None, w, "warning") for w in warnings)
+
+
+def apply_review_metadata(
+    session: Session,
+    review: Review,
+    *,
+    session_number: int | None = None,
+    year: int | None = None,
+    report_symbol: str | None = None,
+    responses_symbol: str | None = None,
+    overwrite: bool = True,
+) -> list[str]:
+    """Set a review's session (its year and month from the UPR calendar) and symbols.
+
+    Without ``overwrite`` only what is unknown is filled, and a different value given is
+    a warning. Raises ValueError for a session of another cycle or a report symbol
+    another review has. Returns the warnings."""
+    warnings: list[str] = []
+    label = f"{review.state.name}, cycle {review.cycle}"
+
+    def put(name: str, value: object) -> None:
+        if value is None:
+            return
+        held = getattr(review, name)
+        if held is None or overwrite:
+            setattr(review, name, value)
+        elif held != value:
+            warnings.append(
+                f"{label} has {name.replace('_', ' ')} {held} in the project; this file "
+                f"says {value}, which is not taken (change it with `annotator review set`)"
+            )
+
+    if session_number is not None:
+        if upr_calendar.cycle_of_session(session_number) != review.cycle:
+            raise ValueError(
+                f"Working Group session {session_number} belongs to cycle "
+                f"{upr_calendar.cycle_of_session(session_number)}, not to {label}"
+            )
+        put("session", session_number)
+    # The calendar is the authority on a session's year; a review without a known
+    # session keeps the year it was given.
+    number = review.session
+    known = upr_calendar.SESSIONS.get(number) if number is not None else None
+    if known is not None:
+        review.year, review.month = known.year, known.month
+    elif number is not None:
+        warnings.append(f"{label}: {upr_calendar.unknown_message(number)}")
+        put("year", year)
+    else:
+        put("year", year)
+    if report_symbol is not None:
+        other = session.scalar(
+            select(Review.id).where(Review.report_symbol == report_symbol, Review.id != review.id)
+        )
+        if other is not None:
+            raise ValueError(f"another review already has the report symbol {report_symbol}")
+        put("report_symbol", report_symbol)
+    put("responses_symbol", responses_symbol)
+    session.flush()
+    return warnings
 
 
 def _response_review(
     session: Session, plan: ImportPlan, batch: ImportBatch, options: ImportOptions
 ) -> int | None:
     if options.review_symbol:
-        rid = session.scalar(select(Review.id).where(Review.report_symbol == options.review_symbol))
+        rid = find_review_by_symbol(session, options.review_symbol)
         if rid is None:
             plan.problems.append(
                 ImportProblem(
@@ -552,9 +820,26 @@ def _response_review(
     return None
 
 
+def find_review_by_symbol(session: Session, symbol: str) -> int | None:
+    """The review a report symbol (A/HRC/43/15) or its addendum's (…/Add.1) names."""
+    rid = session.scalar(
+        select(Review.id).where(
+            (Review.report_symbol == symbol) | (Review.responses_symbol == symbol)
+        )
+    )
+    if rid is None and "/ADD" in symbol.upper():
+        base = symbol[: symbol.upper().index("/ADD")]
+        rid = session.scalar(select(Review.id).where(Review.report_symbol == base))
+    return rid
+
+
 def _apply_recommendations(
-    session: Session, changes: list[RecommendationChange], progress: Progress | None
+    session: Session,
+    batch: ImportBatch,
+    changes: list[RecommendationChange],
+    progress: Progress | None,
 ) -> None:
+    document = response_history.document_of(batch)
     new = [c for c in changes if c.action == "new"]
     if new:
         if progress:
@@ -562,8 +847,28 @@ def _apply_recommendations(
         written = write_batch(session, ImportBatch(recommendations=[c.record for c in new]))
         for change, rid in zip(new, written.recommendation_ids, strict=True):
             change.recommendation_id = rid
+        response_history.record_new(
+            session,
+            document,
+            batch.file,
+            batch.format,
+            [_entry(c) for c in new if c.recommendation_id is not None],
+        )
         if progress:
             progress("Adding recommendations", len(new), len(new))
+    # This document's responses to recommendations already in the project join their
+    # history (the same document again changes nothing).
+    response_history.record(
+        session,
+        document,
+        batch.file,
+        batch.format,
+        [
+            _entry(c)
+            for c in changes
+            if c.action in {"updated", "unchanged"} and c.recommendation_id is not None
+        ],
+    )
     touched = [c for c in changes if c.action == "updated"]
     linked = {c.recommendation_id: c for c in changes if c.action == "linked"}
     touched.extend(linked.values())  # one write per recommendation, with all rows' tags
@@ -575,20 +880,34 @@ def _apply_recommendations(
     session.flush()
 
 
+def _entry(change: RecommendationChange) -> response_history.NewEntry:
+    assert change.recommendation_id is not None
+    record = change.record
+    return response_history.NewEntry(
+        change.recommendation_id, record.response, record.response_explanation, record.row
+    )
+
+
 def _apply_responses(session: Session, responses: list[ResponseChange]) -> None:
-    for response in responses:
-        if response.previous == response.record.response:
-            continue
-        wording = clean_wording(response.record.response)
-        session.execute(
-            update(Recommendation)
-            .where(Recommendation.id == response.recommendation_id)
-            .values(
-                response=wording,
-                response_explanation=response.record.explanation,
-                position=normalise_position(wording),
+    if not responses:
+        return
+    first = responses[0]
+    response_history.record(
+        session,
+        first.document or SourceDocument(kind="addendum"),
+        first.file,
+        first.format,
+        [
+            response_history.NewEntry(
+                r.recommendation_id,
+                r.record.response,
+                r.record.explanation,
+                r.record.row,
+                r.record.page,
             )
-        )
+            for r in responses
+        ],
+    )
 
 
 def _apply_change(session: Session, change: RecommendationChange) -> None:
@@ -601,9 +920,8 @@ def _apply_change(session: Session, change: RecommendationChange) -> None:
         if "text" in change.changes:
             values["text"] = record.text
             values["recommending_text"] = record.recommending_text
-        if "response" in change.changes:
-            wording = clean_wording(record.response)
-            values.update(response=wording, position=normalise_position(wording))
+        # The response is not written here: it joins the history, which decides
+        # which response is current.
         if values:
             session.execute(update(Recommendation).where(Recommendation.id == rid).values(**values))
     # This source's tags are replaced as a whole; other sources' tags stay.
@@ -693,7 +1011,7 @@ def describe(plan: ImportPlan, *, limit: int = 50) -> list[str]:
                 number = change.record.number or "(no number)"
                 lines.append(f"  {number}: {', '.join(change.changes)} changed")
     if plan.responses:
-        changed = sum(1 for r in plan.responses if r.previous != r.record.response)
+        changed = sum(1 for r in plan.responses if r.changes_project)
         lines.append(f"Responses: {len(plan.responses)} read, {changed} change the project")
         if plan.unanswered:
             shown = ", ".join(plan.unanswered[:limit])
@@ -740,6 +1058,10 @@ def parse_review(text: str) -> tuple[ReviewRecord | None, str | None]:
     value = text.strip()
     if value.upper().startswith("A/HRC/"):
         return None, value
+    state_text, sep, cycle_text = value.partition(":")
+    if sep and cycle_text.strip().upper().startswith("A/HRC/"):
+        # "Slovenia:A/HRC/43/15": the state and its report; the calendar gives the rest.
+        return review_from_symbol(state_text, cycle_text.strip()), cycle_text.strip()
     state_text, sep, cycle_text = value.rpartition(":")
     if not sep:
         raise ValueError(
@@ -758,6 +1080,49 @@ def parse_review(text: str) -> tuple[ReviewRecord | None, str | None]:
     return ReviewRecord(state.iso3, cycle), None
 
 
+def review_from_symbol(state_text: str, symbol: str) -> ReviewRecord:
+    """A review named by its state and report symbol, its session, cycle and year from
+    the UPR calendar (the Council session of the symbol adopts one Working Group
+    session's reports)."""
+    state = states.match_state(state_text)
+    if state is None:
+        raise ValueError(f"'{state_text}' is not a UN member or observer state")
+    sessions = upr_calendar.sessions_for_symbol(symbol)
+    if not sessions:
+        raise ValueError(
+            f"{symbol} is not a Working Group report's symbol the UPR calendar knows "
+            f"(Council sessions 8 to {upr_calendar.SESSIONS[upr_calendar.LAST_KNOWN].council})"
+        )
+    report = symbol if "/ADD" not in symbol.upper() else symbol[: symbol.upper().index("/ADD")]
+    addendum = symbol if report != symbol else None
+    if len(sessions) > 1:  # the Council's 8th session adopted sessions 1 and 2
+        return ReviewRecord(state.iso3, sessions[0].cycle, None, sessions[0].year, report, addendum)
+    found = sessions[0]
+    return ReviewRecord(state.iso3, found.cycle, found.number, found.year, report, addendum)
+
+
+def resolve_review(project: Project, options: ImportOptions) -> ImportOptions:
+    """``--review A/HRC/43/15`` for a review the project has: its state and cycle, so
+    that every format (a Working Group report too) can be imported under it."""
+    if options.review is not None or not options.review_symbol:
+        return options
+    with project.session() as session:
+        rid = find_review_by_symbol(session, options.review_symbol)
+        if rid is None:
+            return options
+        review = session.get(Review, rid)
+        assert review is not None
+        record = ReviewRecord(
+            review.state.iso3,
+            review.cycle,
+            review.session,
+            review.year,
+            review.report_symbol,
+            review.responses_symbol,
+        )
+    return dataclasses.replace(options, review=record)
+
+
 def import_files(
     project: Project,
     paths: Sequence[Path],
@@ -767,6 +1132,6 @@ def import_files(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Read and import files (or, with ``dry_run``, only preview): the whole import."""
-    options = options or ImportOptions()
+    options = resolve_review(project, options or ImportOptions())
     batches = read_files(paths, options, progress)
     return run_import(project, batches, options, commit=not dry_run, progress=progress)

@@ -24,7 +24,7 @@ from annotator.services.coders import get_or_create_coder
 from annotator.services.projects import SAMPLE_FILE
 from annotator.store.models import CodebookField
 from annotator.store.project import Project
-from annotator.upr_calendar import CYCLE_FIRST_SESSION, session_year
+from annotator.upr_calendar import CYCLE_FIRST_SESSION, LAST_KNOWN, session_year
 
 # Published wordings, weighted roughly as in real reviews (most supported).
 RESPONSES = (
@@ -100,7 +100,8 @@ def _recommendations(
         raise ValueError(f"at most {len(pairs)} reviews (one per state and cycle)")
     reviews = []
     for state, cycle in rng.sample(pairs, review_count):
-        session = CYCLE_FIRST_SESSION[cycle] + rng.randrange(12)
+        # Sessions the UPR calendar holds, so that every review has its year.
+        session = min(CYCLE_FIRST_SESSION[cycle] + rng.randrange(12), LAST_KNOWN)
         reviews.append(ReviewRecord(state.iso3, cycle, session, session_year(session)))
     responses, weights = zip(*RESPONSES, strict=True)
     records = []

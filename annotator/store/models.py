@@ -8,11 +8,12 @@ consensus, audit events) an identity that merges without collisions.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -42,6 +43,8 @@ FIELD_KINDS = ("multi", "single", "ordinal", "boolean", "text")
 CODER_ROLES = ("coder", "adjudicator", "coordinator")
 STATUSES = ("not_started", "in_progress", "done", "flagged", "skipped")
 POSITIONS = ("supported", "noted")
+# The documents a response can come from (annotator.importers.records.DocumentKind).
+DOCUMENT_KINDS = ("report", "addendum", "update", "matrix", "database", "table")
 
 
 def utcnow() -> datetime:
@@ -114,6 +117,10 @@ class Review(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     report_symbol: Mapped[str | None] = mapped_column(String(40), unique=True)
     responses_symbol: Mapped[str | None] = mapped_column(String(40))
+    # Month of the Working Group session (from the UPR calendar) and the day of the
+    # review itself where the report gives it: reviews are ordered by cycle, then date.
+    month: Mapped[int | None] = mapped_column(Integer)
+    review_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     state: Mapped[State] = relationship()
@@ -172,6 +179,49 @@ class Recommendation(Base):
     source_tags: Mapped[list[SourceTag]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+    response_history: Mapped[list[ResponseEntry]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ResponseEntry(Base):
+    """One response a document published for a recommendation.
+
+    A recommendation's entries are its response history: preliminary positions in the
+    Working Group report, the state's addendum, a later update, or a secondary source
+    restating them (matrix, database, table). ``Recommendation.response``,
+    ``response_explanation`` and ``position`` hold the current one (see
+    ``annotator.services.response_history``). One document gives a recommendation one
+    entry (``document_key``), so importing it again changes nothing.
+    """
+
+    __tablename__ = "response_entry"
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "document_kind", "document_key"),
+        CheckConstraint(_in("document_kind", DOCUMENT_KINDS), name="document_kind"),
+        CheckConstraint(f"position IS NULL OR {_in('position', POSITIONS)}", name="position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    document_kind: Mapped[str] = mapped_column(String(20))
+    # The document's symbol where known, else "<kind>:<file name>": what makes a
+    # second import of the same document the same entry.
+    document_key: Mapped[str] = mapped_column(String(300))
+    document_symbol: Mapped[str | None] = mapped_column(String(60))
+    document_date: Mapped[date | None] = mapped_column(Date)
+    wording: Mapped[str | None] = mapped_column(Text)  # as the document wrote it
+    category: Mapped[str | None] = mapped_column(String(30))
+    position: Mapped[str | None] = mapped_column(String(20))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(String(300))
+    line: Mapped[int | None] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    source_format: Mapped[str | None] = mapped_column(String(40))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SourceTag(Base):
