@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annotator.importers import containers, intake
 from annotator.importers.files import SourceFileError, expect, read_text, sniff
 from annotator.importers.records import ImportBatch, ReviewRecord
 
@@ -50,12 +50,7 @@ def _undetermined(path: Path) -> SourceFileError:
 
 
 def _docx_format(path: Path) -> str:
-    import docx  # python-docx; imported here as only Word files need it
-
-    try:
-        document = docx.Document(str(path))
-    except (KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise SourceFileError(f"{path.name} is damaged: {error}") from None
+    document = containers.open_docx(path)
     for table in document.tables:
         if not table.rows:
             continue
@@ -118,7 +113,10 @@ def _text_format(path: Path) -> str:
         import csv
         import io
 
-        rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:10]))))
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:10]))))
+        except csv.Error as error:
+            raise SourceFileError(f"{path.name} cannot be read as CSV: {error}.") from None
         return _rows_format([[c.strip() for c in r] for r in rows], path)
     return _prose_format(text, path)
 
@@ -164,7 +162,7 @@ def read(
                 '(on the command line --map "number=Para,text=Recommendation,...").'
             )
         options.update(mapping=mapping, sheet=sheet)
-    return reader(path, **options)
+    return intake.check(reader(path, **options), path)
 
 
 def read_pasted(
