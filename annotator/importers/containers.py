@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
 
@@ -53,21 +53,26 @@ _DTD_MARKS = tuple(
 )
 _OVERLAP = 32
 
-_checked: set[tuple[str, int, int]] = set()
+_checked: set[tuple[str, int, int, bool]] = set()
+_Handlers = dict[tuple[str, str], Callable[[Any, Any], None]]
 
 
 class ContainerRefused(SourceFileError):
     """A container that breaks one of the limits; the message says which."""
 
 
-def check(path: Path, kind: str) -> None:
+def check(path: Path, kind: str, *, sheets: bool = True) -> None:
     """Stream every part of ``path`` (a zip of ``kind`` docx/xlsx/ods) against the limits.
+
+    ``sheets=False`` skips the sheet-extent limit, for a reader that reads only the
+    columns it needs row by row (the coding sheet's openpyxl reader) and so does not
+    pay for a far-away cell.
 
     Raises ContainerRefused (a SourceFileError) naming the limit that was hit, or
     SourceFileError when the archive itself is damaged.
     """
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, sheets)
     if key in _checked:
         return
     name = path.name
@@ -79,7 +84,7 @@ def check(path: Path, kind: str) -> None:
             for info in infos:
                 if info.is_dir():
                     continue
-                total = _stream_part(name, kind, archive, info, total)
+                total = _stream_part(name, kind if sheets else "zip", archive, info, total)
     except ContainerRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
@@ -162,7 +167,7 @@ def _stream_part(
 class _SheetScan:
     """A streaming pass over one sheet's XML that keeps only counters."""
 
-    handlers: dict[tuple[str, str], Callable[[Any, Any], None]]
+    handlers: ClassVar[_Handlers] = {}
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -202,7 +207,7 @@ class _SheetScan:
                     while element.getprevious() is not None:
                         del parent[0]
 
-    clear_on: frozenset[str] = frozenset()
+    clear_on: ClassVar[frozenset[str]] = frozenset()
 
     def refuse(self, where: str, rows: int, columns: int, what: str) -> None:
         raise ContainerRefused(
@@ -272,12 +277,12 @@ class _XlsxSheetScan(_SheetScan):
             if self.max_row * self.max_column > MAX_SHEET_CELLS:
                 self.refuse(self.where, self.max_row, self.max_column, "its filled cells reach")
 
-    handlers = {
+    handlers: ClassVar[_Handlers] = {
         ("start", f"{_XLSX}dimension"): _dimension,
         ("start", f"{_XLSX}row"): _row,
         ("end", f"{_XLSX}c"): _cell,
     }
-    clear_on = frozenset({f"{_XLSX}row", f"{_XLSX}c"})
+    clear_on: ClassVar[frozenset[str]] = frozenset({f"{_XLSX}row", f"{_XLSX}c"})
 
 
 class _OdsScan(_SheetScan):
@@ -322,14 +327,14 @@ class _OdsScan(_SheetScan):
                     "its filled cells, repeats counted out, reach",
                 )
 
-    handlers = {
+    handlers: ClassVar[_Handlers] = {
         ("start", f"{_TABLE}table"): _table,
         ("start", f"{_TABLE}table-row"): _row_start,
         ("end", f"{_TABLE}table-cell"): _cell,
         ("end", f"{_TABLE}covered-table-cell"): _cell,
         ("end", f"{_TABLE}table-row"): _row_end,
     }
-    clear_on = frozenset(
+    clear_on: ClassVar[frozenset[str]] = frozenset(
         {f"{_TABLE}table-row", f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"}
     )
 

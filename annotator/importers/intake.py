@@ -76,13 +76,21 @@ def _too_long(record: RecommendationRecord) -> list[str]:
 
 
 def _duplicates(batch: ImportBatch, flagged_rows: set[int], unit: str) -> None:
+    """Report the second of two records with one number, and leave it out of the batch:
+    the import is refused anyway, and the preview must not count (or try to write) one
+    recommendation twice."""
     first: dict[tuple[ReviewRecord, str], RecommendationRecord] = {}
+    kept = []
     for record in batch.recommendations:
         if not record.number:
+            kept.append(record)
             continue
         key = (record.review, record.number)
         earlier = first.setdefault(key, record)
-        if earlier is record or record.row in flagged_rows:
+        if earlier is record:
+            kept.append(record)
+            continue
+        if record.row in flagged_rows:
             continue
         where = f"{unit} {earlier.row}" if earlier.row is not None else "earlier"
         batch.problem(
@@ -93,3 +101,4 @@ def _duplicates(batch: ImportBatch, flagged_rows: set[int], unit: str) -> None:
             "import again",
             unit=unit,
         )
+    batch.recommendations = kept

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.limits import MAX_CODER_NAME
 from annotator.store.models import CODER_ROLES, Coder
 
-MAX_NAME = 120
+MAX_NAME = MAX_CODER_NAME
 
 
 def clean_name(name: str) -> str:

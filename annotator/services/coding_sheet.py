@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
+from zipfile import BadZipFile, is_zipfile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -30,6 +30,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.importers import containers
+from annotator.importers.files import SourceFileError
+from annotator.limits import MAX_CODER_TEXT
 from annotator.services import assignments
 from annotator.services.coding import (
     EMPTY,
@@ -369,6 +372,15 @@ def import_coding_sheet(
     path = Path(path)
     problems = _Problems(path.name)
     try:
+        # Zip bombs and XML entities are refused before openpyxl unpacks anything; a
+        # far-away cell is harmless here, as only the sheet's own columns are read.
+        if is_zipfile(path):  # anything else openpyxl refuses by itself, below
+            containers.check(path, "xlsx", sheets=False)
+    except FileNotFoundError:
+        raise ValueError(f"There is no file {path}.") from None
+    except SourceFileError as error:
+        raise ValueError(str(error)) from None
+    try:
         # Formulas are read as formulas (not their cached results) so they can be refused.
         workbook = load_workbook(path, read_only=True, data_only=False)
     except FileNotFoundError:
@@ -389,7 +401,7 @@ def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingShee
             sheet=None,
         )
         problems.refuse()
-    meta_rows = [tuple(c.value for c in row) for row in workbook[META_SHEET].iter_rows()]
+    meta_rows = [tuple(c.value for c in row) for row in workbook[META_SHEET].iter_rows(max_col=2)]
     try:
         header = json.loads(meta_rows[0][1])
         assert header["format"] == FORMAT
@@ -456,9 +468,11 @@ def _read_rows(
     coder_id: int,
     problems: _Problems,
 ) -> dict[int, tuple[dict[int, FieldValue], str | None]]:
-    rows = ws.iter_rows()
-    first = next(rows, None)
     expected = [*LOCKED_HEADERS, *(c.header for c in columns)]
+    # Only the sheet's own columns: openpyxl pads every row to the sheet's declared
+    # width otherwise, and one far-away cell made that 16,384 cells a row.
+    rows = ws.iter_rows(max_col=len(expected))
+    first = next(rows, None)
     found = [c.value for c in first] if first is not None else []
     for index, wanted in enumerate(expected, start=1):
         got = found[index - 1] if index - 1 < len(found) else None
@@ -714,4 +728,11 @@ def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldV
             return EMPTY  # the app stores an unticked box as no value
         problems.add(f"write yes or no, not '{value}'", **where)
         return None
-    return FieldValue(text=str(value))
+    text = str(value)
+    if len(text) > MAX_CODER_TEXT:
+        problems.add(
+            f"holds {len(text):,} characters; {f.label} takes at most {MAX_CODER_TEXT:,}",
+            **where,
+        )
+        return None
+    return FieldValue(text=text)
