@@ -32,5 +32,10 @@ def get_or_create_coder(session: Session, name: str, role: str = "coder") -> Cod
     return coder
 
 
+def find_coder(session: Session, name: str) -> Coder | None:
+    """The coder of that name, without adding one (for a project that cannot be written)."""
+    return session.scalars(select(Coder).where(Coder.name == clean_name(name))).first()
+
+
 def list_coders(session: Session) -> list[Coder]:
     return list(session.scalars(select(Coder).order_by(Coder.name)))

@@ -451,15 +451,32 @@ def others_values(
 class CodingService:
     """One coder's coding on one project, each call its own committed transaction."""
 
-    def __init__(self, project: Project, coder_id: int) -> None:
+    def __init__(
+        self,
+        project: Project,
+        coder_id: int,
+        *,
+        busy_timeout_ms: int | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        """``busy_timeout_ms`` and ``attempts``: how long one save waits for another
+        program's lock (default: the engine's timeout, three times). The window asks
+        for a short wait and keeps a change that found the project busy pending."""
         self.project = project
         self.coder_id = coder_id
+        self.busy_timeout_ms = busy_timeout_ms
+        self.attempts = attempts
 
     def _write(self, work: Callable[[Session], T]) -> T:
+        extra: dict[str, int] = {}
+        if self.attempts is not None:
+            extra["attempts"] = self.attempts
         return self.project.write_retrying(
             work,
             busy="Another program kept the project busy, so this change is not saved yet. "
             "It is kept on screen and will be saved when you try again.",
+            busy_timeout_ms=self.busy_timeout_ms,
+            **extra,
         )
 
     def form(self) -> FormSpec:
