@@ -60,6 +60,5 @@ def unexpected_message(error: BaseException, log: Path) -> str:
     return (
         f"Something unexpected went wrong ({summary}). This is a fault in UPR Coder, not "
         f"in what you did. The details are in {log}; please send that file to whoever "
-        "looks after UPR Coder for your team. Everything reported as saved before this "
-        "is safe."
+        "looks after UPR Coder for your team. Everything shown as saved is safe."
     )
