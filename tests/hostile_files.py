@@ -7,6 +7,7 @@ process or eat gigabytes.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -20,14 +21,31 @@ ODS_NS = (
 )
 
 
-def far_cell_xlsx(path: Path) -> Path:
-    """5 KB: a header row and one cell at XFD1048576 (calamine allocated 512 GB)."""
+def far_cell_xlsx(path: Path, *, declared: bool = True, cell: str = "XFD1048576") -> Path:
+    """5 KB: a header row and one far-away cell (calamine allocated 512 GB for XFD1048576).
+
+    ``declared=False`` leaves out the sheet's <dimension>, so only the cell tells."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Para", "Recommendation", "State"])
     sheet.append(["1.1", "Ratify the Convention", "France"])
-    sheet["XFD1048576"] = "far away"
+    sheet[cell] = "far away"
     book.save(path)
+    if not declared:
+        rewrite_part(
+            path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb"<dimension [^>]*/>", b"", xml)
+        )
+    return path
+
+
+def rewrite_part(path: Path, part: str, change) -> Path:
+    """Replace one part of a zip container by ``change(old bytes)``."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts[part] = change(parts[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
     return path
 
 

@@ -257,7 +257,7 @@ class _XlsxSheetScan(_SheetScan):
         if match:
             rows, columns = int(match.group(2)), _column_number(match.group(1))
             if rows * columns > MAX_SHEET_CELLS:
-                self.refuse(self.where, rows, columns, f"it declares its size as {ref}:")
+                self.refuse(self.where, rows, columns, f"it declares its size as {ref}, that is")
 
     def _row(self, element: Any) -> None:
         self.row = _int(element.get("r"), self.row + 1, self.name)
