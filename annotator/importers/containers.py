@@ -345,7 +345,11 @@ def open_docx(path: Path) -> Any:
     import docx  # python-docx; imported here as only Word files need it
 
     try:
-        return docx.Document(str(path))
+        document = docx.Document(str(path))
+        # python-docx builds its objects lazily: a document part of the wrong kind fails
+        # only when first used, so it is used here, where the failure has a name.
+        _ = document.element.body, document.tables, document.paragraphs
+        return document
     except Exception as error:
         # python-docx and lxml raise a dozen types for damaged parts (KeyError for a
         # missing relationship, XMLSyntaxError, PackageNotFoundError, ValueError ...).

@@ -51,6 +51,17 @@ def _undetermined(path: Path) -> SourceFileError:
 
 def _docx_format(path: Path) -> str:
     document = containers.open_docx(path)
+    try:
+        return _docx_layout(document, path)
+    except SourceFileError:
+        raise
+    except Exception as error:  # python-docx fails lazily on damaged tables and cells
+        raise SourceFileError(
+            f"{path.name} is damaged: its tables cannot be read ({type(error).__name__})."
+        ) from None
+
+
+def _docx_layout(document: Any, path: Path) -> str:
     for table in document.tables:
         if not table.rows:
             continue

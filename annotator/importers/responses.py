@@ -32,12 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from lxml.etree import LxmlError
 
-from annotator.importers import files
+from annotator.importers import containers, files
 from annotator.importers.files import SourceFileError
 from annotator.importers.generic_table import (
     WORKBOOK_KINDS,
@@ -368,7 +367,7 @@ def _read_docx(
     path: Path, collector: _Collector, progress: Callable[[int, int], None] | None
 ) -> None:
     try:
-        document = docx.Document(str(path))
+        document = containers.open_docx(path)
         tables = [_docx_rows(t) for t in document.tables]
         paragraphs = [p.text for p in document.paragraphs]
     except (

@@ -24,10 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 from docx.text.paragraph import Paragraph
 
-from annotator.importers import brackets
+from annotator.importers import brackets, containers
 from annotator.importers.files import SourceFileError, check_cell, expect, read_text, sniff
 from annotator.importers.records import (
     ImportBatch,
@@ -89,12 +88,7 @@ def read(
     if sniffed.kind == "text":
         lines = list(_text_lines(read_text(path)))
         return _parse(path.name, lines, review, "line", progress, hint="")
-    try:
-        document = docx.Document(str(path))
-    except Exception as error:  # python-docx raises KeyError, lxml, zip and value errors
-        raise SourceFileError(
-            f"{path.name} is damaged: Word's contents cannot be read ({type(error).__name__})."
-        ) from error
+    document = containers.open_docx(path)  # every python-docx failure as SourceFileError
     lines = []
     auto_numbered = 0
     for index, paragraph in enumerate(document.paragraphs, start=1):
