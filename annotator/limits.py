@@ -36,3 +36,7 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # all parts together, unpacked
 # A sheet is read as a dense grid (first to last used row, first to last used column):
 # 4 million cells is 100 times the UPR Info export and about 130 MB in the reader.
 MAX_SHEET_CELLS = 4_000_000
+# python-docx holds a Word document's whole XML tree: about 150 bytes per tag. The China
+# 2018 matrix has 86,000 tags; 1.5 million keep a whole import (detection, then the
+# reader) under 400 MB.
+MAX_DOCX_TAGS = 1_500_000

@@ -459,3 +459,18 @@ def test_a_name_too_long_is_named(tmp_path, project_file):
 
 def test_the_csv_field_limit_is_lifted_for_every_reader():
     assert csv.field_size_limit() >= files.MAX_FILE_BYTES
+
+
+def test_a_word_document_too_large_to_hold_is_refused(tmp_path):
+    """python-docx keeps the whole tree (about 150 bytes a tag): the tag count is bounded."""
+    parts = hostile._docx_bytes()
+    head, tail = parts["word/document.xml"].split(b"<w:body>", 1)
+    body = b"<w:p><w:r><w:t>ab</w:t></w:r></w:p>" * 260_000  # 1.56 million tags
+    document = hostile.docx_with(
+        tmp_path / "huge.docx", "word/document.xml", head + b"<w:body>" + body + tail
+    )
+    with pytest.raises(
+        SourceFileError,
+        match=r"huge\.docx: its Word document holds more than 1,500,000 pieces of markup",
+    ):
+        detect.detect_format(document)

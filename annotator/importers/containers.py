@@ -34,6 +34,7 @@ from lxml import etree
 from annotator.importers.files import SourceFileError
 from annotator.limits import (
     MAX_CONTAINER_ENTRIES,
+    MAX_DOCX_TAGS,
     MAX_ENTRY_BYTES,
     MAX_SHEET_CELLS,
     MAX_UNPACKED_BYTES,
@@ -81,10 +82,11 @@ def check(path: Path, kind: str, *, sheets: bool = True) -> None:
             infos = archive.infolist()
             _check_declared(name, infos)
             total = 0
+            tags = [0]
             for info in infos:
                 if info.is_dir():
                     continue
-                total = _stream_part(name, kind if sheets else "zip", archive, info, total)
+                total = _stream_part(name, kind if sheets else "zip", archive, info, total, tags)
     except ContainerRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
@@ -128,10 +130,18 @@ def _too_big_total(name: str, verb: str) -> str:
 
 
 def _stream_part(
-    name: str, kind: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int
+    name: str,
+    kind: str,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    total: int,
+    tags: list[int],
 ) -> int:
+    """Stream one part; returns the unpacked total so far. ``tags`` counts the markup of
+    a Word file's parts (python-docx holds them whole, about 150 bytes a tag)."""
     part = info.filename
     is_xml = part.lower().endswith((".xml", ".rels"))
+    counts_tags = kind == "docx" and is_xml and part.startswith("word/")
     sheet: _SheetScan | None = None
     if kind == "xlsx" and _SHEET_PART.match(part):
         sheet = _XlsxSheetScan(name, part)
@@ -157,6 +167,15 @@ def _stream_part(
                         "LibreOffice and import the new file."
                     )
                 tail = window[-_OVERLAP:]
+            if counts_tags:
+                tags[0] += chunk.count(b"<")
+                if tags[0] > MAX_DOCX_TAGS:
+                    raise ContainerRefused(
+                        f"{name}: its Word document holds more than {MAX_DOCX_TAGS:,} "
+                        f"pieces of markup (limit: {MAX_DOCX_TAGS:,}, about 17 times the "
+                        "largest UPR matrix); reading it would take too much memory. "
+                        "Split it into smaller documents and import each."
+                    )
             if sheet is not None:
                 sheet.feed(chunk)
     if sheet is not None:
