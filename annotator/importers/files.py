@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,13 +219,7 @@ def decode(data: bytes) -> DecodedText | None:
     except UnicodeDecodeError:
         pass
     places: list[tuple[int, int]] = []
-
-    def record(error: UnicodeError) -> tuple[str, int]:
-        assert isinstance(error, UnicodeDecodeError)
-        places.append((error.start, error.end))
-        return "\ufffd", error.end
-
-    codecs.register_error("annotator-record", record)
+    _recording.places = places
     text = data.decode("utf-8", errors="annotator-record")
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
     well_formed = non_ascii - text.count("\ufffd")
@@ -237,6 +232,18 @@ def decode(data: bytes) -> DecodedText | None:
         return None
     encoding, text = guess
     return DecodedText(clean(text), encoding, True)
+
+
+_recording = threading.local()  # the bad places of the decoding under way in this thread
+
+
+def _record(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    _recording.places.append((error.start, error.end))
+    return "\ufffd", error.end
+
+
+codecs.register_error("annotator-record", _record)
 
 
 def _bad_places(data: bytes, places: list[tuple[int, int]]) -> tuple[BadBytes, ...]:
