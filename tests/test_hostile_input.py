@@ -393,6 +393,29 @@ def test_a_full_disk_keeps_the_change_pending(window_on_full_disk, qtbot):
     assert window.service.values(window.current_id)[themes].codes == {torture}
 
 
+@contextlib.contextmanager
+def small_disk(folder: Path):
+    """A real 16 MB disk (tmpfs) at ``folder``; skipped where it cannot be mounted."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small disk here (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler.bin"
+    with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
+        while True:  # until the disk is full
+            handle.write(b"\0" * 4096)
+    return filler
+
+
 @pytest.fixture
 def window_on_full_disk(qtbot, tmp_path, sample_path, gui_settings):
     """A real full disk: a small tmpfs holding the project, filled up by another file."""
@@ -401,33 +424,35 @@ def window_on_full_disk(qtbot, tmp_path, sample_path, gui_settings):
     from annotator.gui.main_window import MainWindow
     from annotator.store.project import open_project
 
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a small disk here (needs root)")
-    filler = disk / "filler.bin"
-    try:
+    with small_disk(tmp_path / "disk") as disk:
         shutil.copyfile(sample_path, disk / "sample.upr")
         project = open_project(disk / "sample.upr")
         window = MainWindow(project, "Amina", gui_settings)
         qtbot.addWidget(window)
         window.show()
         window.table.selectRow(0)
-        with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
-            while True:  # until the disk is full
-                handle.write(b"\0" * 4096)
-
-        def free_space() -> None:
-            filler.unlink()
-
-        yield window, free_space
+        filler = fill(disk)
+        yield window, filler.unlink
         window.close()
         project.close()
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_on_a_command_line_write_is_named(tmp_path, sample_path):
+    import shutil
+
+    with small_disk(tmp_path / "disk") as disk:
+        project = disk / "sample.upr"
+        shutil.copyfile(sample_path, project)
+        opened = annotator("info", "--db", str(project))  # makes the -wal and -shm files
+        assert opened.returncode == 0, opened.stderr
+        fill(disk)
+        table = tmp_path / "new.csv"
+        rows = "".join(f"99.{i},Ratify convention {i} {'x' * 2000}\n" for i in range(400))
+        table.write_text("Para,Recommendation\n" + rows)
+        printed = refused(
+            project, "--review", "China:3", "--map", "number=Para,text=Recommendation", str(table)
+        )
+    assert "is full: the change was not saved. Free some space" in printed
 
 
 def test_an_unexpected_error_goes_to_the_log_with_its_path(monkeypatch, tmp_path, capsys):
