@@ -65,11 +65,26 @@ def database_failure(error: BaseException, where: str) -> ProjectError | None:
     if "disk is full" in text or "disk full" in text or "no space" in text:
         return DiskFull(disk_full_message(where))
     if "disk i/o error" in text:
-        return ProjectError(
-            f"{where} could not be read or written (a disk error). Check that the disk "
-            "or network folder is still there, and try again."
-        )
+        return disk_error(where)
     return None
+
+
+def disk_error(where: str) -> ProjectError:
+    """SQLite's "disk I/O error": a full disk (when it is) or a disk that went away."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(where).parent
+    try:
+        full = shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        full = False
+    if full:
+        return DiskFull(disk_full_message(where))
+    return ProjectError(
+        f"{where} could not be read or written (a disk error). Check that the disk "
+        "or network folder is still there, and try again."
+    )
 
 
 def file_failure(error: OSError) -> str | None:

@@ -28,6 +28,7 @@ from annotator.store.errors import (
     ProjectError,
     ProjectReadOnly,
     database_failure,
+    disk_error,
     read_only_message,
 )
 from annotator.store.migrations import head_revision, known_revisions, upgrade
@@ -184,6 +185,8 @@ def read_revision(path: Path, *, immutable: bool = False) -> str | None:
             )
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as error:
+        if "disk i/o" in str(error).lower():
+            raise disk_error(str(path)) from None
         raise NotAProjectError(f"{path} is damaged or not a database ({error}).") from None
     finally:
         connection.close()
