@@ -499,3 +499,24 @@ def test_a_word_document_too_large_to_hold_is_refused(tmp_path):
         match=r"huge\.docx: its Word document holds more than 1,500,000 pieces of markup",
     ):
         detect.detect_format(document)
+
+
+def test_the_note_box_says_how_much_room_is_left(qtbot, sample_project, gui_settings):
+    from annotator.gui.main_window import MainWindow
+    from annotator.limits import MAX_CODER_TEXT
+
+    window = MainWindow(sample_project, "Amina", gui_settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.table.selectRow(0)
+    notes = window.form.first_text()
+    assert notes.room.text() == "20,000 characters left"
+    notes.box.setPlainText("Ratification of OPCAT was also asked in 2013.")
+    assert notes.room.text() == "19,955 characters left"
+    notes.box.setPlainText("p" * (MAX_CODER_TEXT + 5_000))  # a paste past the limit
+    assert len(notes.box.toPlainText()) == MAX_CODER_TEXT
+    assert notes.room.text() == "Full (20,000 at most): 5,000 characters left out"
+    notes.flush()
+    field = window.spec.field_by_key("notes").id
+    assert window.service.values(window.current_id)[field].text == "p" * MAX_CODER_TEXT
+    assert not window.has_unsaved()
