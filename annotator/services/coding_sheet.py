@@ -459,6 +459,11 @@ def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingShee
     return result
 
 
+# A coding sheet's rows are contiguous; this many blank rows in a row end it (a stray
+# cell a million rows down must not cost a million rows of reading).
+BLANK_ROWS_END = 10_000
+
+
 def _read_rows(
     session: Session,
     ws,
@@ -470,7 +475,9 @@ def _read_rows(
 ) -> dict[int, tuple[dict[int, FieldValue], str | None]]:
     expected = [*LOCKED_HEADERS, *(c.header for c in columns)]
     # Only the sheet's own columns: openpyxl pads every row to the sheet's declared
-    # width otherwise, and one far-away cell made that 16,384 cells a row.
+    # width otherwise, and one far-away cell made that 16,384 cells a row. Nor the
+    # declared height: rows end where the file's rows end.
+    ws.reset_dimensions()
     rows = ws.iter_rows(max_col=len(expected))
     first = next(rows, None)
     found = [c.value for c in first] if first is not None else []
@@ -497,7 +504,10 @@ def _read_rows(
     if problems.items:
         return {}
     entries: list[tuple[int, list[Any]]] = []
+    blank_run = 0
     for number, row in enumerate(rows, start=2):
+        if blank_run > BLANK_ROWS_END:
+            break  # the coding area ended long ago: whatever is further down is not read
         values = [c.value for c in row]
         for index, c in enumerate(row, start=1):
             if getattr(c, "data_type", None) == "f":
@@ -511,6 +521,9 @@ def _read_rows(
         if any(v not in (None, "") for v in values):
             values += [None] * (len(expected) - len(values))
             entries.append((number, values))
+            blank_run = 0
+        else:
+            blank_run += 1
     uids: dict[str, int] = {}
     for number, values in entries:
         uid = str(values[0] or "").strip()
