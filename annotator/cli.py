@@ -13,12 +13,12 @@ import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from annotator import __version__
+from annotator import __version__, errorlog
 from annotator.codebook import CodebookError
 from annotator.importers.detect import FORMATS
 from annotator.importers.files import SourceFileError
 from annotator.paths import default_project_location, default_project_path
-from annotator.store.errors import ProjectError
+from annotator.store.errors import ProjectBusy, ProjectError, database_failure, file_failure
 
 DB_HELP = (
     "the project: a .upr file or a database URL such as "
@@ -703,9 +703,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`annotator stats | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (ProjectError, CodebookError, SourceFileError, ValueError, OSError) as error:
+    except (ProjectError, CodebookError, SourceFileError, ValueError) as error:
         print(f"annotator: {error}", file=sys.stderr)
         return 1
+    except OSError as error:
+        print(f"annotator: {file_failure(error) or error}", file=sys.stderr)
+        return 1
+    except ProjectBusy as busy:
+        print(f"annotator: {busy}", file=sys.stderr)
+        return 1
+    except Exception as error:
+        return _failed(error, target)
+
+
+def _failed(error: Exception, target: str | Path) -> int:
+    """A database failure a person can cause gets its sentence; anything else is a bug:
+    its traceback goes to the log file, and the message says where."""
+    from sqlalchemy.exc import DBAPIError
+
+    where = str(target)
+    failure = database_failure(error, where) if isinstance(error, DBAPIError) else None
+    if failure is not None:
+        print(f"annotator: {failure}", file=sys.stderr)
+        return 1
+    log = errorlog.record(error, context=f"command line: {' '.join(sys.argv[1:])[:500]}")
+    print(f"annotator: {errorlog.unexpected_message(error, log)}", file=sys.stderr)
+    return 2
 
 
 def _db(target: str | Path, args: argparse.Namespace) -> int:
@@ -835,7 +858,8 @@ def _import(target: str | Path, args: argparse.Namespace) -> int:
 
     review, symbol = parse_review(args.review) if args.review else (None, None)
     options = ImportOptions(
-        format=args.format,
+        # A column mapping is only for "any other table": --map says the format.
+        format=args.format or ("table" if args.map else None),
         review=review,
         review_symbol=symbol,
         mapping=parse_mapping(args.map) if args.map else None,

@@ -12,15 +12,16 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
-from annotator import __version__
+from annotator import __version__, errorlog
 from annotator.gui import theme
 from annotator.gui.main_window import MainWindow
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
+from annotator.importers.files import SourceFileError
 from annotator.paths import APP_AUTHOR, APP_NAME, default_project_path, resource_path
 from annotator.services.coders import clean_name
 from annotator.services.projects import init_project
-from annotator.store.errors import ProjectError
+from annotator.store.errors import ProjectBusy, ProjectError, file_failure
 from annotator.store.project import Project
 
 
@@ -37,14 +38,24 @@ def show_unexpected_error(
     kind: type[BaseException], error: BaseException, trace: TracebackType | None
 ) -> None:
     """A bug must not end the session with a traceback on a console nobody watches:
-    the coder sees what happened in a window (their saved work is already on disk)."""
+    the coder sees what happened in a window (their saved work is already on disk), and
+    the traceback goes to the log file the window names.
+
+    Failures a person can cause (a read-only project, a full disk, a locked or damaged
+    file) arrive as ProjectError or SourceFileError: they get their own message only."""
+    if isinstance(error, ProjectError | ProjectBusy | SourceFileError):
+        QMessageBox.warning(None, "UPR Coder", str(error))
+        return
+    if isinstance(error, OSError) and (sentence := file_failure(error)):
+        QMessageBox.warning(None, "UPR Coder", sentence)
+        return
+    log = errorlog.record(error, trace, context="in the app")
     details = "".join(traceback.format_exception(kind, error, trace))
     print(details, file=sys.stderr)
     box = QMessageBox(
         QMessageBox.Icon.Critical,
         "UPR Coder: something went wrong",
-        f"{error}\n\nEverything shown as saved is safe. If this happens again, send the "
-        "details below to your coordinator.",
+        errorlog.unexpected_message(error, log),
     )
     box.setDetailedText(details)
     box.exec()

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.limits import MAX_CODER_TEXT
 from annotator.services.coding import EMPTY, CodeSpec, FieldSpec, FieldValue, FormSpec
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -333,10 +334,45 @@ class TextWidget(FieldWidget):
         self.timer.setInterval(TEXT_SAVE_DELAY_MS)
         self.timer.timeout.connect(self.flush)
         self.box.textChanged.connect(self.timer.start)
+        self.box.textChanged.connect(self._keep_to_limit)
         self.box.installEventFilter(self)
+        # How much room is left: the same limit every save path applies.
+        self.room = QLabel()
+        self.room.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.room.setObjectName("roomLeft")
+        self.room.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
         layout.addWidget(self.box)
+        layout.addWidget(self.room)
+        self._show_room(cut=0)
+
+    def _keep_to_limit(self) -> None:
+        text = self.box.toPlainText()
+        over = len(text) - MAX_CODER_TEXT
+        if over > 0:
+            # Pasted past the limit: keep what fits (the rest is still on the clipboard).
+            cursor = self.box.textCursor()
+            position = min(cursor.position(), MAX_CODER_TEXT)
+            self.box.blockSignals(True)
+            self.box.setPlainText(text[:MAX_CODER_TEXT])
+            cursor = self.box.textCursor()
+            cursor.setPosition(position)
+            self.box.setTextCursor(cursor)
+            self.box.blockSignals(False)
+        self._show_room(cut=max(over, 0))
+
+    def _show_room(self, cut: int) -> None:
+        left = MAX_CODER_TEXT - len(self.box.toPlainText())
+        if cut:
+            self.room.setText(f"Full ({MAX_CODER_TEXT:,} at most): {cut:,} characters left out")
+            self.room.setStyleSheet("color: #b00020; font-size: 11px")
+        else:
+            word = "character" if left == 1 else "characters"
+            self.room.setText(f"{left:,} {word} left")
+            colour = "#b00020" if left < 500 else "palette(mid)"
+            self.room.setStyleSheet(f"color: {colour}; font-size: 11px")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.box and event.type() == QEvent.Type.FocusOut:
@@ -349,6 +385,7 @@ class TextWidget(FieldWidget):
         if self.box.toPlainText() != (value.text or ""):
             self.box.setPlainText(value.text or "")
         self.box.blockSignals(False)
+        self._show_room(cut=0)
 
     def flush(self) -> None:
         self.timer.stop()

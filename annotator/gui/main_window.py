@@ -48,6 +48,7 @@ from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
+from annotator.services.coders import find_coder
 from annotator.services.coding import (
     CodingService,
     FieldValue,
@@ -56,13 +57,21 @@ from annotator.services.coding import (
 )
 from annotator.services.projects import init_project
 from annotator.services.server_logins import session_coder
-from annotator.store.errors import ProjectBusy, ProjectError
+from annotator.store.errors import (
+    DiskFull,
+    ProjectBusy,
+    ProjectError,
+    ProjectReadOnly,
+    read_only_message,
+)
 from annotator.store.project import Project
 
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
 ROW_HEIGHT_PADDING = 8
 COLUMN_WIDTHS = {"number": 64, "review": 96, "recommending": 150, "response": 86, "status": 84}
 RETRY_MS = 2_000
+# How long one save from the window waits for another program's write lock.
+GUI_BUSY_TIMEOUT_MS = 250
 STATUS_WORDS = {
     "not_started": "not started",
     "in_progress": "in progress",
@@ -353,14 +362,28 @@ class MainWindow(QMainWindow):
 
     # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
-        # A server login linked to a coder codes as that coder, whatever name this laptop
-        # remembers; otherwise the remembered name is the coder (added if new).
-        seat = session_coder(project, self.coder_name)
-        coder_id, self.coder_role = seat.coder_id, seat.role
+        if project.read_only:
+            # Nothing can be written, not even this coder's name: look it up only.
+            with project.session() as session:
+                found = find_coder(session, self.coder_name)
+                coder_id, self.coder_role = (found.id, found.role) if found else (-1, "coder")
+            seat_label = f"Coder: {self.coder_name}"
+        else:
+            # A server login linked to a coder codes as that coder, whatever name this
+            # laptop remembers; otherwise the remembered name is the coder (added if new).
+            seat = session_coder(project, self.coder_name)
+            coder_id, self.coder_role = seat.coder_id, seat.role
+            seat_label = f"Coder: {seat.name}" + (
+                f" (server login {seat.login})" if seat.login else ""
+            )
         old = self.project
         self.project = project
         self.coder_id = coder_id
-        self.service = CodingService(project, coder_id)
+        # A save waits only briefly for another program's lock, so the window never
+        # freezes; a change that found the project busy stays pending and is retried.
+        self.service = CodingService(
+            project, coder_id, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS, attempts=1
+        )
         self.undo_stack.clear()
         self.current_id = None
         self.show_others = False
@@ -390,17 +413,28 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_project(project.location)
         self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
         self.file_label.setText(f"Project: {project.display_name}")
-        self.coder_label.setText(
-            f"Coder: {seat.name}" + (f" (server login {seat.login})" if seat.login else "")
-        )
-        self.import_action.setEnabled(True)
+        self.coder_label.setText(seat_label)
+        self.import_action.setEnabled(not project.read_only)
+        for action in self.code_actions:
+            action.setEnabled(not project.read_only)
         self._update_counts()
+        if project.read_only:
+            self._show_read_only()
         if self.model.rowCount():
             self.table.selectRow(0)
         else:
             self._show_nothing()
         # Start where code keys work (the search box would swallow them as text).
         self.table.setFocus()
+
+    def _show_read_only(self) -> None:
+        """Say it where the "Saved" tick would be, and keep saying it: nothing typed
+        here could be saved, so nothing can be typed."""
+        assert self.project is not None
+        self.saved_label.setText("This project is read-only: you can read it, not code it")
+        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
+        self.saved_label.setToolTip(read_only_message(self.project.display_name))
+        self.setWindowTitle(f"UPR Coder — {self._short_name(self.project)} (read-only)")
 
     @staticmethod
     def _short_name(project: Project) -> str:
@@ -511,7 +545,7 @@ class MainWindow(QMainWindow):
         self.form.flush_text()
         if self._timer.isValid():
             # Time spent is a comfort figure: a busy project must not hold the coder up.
-            with contextlib.suppress(ProjectBusy):
+            with contextlib.suppress(ProjectBusy, ProjectReadOnly, DiskFull):
                 self.service.add_time(self.current_id, self._timer.elapsed() / 1000)
             self._timer.invalidate()
 
@@ -520,7 +554,7 @@ class MainWindow(QMainWindow):
         self._leave_current()
         self.current_id = rid
         self._timer.start()
-        self.form.setEnabled(True)
+        self.form.setEnabled(not (self.project is not None and self.project.read_only))
         self.form.set_values(self.service.values(rid))
         self._render(rid)
         self._show_status(self.service.status(rid))
@@ -654,8 +688,8 @@ class MainWindow(QMainWindow):
             self.form.set_value(field_id, value)
         try:
             self.service.save(rid, field_id, value)
-        except ProjectBusy as busy:
-            self._keep_pending(("value", rid, field_id, value), str(busy))
+        except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
+            self._keep_pending(("value", rid, field_id, value), busy)
             return
         self._saved(self._describe_value(field_id, value))
         if self.model is not None:
@@ -667,8 +701,8 @@ class MainWindow(QMainWindow):
         assert self.service is not None
         try:
             self.service.set_status(rid, status.status, reason=status.reason)
-        except ProjectBusy as busy:
-            self._keep_pending(("status", rid, status, None), str(busy))
+        except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
+            self._keep_pending(("status", rid, status, None), busy)
             return
         if self.model is not None:
             self.model.refresh_row(rid)
@@ -693,11 +727,18 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"Saved {stamp} · {summary}")
         self.saved_label.setStyleSheet("")
 
-    def _keep_pending(self, item: tuple, message: str) -> None:
+    def _keep_pending(self, item: tuple, why: Exception) -> None:
         self._pending.append(item)
-        self.saved_label.setText("Not saved yet: the project is busy; trying again…")
+        if isinstance(why, DiskFull):
+            label = "Not saved: the disk is full; trying again…"
+        elif isinstance(why, ProjectReadOnly):
+            label = "Not saved: the project is read-only"
+        else:
+            label = "Not saved yet: the project is busy; trying again…"
+        self.saved_label.setText(label)
+        self.saved_label.setToolTip(str(why))
         self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
-        self.statusBar().showMessage(message, 10_000)
+        self.statusBar().showMessage(str(why), 15_000)
         self.retry_timer.start()
 
     def _retry_pending(self) -> None:
@@ -709,8 +750,8 @@ class MainWindow(QMainWindow):
                     self.service.save(rid, first, second)
                 else:
                     self.service.set_status(rid, first.status, reason=first.reason)
-            except ProjectBusy:
-                return  # still busy: the timer tries again
+            except (ProjectBusy, DiskFull, ProjectReadOnly):
+                return  # still not possible: the change stays pending, the timer tries again
             self._pending.pop(0)
         self.retry_timer.stop()
         self._saved("Saved what was waiting")

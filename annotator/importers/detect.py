@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from annotator.importers import documents
+from annotator.importers import containers, documents, intake
 from annotator.importers.files import SourceFileError, expect, read_text, sniff
 from annotator.importers.records import ImportBatch, ReviewRecord
 
@@ -53,12 +52,18 @@ def _undetermined(path: Path) -> SourceFileError:
 
 
 def _docx_format(path: Path) -> str:
-    import docx  # python-docx; imported here as only Word files need it
-
+    document = containers.open_docx(path)
     try:
-        document = docx.Document(str(path))
-    except (KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise SourceFileError(f"{path.name} is damaged: {error}") from None
+        return _docx_layout(document, path)
+    except SourceFileError:
+        raise
+    except Exception as error:  # python-docx fails lazily on damaged tables and cells
+        raise SourceFileError(
+            f"{path.name} is damaged: its tables cannot be read ({type(error).__name__})."
+        ) from None
+
+
+def _docx_layout(document: Any, path: Path) -> str:
     for table in document.tables:
         if not table.rows:
             continue
@@ -138,7 +143,10 @@ def _text_format(path: Path) -> str:
         import csv
         import io
 
-        rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:10]))))
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:10]))))
+        except csv.Error as error:
+            raise SourceFileError(f"{path.name} cannot be read as CSV: {error}.") from None
         return _rows_format([[c.strip() for c in r] for r in rows], path)
     return _prose_format(text, path)
 
@@ -184,7 +192,7 @@ def read(
                 '(on the command line --map "number=Para,text=Recommendation,...").'
             )
         options.update(mapping=mapping, sheet=sheet)
-    return reader(path, **options)
+    return intake.check(reader(path, **options), path)
 
 
 def read_pasted(

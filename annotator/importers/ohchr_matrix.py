@@ -29,12 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 from docx.document import Document as DocxDocument
 from docx.table import Table
 
 from annotator import states
-from annotator.importers import brackets
+from annotator.importers import brackets, containers
 from annotator.importers.files import SourceFileError, check_cell, expect, sniff
 from annotator.importers.records import (
     ImportBatch,
@@ -143,12 +142,7 @@ def read(
 
 def _open(path: Path) -> DocxDocument:
     expect(sniff(path), "docx")
-    try:
-        return docx.Document(str(path))
-    except Exception as error:  # python-docx raises KeyError, lxml, zip and value errors
-        raise SourceFileError(
-            f"{path.name} is damaged: Word's contents cannot be read ({type(error).__name__})."
-        ) from error
+    return containers.open_docx(path)  # every python-docx failure as SourceFileError
 
 
 def _norm(text: str) -> str:

@@ -32,12 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from lxml.etree import LxmlError
 
-from annotator.importers import addendum, documents, files
+from annotator.importers import addendum, containers, documents, files
 from annotator.importers.files import SourceFileError
 from annotator.importers.generic_table import (
     WORKBOOK_KINDS,
@@ -265,8 +264,8 @@ def _read_addendum(document: documents.DocumentText, batch: ImportBatch) -> Impo
 
 def _docx_has_responses_table(path: Path) -> bool:
     try:
-        document = docx.Document(str(path))
-    except Exception:  # python-docx's errors are reported by _read_docx with their reason
+        document = containers.open_docx(path)
+    except files.SourceFileError:  # reported by _read_docx with its reason
         return True
     return any(
         any(_starts_with_number(row) for row in _docx_rows(table)) for table in document.tables
@@ -400,7 +399,7 @@ def _read_docx(
     path: Path, collector: _Collector, progress: Callable[[int, int], None] | None
 ) -> None:
     try:
-        document = docx.Document(str(path))
+        document = containers.open_docx(path)
         tables = [_docx_rows(t) for t in document.tables]
         paragraphs = [p.text for p in document.paragraphs]
     except (

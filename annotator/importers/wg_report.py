@@ -39,10 +39,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docx
 from docx.text.paragraph import Paragraph
 
-from annotator.importers import brackets, documents
+from annotator.importers import brackets, containers, documents
 from annotator.importers.files import SourceFileError, check_cell, expect, sniff
 from annotator.importers.records import (
     ImportBatch,
@@ -141,12 +140,7 @@ def read(
         batch.document = _source_document(document.first_page, [x.text for x in lines[:200]])
         return batch
     review = _require_review(path.name, review)
-    try:
-        document = docx.Document(str(path))
-    except Exception as error:  # python-docx raises KeyError, lxml, zip and value errors
-        raise SourceFileError(
-            f"{path.name} is damaged: Word's contents cannot be read ({type(error).__name__})."
-        ) from error
+    document = containers.open_docx(path)  # every python-docx failure as SourceFileError
     lines = []
     auto_numbered = 0
     for index, paragraph in enumerate(document.paragraphs, start=1):

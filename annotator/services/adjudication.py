@@ -26,6 +26,7 @@ from annotator.services.coding import (
     FieldValue,
     FormSpec,
     RecommendationDetail,
+    check_text_length,
     form_spec,
     recommendation_detail,
 )
@@ -450,6 +451,8 @@ def decide(
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValueError("Give a reason for the decision, so that others can follow it later.")
+    check_text_length("The reason for a decision", reason)
+    check_text_length("The decided text", value.text)
     if session.get(Recommendation, recommendation_id) is None:
         raise ValueError("That recommendation is not in this project.")
     spec = _field_spec(session, field_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.limits import MAX_CODER_NAME
 from annotator.store.models import CODER_ROLES, Coder
 
-MAX_NAME = 120
+MAX_NAME = MAX_CODER_NAME
 
 
 def clean_name(name: str) -> str:
@@ -29,6 +30,11 @@ def get_or_create_coder(session: Session, name: str, role: str = "coder") -> Cod
         session.add(coder)
         session.flush()
     return coder
+
+
+def find_coder(session: Session, name: str) -> Coder | None:
+    """The coder of that name, without adding one (for a project that cannot be written)."""
+    return session.scalars(select(Coder).where(Coder.name == clean_name(name))).first()
 
 
 def list_coders(session: Session) -> list[Coder]:

@@ -17,6 +17,7 @@ from typing import TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from annotator.limits import MAX_CODER_TEXT
 from annotator.services import assignments, queue, response_history
 from annotator.services.codebooks import active_codebook_row
 from annotator.store.models import (
@@ -162,6 +163,16 @@ def load_values(session: Session, recommendation_id: int, coder_id: int) -> dict
     }
 
 
+def check_text_length(what: str, text: str | None) -> None:
+    """ValueError when a coder's text is over the one limit every path applies (the
+    merge refuses longer texts, so none may be saved)."""
+    if text is not None and len(text) > MAX_CODER_TEXT:
+        raise ValueError(
+            f"{what} can be at most {MAX_CODER_TEXT:,} characters long; this one has "
+            f"{len(text):,}. Shorten it and save again."
+        )
+
+
 def save_value(
     session: Session,
     recommendation_id: int,
@@ -173,6 +184,7 @@ def save_value(
 
     Rows that stay are left alone (their uuid and created time travel in merges).
     """
+    check_text_length("A note", new.text)
     before = load_values(session, recommendation_id, coder_id).get(field_id, EMPTY)
     if before == new:
         return before
@@ -293,6 +305,7 @@ def save_status(
     """Set this coder's status of the recommendation; returns the one it replaced."""
     if status == "flagged" and not (reason or "").strip():
         raise ValueError("A flag needs a reason, so the coordinator knows what to look at.")
+    check_text_length("A flag's reason", reason)
     row = session.get(CodingStatus, (recommendation_id, coder_id))
     before = Status() if row is None else Status(row.status, row.flag_reason, row.seconds_spent)
     reason = reason.strip() if status == "flagged" and reason else None
@@ -441,15 +454,32 @@ def others_values(
 class CodingService:
     """One coder's coding on one project, each call its own committed transaction."""
 
-    def __init__(self, project: Project, coder_id: int) -> None:
+    def __init__(
+        self,
+        project: Project,
+        coder_id: int,
+        *,
+        busy_timeout_ms: int | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        """``busy_timeout_ms`` and ``attempts``: how long one save waits for another
+        program's lock (default: the engine's timeout, three times). The window asks
+        for a short wait and keeps a change that found the project busy pending."""
         self.project = project
         self.coder_id = coder_id
+        self.busy_timeout_ms = busy_timeout_ms
+        self.attempts = attempts
 
     def _write(self, work: Callable[[Session], T]) -> T:
+        extra: dict[str, int] = {}
+        if self.attempts is not None:
+            extra["attempts"] = self.attempts
         return self.project.write_retrying(
             work,
             busy="Another program kept the project busy, so this change is not saved yet. "
             "It is kept on screen and will be saved when you try again.",
+            busy_timeout_ms=self.busy_timeout_ms,
+            **extra,
         )
 
     def form(self) -> FormSpec:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
+from zipfile import BadZipFile, is_zipfile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -30,6 +30,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.importers import containers
+from annotator.importers.files import SourceFileError
+from annotator.limits import MAX_CODER_TEXT
 from annotator.services import assignments
 from annotator.services.coding import (
     EMPTY,
@@ -363,6 +366,15 @@ def import_coding_sheet(
     path = Path(path)
     problems = _Problems(path.name)
     try:
+        # Zip bombs and XML entities are refused before openpyxl unpacks anything; a
+        # far-away cell is harmless here, as only the sheet's own columns are read.
+        if is_zipfile(path):  # anything else openpyxl refuses by itself, below
+            containers.check(path, "xlsx", sheets=False)
+    except FileNotFoundError:
+        raise ValueError(f"There is no file {path}.") from None
+    except SourceFileError as error:
+        raise ValueError(str(error)) from None
+    try:
         # Formulas are read as formulas (not their cached results) so they can be refused.
         workbook = load_workbook(path, read_only=True, data_only=False)
     except FileNotFoundError:
@@ -383,7 +395,7 @@ def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingShee
             sheet=None,
         )
         problems.refuse()
-    meta_rows = [tuple(c.value for c in row) for row in workbook[META_SHEET].iter_rows()]
+    meta_rows = [tuple(c.value for c in row) for row in workbook[META_SHEET].iter_rows(max_col=2)]
     header, columns = _read_header(meta_rows, problems)
     baselines = _read_baselines(meta_rows, problems)
     problems.refuse()
@@ -517,6 +529,11 @@ def _baseline_value(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+# A coding sheet's rows are contiguous; this many blank rows in a row end it (a stray
+# cell a million rows down must not cost a million rows of reading).
+BLANK_ROWS_END = 10_000
+
+
 def _read_rows(
     session: Session,
     ws,
@@ -526,9 +543,13 @@ def _read_rows(
     coder_id: int,
     problems: _Problems,
 ) -> dict[int, tuple[dict[int, FieldValue], str | None]]:
-    rows = ws.iter_rows()
-    first = next(rows, None)
     expected = [*LOCKED_HEADERS, *(c.header for c in columns)]
+    # Only the sheet's own columns: openpyxl pads every row to the sheet's declared
+    # width otherwise, and one far-away cell made that 16,384 cells a row. Nor the
+    # declared height: rows end where the file's rows end.
+    ws.reset_dimensions()
+    rows = ws.iter_rows(max_col=len(expected))
+    first = next(rows, None)
     found = [c.value for c in first] if first is not None else []
     for index, wanted in enumerate(expected, start=1):
         got = found[index - 1] if index - 1 < len(found) else None
@@ -553,7 +574,10 @@ def _read_rows(
     if problems.items:
         return {}
     entries: list[tuple[int, list[Any]]] = []
+    blank_run = 0
     for number, row in enumerate(rows, start=2):
+        if blank_run > BLANK_ROWS_END:
+            break  # the coding area ended long ago: whatever is further down is not read
         values = [c.value for c in row]
         for index, c in enumerate(row, start=1):
             if getattr(c, "data_type", None) == "f":
@@ -567,6 +591,9 @@ def _read_rows(
         if any(v not in (None, "") for v in values):
             values += [None] * (len(expected) - len(values))
             entries.append((number, values))
+            blank_run = 0
+        else:
+            blank_run += 1
     uids: dict[str, int] = {}
     for number, values in entries:
         uid = str(values[0] or "").strip()
@@ -784,4 +811,11 @@ def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldV
             return EMPTY  # the app stores an unticked box as no value
         problems.add(f"write yes or no, not '{value}'", **where)
         return None
-    return FieldValue(text=str(value))
+    text = str(value)
+    if len(text) > MAX_CODER_TEXT:
+        problems.add(
+            f"holds {len(text):,} characters; {f.label} takes at most {MAX_CODER_TEXT:,}",
+            **where,
+        )
+        return None
+    return FieldValue(text=text)

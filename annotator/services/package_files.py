@@ -37,6 +37,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from annotator.limits import (
+    MAX_CODER_TEXT,
+    MAX_EVENT_JSON,
+    MAX_RECOMMENDATION_TEXT,
+    MAX_SOURCE_TEXT,
+)
 from annotator.store.errors import ProjectError
 from annotator.store.migrations import head_revision, known_revisions
 from annotator.store.models import CODER_ROLES, FIELD_KINDS, STATUSES
@@ -48,7 +54,10 @@ FORMAT_VERSION = 1
 CHOICE_KINDS = ("multi", "single", "ordinal")
 
 # Limits far above any real package; they keep a crafted file from exhausting memory.
-MAX_TEXT = 100_000
+# Texts: derived from the limits every entry point applies (annotator.limits), with room
+# for texts saved by versions of the app that had no limit, so that the merge accepts
+# whatever the app itself could have written.
+MAX_TEXT = 5 * max(MAX_RECOMMENDATION_TEXT, MAX_SOURCE_TEXT, MAX_CODER_TEXT)
 MAX_DOCUMENT = 2_000_000  # a codebook's YAML: definitions and examples of every code
 MAX_BYTES = 4 * 1024**3
 MAX_CODERS = 100
@@ -57,7 +66,12 @@ MAX_CODES = 100_000
 MAX_INFO = 100
 MAX_ROWS = 5_000_000
 EVENTS_PER_VALUE = 100  # saves per field value: a coder changing their mind, many times
-LONG_COLUMNS = {("codebook_revision", "document"): MAX_DOCUMENT}
+LONG_COLUMNS = {
+    ("codebook_revision", "document"): MAX_DOCUMENT,
+    # A value before and after as JSON, every non-ASCII character escaped.
+    ("audit_event", "before"): MAX_EVENT_JSON,
+    ("audit_event", "after"): MAX_EVENT_JSON,
+}
 # SQLite's own statistics (ANALYZE) hold no code; a package may have them.
 TOLERATED = frozenset({"sqlite_stat1", "sqlite_stat4"})
 _READ_ONLY_ACTIONS = frozenset(

@@ -6,18 +6,51 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from annotator.store.errors import ProjectError
 
 # Long enough for another app instance to finish a commit, short enough that a
 # coder is told about a stuck lock while they still remember what they typed.
 BUSY_TIMEOUT_MS = 10_000
 
 
+SUPPORTED = "a project file (.upr) or a PostgreSQL URL (postgresql+psycopg://user@host/db)"
+
+
 def to_url(target: str | Path) -> str:
-    """A database URL for a path or a URL (anything with ``://`` is taken as a URL)."""
+    """A database URL for a path or a URL (anything with ``://`` is taken as a URL).
+
+    Only what a project can live in is accepted: a SQLite file and a PostgreSQL server
+    (``postgresql://`` means the psycopg driver the app ships with). Anything else is a
+    ProjectError naming what was given, before any driver is looked for.
+    """
     text = str(target)
-    if "://" in text:
+    if "://" not in text:
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    try:
+        parsed = make_url(text)
+    except ArgumentError:
+        raise ProjectError(f"'{text}' is not a database address; give {SUPPORTED}.") from None
+    shown = parsed.render_as_string(hide_password=True)
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:" or parsed.query:
+            raise ProjectError(
+                f"'{text}' is not a project file: a project must be saved in a file; "
+                f"give {SUPPORTED}."
+            )
         return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    if backend == "postgresql":
+        if driver in ("psycopg2", "psycopg") and "+" not in parsed.drivername:
+            return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        if driver != "psycopg":
+            raise ProjectError(
+                f"'{shown}': UPR Coder talks to PostgreSQL through psycopg; write the "
+                "address as postgresql+psycopg://user@host/db."
+            )
+        return text
+    raise ProjectError(f"'{shown}' is a {backend} database; UPR Coder needs {SUPPORTED}.")
 
 
 def without_password(url: str) -> str:
@@ -53,17 +86,29 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+def make_engine(
+    url: str, *, foreign_keys: bool = True, read_only: bool = False, immutable: bool = False
+) -> Engine:
     """An engine whose connections all carry the project's pragmas.
 
     ``foreign_keys=False`` exists for one caller: the migration runner, because a
     table rebuild with foreign keys on cascades deletes into child tables.
+    ``read_only`` opens a SQLite file that cannot be written (``immutable`` when not
+    even its folder can be, where SQLite could not make the -shm file WAL reading needs).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
 
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    if read_only:
+        path = Path(parsed.database or "")
+        flags = "mode=ro" + ("&immutable=1" if immutable else "")
+        engine = create_engine(
+            f"sqlite:///{path.resolve().as_uri()}?{flags}&uri=true",
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+    else:
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:
@@ -73,9 +118,10 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        # FULL: a commit the screen reported as saved survives a power cut too.
-        cursor.execute("PRAGMA synchronous = FULL")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit the screen reported as saved survives a power cut too.
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA trusted_schema = OFF")
         cursor.close()

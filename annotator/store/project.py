@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,14 +21,25 @@ from sqlalchemy.orm import Session
 from annotator import __version__
 from annotator.store import server_security
 from annotator.store.backups import DEFAULT_KEEP, make_backup
-from annotator.store.engine import make_engine, sqlite_path, to_url, without_password
+from annotator.store.engine import (
+    BUSY_TIMEOUT_MS,
+    make_engine,
+    sqlite_path,
+    to_url,
+    without_password,
+)
 from annotator.store.errors import (
+    DiskFull,
     NewerProjectError,
     NotAProjectError,
     PasswordNeeded,
     ProjectBusy,
     ProjectError,
+    ProjectReadOnly,
     ServerRefused,
+    database_failure,
+    disk_error,
+    read_only_message,
 )
 from annotator.store.migrations import head_revision, known_revisions, upgrade
 from annotator.store.models import ProjectInfo
@@ -57,6 +69,7 @@ class Project:
 
     url: str
     engine: Engine
+    read_only: bool = False  # found at open: the file or its folder cannot be written
 
     @property
     def path(self) -> Path | None:
@@ -80,33 +93,63 @@ class Project:
         return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: committed on success, rolled back on any error."""
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-            with Session(bind=connection, expire_on_commit=False) as session:
-                try:
-                    yield session
-                    session.commit()
-                except DBAPIError as error:
-                    session.rollback()
-                    refused = server_refusal(error, self.engine.url.username)
-                    if refused is None:
-                        raise
-                    raise refused from error
-                except BaseException:
-                    session.rollback()
-                    raise
+    def write(self, *, busy_timeout_ms: int | None = None) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error.
 
-    def write_retrying(self, work: Callable[[Session], T], *, busy: str) -> T:
-        """``work`` in one write transaction, tried again while another program holds the
-        lock past the busy timeout; then ProjectBusy with the message ``busy``."""
-        last: OperationalError | None = None
-        for attempt in range(WRITE_ATTEMPTS):
+        A read-only project raises ProjectReadOnly before anything is tried.
+        ``busy_timeout_ms`` waits that long (instead of the engine's busy timeout) for
+        another program's write lock: the window asks for a short wait, so a save never
+        freezes it, and keeps the change pending instead.
+        """
+        if self.read_only:
+            raise ProjectReadOnly(read_only_message(self.display_name))
+        with self.engine.connect() as connection:
+            raw = connection.connection.dbapi_connection if busy_timeout_ms else None
+            if raw is not None:
+                # Straight on the driver's connection: through SQLAlchemy it would begin
+                # the transaction (and wait the full timeout) before the pragma applied.
+                raw.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms or 0)}")
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
             try:
-                with self.write() as session:
+                with Session(bind=connection, expire_on_commit=False) as session:
+                    try:
+                        yield session
+                        session.commit()
+                    except DBAPIError as error:
+                        session.rollback()
+                        refused = server_refusal(error, self.engine.url.username)
+                        if refused is None:
+                            raise
+                        raise refused from error
+                    except BaseException:
+                        session.rollback()
+                        raise
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    def write_retrying(
+        self,
+        work: Callable[[Session], T],
+        *,
+        busy: str,
+        busy_timeout_ms: int | None = None,
+        attempts: int = WRITE_ATTEMPTS,
+    ) -> T:
+        """``work`` in one write transaction, tried again while another program holds the
+        lock past the busy timeout; then ProjectBusy with the message ``busy``.
+
+        A read-only project or a full disk raise ProjectReadOnly or DiskFull (nothing
+        was written; the caller keeps the change)."""
+        last: OperationalError | None = None
+        for attempt in range(attempts):
+            try:
+                with self.write(busy_timeout_ms=busy_timeout_ms) as session:
                     return work(session)
             except OperationalError as error:
+                failure = database_failure(error, self.display_name)
+                if isinstance(failure, ProjectReadOnly | DiskFull):
+                    raise failure from error
                 if "locked" not in str(error).lower() and "busy" not in str(error).lower():
                     raise
                 last = error
@@ -165,9 +208,27 @@ def server_refusal(error: DBAPIError, login: str | None) -> ServerRefused | None
     )
 
 
-def read_revision(path: Path) -> str | None:
+def writable(path: Path) -> tuple[bool, bool]:
+    """(can the file be written, can its folder be): a project needs both, as SQLite
+    makes its -wal and -shm files beside it. Tried, not judged from permission bits,
+    which say nothing of read-only disks, immutable files or network shares."""
+    try:
+        with path.open("r+b"):
+            file_ok = True
+    except OSError:
+        file_ok = False
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            folder_ok = True
+    except OSError:
+        folder_ok = False
+    return file_ok, folder_ok
+
+
+def read_revision(path: Path, *, immutable: bool = False) -> str | None:
     """The schema revision of a project file, read without changing the file.
 
+    ``immutable`` reads a file whose folder cannot be written (no -shm can be made).
     Raises NotAProjectError for anything that is not a UPR Coder project.
     """
     try:
@@ -185,7 +246,8 @@ def read_revision(path: Path) -> str | None:
             f"{path} is not a UPR Coder project (it is not a database file at all)."
         )
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        flags = "mode=ro" + ("&immutable=1" if immutable else "")
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
     except sqlite3.Error as error:
         raise NotAProjectError(f"{path} could not be opened: {error}.") from None
     try:
@@ -197,6 +259,8 @@ def read_revision(path: Path) -> str | None:
         if columns["alembic_version"]:
             rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.DatabaseError as error:
+        if "disk i/o" in str(error).lower():
+            raise disk_error(str(path)) from None
         raise NotAProjectError(f"{path} is damaged or not a database ({error}).") from None
     finally:
         connection.close()
@@ -231,16 +295,36 @@ def open_project(
     """
     url = to_url(target)
     path = sqlite_path(url)
+    read_only = immutable = False
     if path is not None:
         sweep_at_start(path)
+    if path is not None and path.exists() and not path.is_dir():
+        file_ok, folder_ok = writable(path)
+        read_only, immutable = not (file_ok and folder_ok), not folder_ok
+    if read_only:
+        assert path is not None
+        _check_read_only(path, immutable=immutable)
+    elif path is not None:
         _prepare_file(path, create=create, backup_keep=backup_keep)
     else:
         _prepare_server(url, create=create)
-    engine = make_engine(url)
-    project = Project(url=url, engine=engine)
-    if project.info("project_uuid") is None:
+    engine = make_engine(url, read_only=read_only, immutable=immutable)
+    project = Project(url=url, engine=engine, read_only=read_only)
+    if not read_only and project.info("project_uuid") is None:
         _stamp_new_project(project)
     return project
+
+
+def _check_read_only(path: Path, *, immutable: bool) -> None:
+    """A read-only project opens for reading, if it needs no migration."""
+    revision = read_revision(path, immutable=immutable)
+    _check_known(revision, str(path))
+    if revision != head_revision():
+        raise ProjectReadOnly(
+            f"{path} was saved by an older version of UPR Coder and must be updated "
+            "before it can be opened, but it is read-only (the file or its folder is "
+            "write-protected). Copy it to a folder you can write to and open the copy."
+        )
 
 
 def _prepare_file(path: Path, *, create: bool, backup_keep: int) -> None:
