@@ -34,7 +34,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from annotator import __version__, analysis
-from annotator.services import analysis_data, reliability_report
+from annotator.services import analysis_data, permissions, reliability_report
 from annotator.services.coding import FieldSpec, FieldValue, FormSpec, form_spec
 from annotator.services.queue import STATUS_LABELS
 from annotator.services.sources import (
@@ -351,8 +351,13 @@ def export(
     out: Path,
     options: ExportOptions | None = None,
     progress: ProgressFn | None = None,
+    *,
+    by_coder_id: int | None = None,
 ) -> ExportResult:
-    """Write the export to ``out`` (replaced whole at the end, never half-written)."""
+    """Write the export to ``out`` (replaced whole at the end, never half-written).
+
+    ``by_coder_id`` is who exports: a coder exports their own codes only; the consensus,
+    another coder's codes and every coder's are for adjudicators and coordinators."""
     options = options or ExportOptions()
     if options.format not in FORMATS:
         raise ValueError(f"'{options.format}' is not an export format; choose xlsx or csv.")
@@ -366,12 +371,14 @@ def export(
     try:
         with project.session() as session:
             source = parse_source(session, options.source)
+            permissions.check_source(session, source, by_coder_id)
             if options.review_ids is not None:
                 known = set(session.scalars(select(Review.id)))
                 missing = set(options.review_ids) - known
                 if missing:
                     raise ValueError("Some of the chosen reviews are not in this project.")
             job = _Job(project, session, source, options, progress)
+            job.by_coder_id = by_coder_id
             write = job.write_csv if options.format == "csv" else job.write_xlsx
             result = write(partial)
         os.replace(partial, out)
@@ -394,6 +401,7 @@ class _Job:
     ) -> None:
         self.project = project
         self.session = session
+        self.by_coder_id: int | None = None
         self.source = source
         self.options = options
         self._progress = progress
@@ -555,7 +563,10 @@ class _Job:
         self.progress("Summarising…", written, max(written, 1))
         _Summary(workbook, self.session, self.source, self.options.review_ids).write()
         sheets.append(SHEET_SUMMARY)
-        shared = _shared_count(self.session) if self.options.reliability else 0
+        measure = self.options.reliability and permissions.sees_others(
+            self.session, self.by_coder_id
+        )
+        shared = _shared_count(self.session) if measure else 0
         if shared:
             self.progress("Measuring reliability…", written, max(written, 1))
             self._reliability(workbook, shared)
@@ -585,7 +596,9 @@ class _Job:
             sheet.close()
             return
         name = self.project.display_name
-        rep = reliability_report.report(self.session, project_name=name)
+        rep = reliability_report.report(
+            self.session, project_name=name, by_coder_id=self.by_coder_id
+        )
         columns = [
             Column(h.capitalize(), 14 if h not in ("reading", "field label") else 40)
             for h in reliability_report.ROW_COLUMNS
