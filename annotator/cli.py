@@ -1111,7 +1111,7 @@ def _coder(target: str | Path, args: argparse.Namespace) -> int:
                 from annotator.services.identity import acting_name
 
                 name = acting_name(getattr(args, "as_coder", None))
-                if name is not None and coders.find_coder(session, args.name) is None:
+                if name is not None and coders.find_coder(session, name) is None:
                     coders.get_or_create_coder(session, name)
             acting = _acting_id(session, args)
             if args.coder_command == "add":

@@ -788,7 +788,7 @@ class MainWindow(QMainWindow):
     def reliability_report(self) -> None:
         from annotator.gui.reliability_view import ReliabilityReportDialog
 
-        self._open(ReliabilityReportDialog(self.project, self))
+        self._open(ReliabilityReportDialog(self.project, self.coder_id, self))
 
     def disagreements(self) -> None:
         if self.coder_role not in SEES_OTHERS:
