@@ -452,12 +452,12 @@ def create_package(
     made_at = datetime.now(UTC)
     report("Reading the project…", 0, 3)
     with master.session() as session:
-        maker = permissions.require(session, made_by_id, permissions.MAKE_PACKAGES)
         if session.get(ProjectInfo, MARKER_KEY) is not None:
             raise PackageError(
                 f"{master.display_name} is itself a coder's package; make packages from "
                 "the coordinator's project."
             )
+        maker = permissions.require(session, made_by_id, permissions.MAKE_PACKAGES)
         name = clean_name(coder_name)
         coder = session.scalars(select(Coder).where(Coder.name == name)).first()
         if coder is None:
