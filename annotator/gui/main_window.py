@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -47,6 +50,7 @@ from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
+from annotator.services import coders, permissions
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import (
     CodingService,
@@ -54,6 +58,7 @@ from annotator.services.coding import (
     FormSpec,
     Status,
 )
+from annotator.services.packages import package_marker
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectBusy, ProjectError
 from annotator.store.project import Project, open_project
@@ -69,7 +74,17 @@ STATUS_WORDS = {
     "flagged": "flagged",
     "skipped": "skipped",
 }
-SEES_OTHERS = ("adjudicator", "coordinator")
+SEES_OTHERS = permissions.DECIDERS
+# Menu actions a role may lack, and the rule that decides (the services apply the same).
+ROLE_ACTIONS = {
+    "edit_codebook": permissions.EDIT_CODEBOOK,
+    "assign": permissions.ASSIGN_WORK,
+    "create_packages": permissions.MAKE_PACKAGES,
+    "merge_packages": permissions.MERGE,
+    "others": permissions.SEE_OTHERS,
+    "disagreements": permissions.SEE_OTHERS,
+    "reliability": permissions.MEASURE,
+}
 
 
 class SetValue(QUndoCommand):
@@ -160,7 +175,13 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 3)
         self.splitter.setSizes([560, 420, 420])
-        self.setCentralWidget(self.splitter)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self._build_offer())
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.saved_label = QLabel()
         self.file_label = QLabel()
@@ -275,6 +296,7 @@ class MainWindow(QMainWindow):
         codebook = self.menuBar().addMenu("Code&book")
         codebook.addAction(act("edit_codebook", self.edit_codebook, keys))
         coders = self.menuBar().addMenu("Co&ders")
+        coders.addAction(act("manage_coders", self.manage_coders, keys))
         coders.addAction(act("assign", self.assign, keys))
         reliability = self.menuBar().addMenu("&Reliability")
         reliability.addAction(act("reliability", self.reliability_report, keys))
@@ -351,9 +373,20 @@ class MainWindow(QMainWindow):
 
     # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
+        # A package is its coder's, whatever name this computer remembers: work done in
+        # it is theirs, so that the merge brings it back under their name.
+        marker = package_marker(project)
         with project.write() as session:
-            coder = get_or_create_coder(session, self.coder_name)
+            coder = None
+            if marker is not None:
+                coder = coders.coder_by_uuid(session, marker.coder_uuid)
+            if coder is None:
+                coder = get_or_create_coder(session, self.coder_name)
             coder_id, self.coder_role = coder.id, coder.role
+            self.acting_name = coder.name
+            self.coder_retired = coder.retired
+            offer = marker is None and coders.coordinator_offer_open(session)
+        self.package_of = marker.coder_name if marker is not None else None
         old = self.project
         self.project = project
         self.coder_id = coder_id
@@ -362,8 +395,7 @@ class MainWindow(QMainWindow):
         self.current_id = None
         self.show_others = False
         self.others_action.setChecked(False)
-        self.others_action.setEnabled(self.coder_role in SEES_OTHERS)
-        self.disagreements_action.setEnabled(self.coder_role in SEES_OTHERS)
+        self._apply_role()
         self.spec = self.service.form()
         self.form.build(self.spec)
         self._build_code_actions(self.spec)
@@ -384,10 +416,28 @@ class MainWindow(QMainWindow):
         self.reader.clear()
         if old is not None and old is not project:
             old.close()
-        self.settings.add_recent_project(project.display_name)
-        self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
+        if self.package_of is None:  # a package never becomes this laptop's project
+            self.settings.add_recent_project(project.display_name)
+            self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
+        else:
+            self.setWindowTitle(
+                f"UPR Coder — {self._short_name(project)} — package of {self.package_of}, "
+                f"coding as {self.package_of}"
+            )
         self.file_label.setText(f"Project: {project.display_name}")
-        self.coder_label.setText(f"Coder: {self.coder_name}")
+        self.coder_label.setText(f"Coder: {self.acting_name} ({self.coder_role})")
+        self.offer_bar.setVisible(offer)
+        if self.package_of is not None and self.package_of != self.coder_name:
+            self.statusBar().showMessage(
+                f"This is {self.package_of}'s package: you code as {self.package_of} "
+                f"here, not as {self.coder_name}.",
+                15_000,
+            )
+        elif self.coder_retired:
+            self.statusBar().showMessage(
+                f"{self.acting_name} is retired from this project: you can read, not code.",
+                15_000,
+            )
         self.import_action.setEnabled(True)
         self._update_counts()
         if self.model.rowCount():
@@ -409,7 +459,7 @@ class MainWindow(QMainWindow):
         if not path.suffix:
             path = path.with_suffix(PROJECT_SUFFIX)
         try:
-            project = init_project(path)
+            project = init_project(path, coordinator=self.coder_name)  # its creator
         except ProjectError as error:
             self.show_error("The project could not be created", str(error))
             return
@@ -770,6 +820,80 @@ class MainWindow(QMainWindow):
         dialog = CodebookEditor(self.project, self.coder_id, self)
         dialog.changed.connect(self.codebook_changed)
         self._open(dialog)
+
+    def manage_coders(self) -> None:
+        from annotator.gui.coders_dialog import CodersDialog
+
+        dialog = CodersDialog(self.project, self.coder_id, self)
+        dialog.changed.connect(self._coders_changed)
+        self._open(dialog)
+
+    def _coders_changed(self) -> None:
+        assert self.project is not None
+        with self.project.session() as session:
+            coder = coders.get_coder(session, self.coder_id)
+            if coder is None:
+                return
+            self.coder_role, self.acting_name = coder.role, coder.name
+            self.coder_retired = coder.retired
+            self.offer_bar.setVisible(
+                self.package_of is None and coders.coordinator_offer_open(session)
+            )
+        self.coder_label.setText(f"Coder: {self.acting_name} ({self.coder_role})")
+        self._apply_role()
+
+    def _apply_role(self) -> None:
+        """Grey out what the role cannot do (the services refuse it anyway)."""
+        role = self.coder_role if not self.coder_retired else "retired"
+        for action_id, action in ROLE_ACTIONS.items():
+            allowed = permissions.may(role, action)
+            self.actions_by_id[action_id].setEnabled(allowed)
+            tip = "" if allowed else f"Only {permissions.needed(action)} can {action.verb}."
+            self.actions_by_id[action_id].setToolTip(tip)
+
+    def _build_offer(self) -> QWidget:
+        """The one-time offer to become coordinator of a project that has none."""
+        self.offer_bar = QFrame()
+        self.offer_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.offer_label = QLabel(
+            "This project has no coordinator yet. The coordinator edits the codebook, "
+            "assigns work, makes and merges packages and manages coders. Become its "
+            "coordinator?"
+        )
+        self.offer_label.setWordWrap(True)
+        self.offer_accept = QPushButton("Become coordinator")
+        self.offer_accept.clicked.connect(lambda: self.answer_coordinator_offer(True))
+        self.offer_decline = QPushButton("Not me")
+        self.offer_decline.setToolTip("You will not be asked again on this project")
+        self.offer_decline.clicked.connect(lambda: self.answer_coordinator_offer(False))
+        layout = QHBoxLayout(self.offer_bar)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.offer_label, 1)
+        layout.addWidget(self.offer_decline)
+        layout.addWidget(self.offer_accept)
+        self.offer_bar.setVisible(False)
+        return self.offer_bar
+
+    def answer_coordinator_offer(self, accept: bool) -> None:
+        assert self.project is not None
+        try:
+            with self.project.write() as session:
+                if accept:
+                    coders.accept_coordinator_offer(session, self.coder_id)
+                else:
+                    coders.decline_coordinator_offer(session, self.coder_id)
+        except (ValueError, ProjectError) as error:
+            self.show_error("The answer could not be saved", str(error))
+            return
+        self.offer_bar.setVisible(False)
+        self._coders_changed()
+        self.statusBar().showMessage(
+            "You are now this project's coordinator."
+            if accept
+            else "You will not be asked again; Coders ▸ Manage shows who may do what.",
+            8_000,
+        )
+        self.table.setFocus()
 
     def assign(self) -> None:
         from annotator.gui.assign_dialog import AssignDialog

@@ -10,6 +10,7 @@ claim the role (the app offers it once to the first person who opens the project
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,6 +66,14 @@ def find_coder(session: Session, name: str) -> Coder | None:
     if exact is not None:
         return exact
     return session.scalars(select(Coder).where(func.lower(Coder.name) == cleaned.lower())).first()
+
+
+def coder_by_uuid(session: Session, coder_uuid: uuid.UUID) -> Coder | None:
+    return session.scalars(select(Coder).where(Coder.uuid == coder_uuid)).first()
+
+
+def get_coder(session: Session, coder_id: int) -> Coder | None:
+    return session.get(Coder, coder_id)
 
 
 def coder_named(session: Session, name: str) -> Coder:

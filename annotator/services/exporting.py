@@ -1073,8 +1073,11 @@ class ExportChoices:
     reviews: tuple[tuple[int, str], ...]
     has_consensus: bool
     coder_name: str | None  # the coder at the keyboard
+    sees_others: bool = True  # False for a coder: they export their own codes only
 
     def default_source(self) -> str:
+        if not self.sees_others:
+            return f"coder:{self.coder_name}"
         if self.has_consensus or not self.coders:
             return "consensus"
         if self.coder_name in self.coders:
@@ -1098,4 +1101,5 @@ def export_choices(project: Project, coder_id: int | None = None) -> ExportChoic
             ),
             has_consensus=has_consensus,
             coder_name=me.name if me is not None else None,
+            sees_others=permissions.sees_others(session, coder_id),
         )
