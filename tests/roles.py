@@ -34,7 +34,9 @@ def lead(session) -> int:
 
     for role in ("coordinator", "adjudicator"):
         found = session.scalar(
-            select(Coder.id).where(Coder.role == role, Coder.retired_at.is_(None)).order_by(Coder.id)
+            select(Coder.id)
+            .where(Coder.role == role, Coder.retired_at.is_(None))
+            .order_by(Coder.id)
         )
         if found is not None:
             return found
