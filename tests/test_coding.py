@@ -10,7 +10,6 @@ from sqlalchemy import select
 from annotator.services import queue
 from annotator.services.bulk import write_annotations
 from annotator.services.coders import get_or_create_coder
-from annotator.services.permissions import NotPermitted
 from annotator.services.coding import (
     EMPTY,
     CodingService,
@@ -21,6 +20,7 @@ from annotator.services.coding import (
     save_status,
     save_value,
 )
+from annotator.services.permissions import NotPermitted
 from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recommendation
 
 
