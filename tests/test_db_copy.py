@@ -81,6 +81,8 @@ def test_sqlite_to_postgresql_and_back_keeps_every_record(sample_project, postgr
 
 def test_a_copy_goes_only_into_a_new_database(sample_project, postgres, tmp_path):
     coordinator_id(sample_project)
+    with sample_project.write() as session:
+        get_or_create_coder(session, "Amina")
     source = sample_project.path
     sample_project.close()
     server_db = postgres.new_database()

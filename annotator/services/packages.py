@@ -824,6 +824,13 @@ def _run(
     progress: ProgressFn | None,
 ) -> MergePlan:
     report = progress or _no_progress
+    with master.session() as session:  # who asks is settled before any file is read
+        if session.get(ProjectInfo, MARKER_KEY) is not None:
+            raise PackageError(
+                f"{master.display_name} is itself a coder's package; merge packages into "
+                "the coordinator's project."
+            )
+        permissions.require(session, by_coder_id, permissions.MERGE)
     paths = [Path(p).expanduser() for p in package_paths]
     if not paths:
         raise PackageError("Choose at least one package to merge.")
