@@ -37,7 +37,7 @@ ROLE_HELP = {
     "coordinator": "also edits the codebook, assigns work, makes and merges packages, "
     "manages coders",
 }
-HEADERS = ("Name", "Role", "Coded", "")
+HEADERS = ("Name", "Role", "Recommendations coded", "Status")
 
 
 class CodersDialog(QDialog):
@@ -153,7 +153,13 @@ class CodersDialog(QDialog):
             coded = QTableWidgetItem(str(row.coded))
             coded.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(number, 2, coded)
-            self.table.setItem(number, 3, QTableWidgetItem("retired" if row.retired else ""))
+            status = QTableWidgetItem("retired" if row.retired else "active")
+            status.setToolTip(
+                "Their work stays; they cannot code and are not offered in lists"
+                if row.retired
+                else ""
+            )
+            self.table.setItem(number, 3, status)
         self._filling = False
         for widget in (self.name_edit, self.role_box, self.add_button):
             widget.setEnabled(self.may_manage)
