@@ -180,6 +180,7 @@ def _add_coder(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
             """
             annotator coder list --db team.upr
             annotator coder add Amina --role adjudicator --db team.upr --as Cora
+            annotator coder add Ben Chen Dan --db team.upr --as Cora
             annotator coder set-role Ben adjudicator --db team.upr --as Cora
             annotator coder rename "Ben" "Ben Okafor" --db team.upr --as Cora
             annotator coder retire "Ben Okafor" --db team.upr --as Cora
@@ -192,8 +193,8 @@ def _add_coder(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
     listing.add_argument(
         "--retired", action="store_true", help="list retired coders too (their work stays)"
     )
-    add = actions.add_parser("add", parents=[common], help="add a coder")
-    add.add_argument("name", metavar="NAME")
+    add = actions.add_parser("add", parents=[common], help="add coders (all with one role)")
+    add.add_argument("names", nargs="+", metavar="NAME")
     add.add_argument("--role", default="coder", choices=CODER_ROLES, help="(default: coder)")
     role = actions.add_parser("set-role", parents=[common], help="give a coder a role")
     role.add_argument("name", metavar="NAME")
@@ -1115,8 +1116,11 @@ def _coder(target: str | Path, args: argparse.Namespace) -> int:
                     coders.get_or_create_coder(session, name)
             acting = _acting_id(session, args)
             if args.coder_command == "add":
-                coder = coders.add_coder(session, args.name, args.role, by_coder_id=acting)
-                message = f"Added {coder.name} as {coder.role}."
+                added = [
+                    coders.add_coder(session, name, args.role, by_coder_id=acting).name
+                    for name in args.names
+                ]
+                message = f"Added {', '.join(added)} as {args.role}."
             else:
                 coder = coders.coder_named(session, args.name)
                 if args.coder_command == "set-role":

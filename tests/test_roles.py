@@ -498,6 +498,25 @@ def test_the_coder_commands(sample_path):
     assert blind.returncode == 1 and "you are a coder" in blind.stderr
 
 
+def test_a_team_of_five_in_three_commands(tmp_path):
+    db = ("--db", str(tmp_path / "team.upr"))
+    assert annotator("init", *db, "--as", "Olga").returncode == 0
+    assert (
+        annotator("coder", "add", "Amina", "--role", "adjudicator", *db, "--as", "Olga").returncode
+        == 0
+    )
+    three = annotator("coder", "add", "Ben", "Chen", "Dan", *db, "--as", "Olga")
+    assert three.stdout.strip() == "Added Ben, Chen, Dan as coder."
+    listed = annotator("coder", "list", *db).stdout.splitlines()
+    assert [line.split(":")[0] for line in listed] == [
+        "Amina (adjudicator)",
+        "Ben (coder)",
+        "Chen (coder)",
+        "Dan (coder)",
+        "Olga (coordinator)",
+    ]
+
+
 def test_init_makes_the_creator_coordinator(tmp_path):
     made = annotator("init", "--db", str(tmp_path / "t.upr"), "--as", "Dan")
     assert made.returncode == 0, made.stderr
