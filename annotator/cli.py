@@ -1006,7 +1006,9 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
             wanted = None
             if review_ids is not None or compare:
                 wanted = list(dict.fromkeys([*(review_ids or []), *compare]))
-            data = analysis_data.load(session, source=source, review_ids=wanted)
+            data = analysis_data.load(
+                session, source=source, review_ids=wanted, by_coder_id=_acting_id(session, args)
+            )
     finally:
         project.close()
     recs = data.recommendations

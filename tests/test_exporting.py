@@ -430,8 +430,15 @@ def test_cli_export_and_stats(known, tmp_path):
     assert stats.returncode == 0, stats.stderr
     assert "Rejection rate: rejected / all recommendations: 98 / 428 = 22.9 %" in stats.stdout
     assert "(rejected + noted) / all recommendations: 130 / 428 = 30.4 %" in stats.stdout
+    blind = annotator("stats", "--as", "Amina", "--db", db, "--themes", "--source", "coder:Ben")
+    assert blind.returncode == 1
+    assert "Only an adjudicator or a coordinator can see other coders' codes" in blind.stderr
+    own = annotator("stats", "--as", "Amina", "--db", db, "--themes")
+    assert own.returncode == 0, own.stderr
     compared = annotator(
         "stats",
+        "--as",
+        "Olga",
         "--db",
         db,
         "--compare",

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from annotator.gui.analysis_view import AnalysisDialog
 from annotator.gui.export_dialog import ExportDialog
 from tests import known_answers
-from tests.roles import lead_of
+from tests.roles import coordinator_id, lead_of
 
 REPRISALS = "Reprisals and intimidation for cooperation with the UN"
 
@@ -90,7 +90,7 @@ def _ready(qtbot, dialog: AnalysisDialog) -> None:
 
 
 def test_dashboard_figures_cells_statements_and_charts(qtbot, known, tmp_path):
-    dialog = AnalysisDialog(known.project)
+    dialog = AnalysisDialog(known.project, lead_of(known.project))
     qtbot.addWidget(dialog)
     dialog.show()
     _ready(qtbot, dialog)
@@ -147,7 +147,7 @@ def test_dashboard_figures_cells_statements_and_charts(qtbot, known, tmp_path):
 
 
 def test_dashboard_on_the_sample_project(qtbot, sample_project, tmp_path):
-    dialog = AnalysisDialog(sample_project)
+    dialog = AnalysisDialog(sample_project, coordinator_id(sample_project))
     qtbot.addWidget(dialog)
     dialog.show()
     _ready(qtbot, dialog)

@@ -929,7 +929,7 @@ class MainWindow(QMainWindow):
     def analysis(self) -> None:
         from annotator.gui.analysis_view import AnalysisDialog
 
-        self._open(AnalysisDialog(self.project, self))
+        self._open(AnalysisDialog(self.project, self.coder_id, self))
 
     def export(self) -> None:
         from annotator.gui.export_dialog import ExportDialog

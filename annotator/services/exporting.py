@@ -561,7 +561,9 @@ class _Job:
             coders.close()
         sheets = [SHEET_RECOMMENDATIONS, *([SHEET_CODERS] if coders else [])]
         self.progress("Summarising…", written, max(written, 1))
-        _Summary(workbook, self.session, self.source, self.options.review_ids).write()
+        _Summary(
+            workbook, self.session, self.source, self.options.review_ids, self.by_coder_id
+        ).write()
         sheets.append(SHEET_SUMMARY)
         measure = self.options.reliability and permissions.sees_others(
             self.session, self.by_coder_id
@@ -764,6 +766,7 @@ class _Summary:
         session: Session,
         source: Source,
         review_ids: Sequence[int] | None,
+        by_coder_id: int | None,
     ) -> None:
         self.ws = workbook.create_sheet(SHEET_SUMMARY)
         self.ws.column_dimensions["A"].width = 46
@@ -771,7 +774,11 @@ class _Summary:
             self.ws.column_dimensions[letter].width = 13
         self.row = 0
         self.data = analysis_data.load(
-            session, source=source, review_ids=review_ids, include_text=False
+            session,
+            source=source,
+            review_ids=review_ids,
+            include_text=False,
+            by_coder_id=by_coder_id,
         )
         self.source = source
 
