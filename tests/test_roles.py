@@ -458,6 +458,36 @@ def test_a_package_coded_under_its_coder_merges_and_add_coders_grants_no_role(
         assert s.scalar(select(func.count()).select_from(Coder).where(Coder.name == "Fay")) == 1
 
 
+def test_a_package_opened_under_another_name_codes_as_its_coder(sample_project, team, tmp_path):
+    out = tmp_path / "amina.upr"
+    packages.create_package(sample_project, "Amina", out, made_by_id=team["dan"])
+    package = open_project(out)
+    try:
+        with package.write() as s:
+            # The laptop remembers "Zoe": the package still codes as Amina, and no Zoe
+            # is added to it.
+            coder = packages.coder_opening(package, s, "Zoe")
+            assert coder.name == "Amina"
+            assert coders.find_coder(s, "Zoe") is None
+        service = CodingService(package, coder.id)
+        themes = service.form().field_by_key("themes")
+        labour = next(c.id for c in themes.codes if c.key == "labour")
+        with package.session() as s:
+            rid = s.scalar(select(Recommendation.id).where(Recommendation.number == "28.13"))
+        service.save(rid, themes.id, FieldValue(frozenset({labour})))
+    finally:
+        package.close()
+    plan = packages.merge(sample_project, [out], by_coder_id=team["dan"])
+    assert [c.coder for c in plan.coders] == ["Amina"]
+    merged = CodingService(sample_project, team["amina"]).values(rid)
+    assert merged[themes.id].codes == {labour}  # her work, under her name
+    with sample_project.session() as s:
+        assert coders.find_coder(s, "Zoe") is None
+    # Outside a package, the remembered name is who codes (a new name joins as a coder).
+    with sample_project.write() as s:
+        assert packages.coder_opening(sample_project, s, "Zoe").role == "coder"
+
+
 # --------------------------------------------------------------------- the command
 
 

@@ -51,14 +51,13 @@ from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
 from annotator.services import coders, permissions
-from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import (
     CodingService,
     FieldValue,
     FormSpec,
     Status,
 )
-from annotator.services.packages import package_marker
+from annotator.services.packages import coder_opening, package_marker
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectBusy, ProjectError
 from annotator.store.project import Project, open_project
@@ -377,11 +376,7 @@ class MainWindow(QMainWindow):
         # it is theirs, so that the merge brings it back under their name.
         marker = package_marker(project)
         with project.write() as session:
-            coder = None
-            if marker is not None:
-                coder = coders.coder_by_uuid(session, marker.coder_uuid)
-            if coder is None:
-                coder = get_or_create_coder(session, self.coder_name)
+            coder = coder_opening(project, session, self.coder_name)
             coder_id, self.coder_role = coder.id, coder.role
             self.acting_name = coder.name
             self.coder_retired = coder.retired

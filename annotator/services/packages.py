@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from annotator import __version__
 from annotator.services import assignments, permissions
 from annotator.services.codebooks import active_codebook, active_codebook_row
-from annotator.services.coders import clean_name
+from annotator.services.coders import clean_name, get_or_create_coder
 from annotator.services.package_files import (
     MARKER_KEY,
     AnnotationRecord,
@@ -157,6 +157,23 @@ def package_marker(project: Project) -> Marker | None:
     """Whose package this project file is, or None for a coordinator's project."""
     text = project.info(MARKER_KEY)
     return None if text is None else Marker.from_json(text, project.path or Path("project"))
+
+
+def coder_opening(project: Project, session: Session, name: str) -> Coder:
+    """Who codes when ``name`` opens ``project``: in a coder's package, always the
+    package's coder (whatever name the laptop remembers), so that their work is theirs
+    at the merge; in any other project, the coder of that name (added as a plain coder
+    if new, as opening a project with one's name always did)."""
+    marker = package_marker(project)
+    if marker is None:
+        return get_or_create_coder(session, name)
+    coder = session.scalars(select(Coder).where(Coder.uuid == marker.coder_uuid)).first()
+    if coder is None:
+        raise PackageError(
+            f"{project.display_name} is the package of {marker.coder_name}, but it does "
+            "not hold that coder; ask the coordinator for a new package."
+        )
+    return coder
 
 
 def _package_ids(
