@@ -1147,7 +1147,7 @@ def _coder(target: str | Path, args: argparse.Namespace) -> int:
 def _gui(args: argparse.Namespace) -> int:
     from annotator.gui.app import run
 
-    return run(db=args.db, coder=args.coder)
+    return run(db=args.db, coder=args.coder or getattr(args, "as_coder", None))
 
 
 if __name__ == "__main__":

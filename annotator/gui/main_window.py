@@ -58,6 +58,7 @@ from annotator.services.coding import (
     Status,
 )
 from annotator.services.packages import coder_opening, package_marker
+from annotator.services.permissions import NotPermitted
 from annotator.services.projects import init_project
 from annotator.store.errors import ProjectBusy, ProjectError
 from annotator.store.project import Project, open_project
@@ -692,6 +693,9 @@ class MainWindow(QMainWindow):
         except ProjectBusy as busy:
             self._keep_pending(("value", rid, field_id, value), str(busy))
             return
+        except NotPermitted as refused:  # retired meanwhile: nothing was saved
+            self.statusBar().showMessage(str(refused), 10_000)
+            return
         self._saved(self._describe_value(field_id, value))
         if self.model is not None:
             self.model.refresh_row(rid)
@@ -704,6 +708,9 @@ class MainWindow(QMainWindow):
             self.service.set_status(rid, status.status, reason=status.reason)
         except ProjectBusy as busy:
             self._keep_pending(("status", rid, status, None), str(busy))
+            return
+        except NotPermitted as refused:
+            self.statusBar().showMessage(str(refused), 10_000)
             return
         if self.model is not None:
             self.model.refresh_row(rid)
@@ -840,6 +847,7 @@ class MainWindow(QMainWindow):
     def _apply_role(self) -> None:
         """Grey out what the role cannot do (the services refuse it anyway)."""
         role = self.coder_role if not self.coder_retired else "retired"
+        self.form.setEnabled(not self.coder_retired)  # a retired coder reads, codes no more
         for action_id, action in ROLE_ACTIONS.items():
             allowed = permissions.may(role, action)
             self.actions_by_id[action_id].setEnabled(allowed)
