@@ -18,8 +18,11 @@ from annotator.codebook import CodebookError
 from annotator.importers.detect import FORMATS
 from annotator.importers.files import SourceFileError
 from annotator.paths import default_project_location, default_project_path
+from annotator.services.identity import CODER_VARIABLE
 from annotator.store.errors import ProjectBusy, ProjectError, database_failure, file_failure
 
+# As annotator.store.models.CODER_ROLES (not imported: --help must not load the database).
+CODER_ROLES = ("coder", "adjudicator", "coordinator")
 DB_HELP = (
     "the project: a .upr file or a database URL such as "
     "postgresql+psycopg://user@host/db (default: $ANNOTATOR_DB, else %(default_path)s)"
@@ -39,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH_OR_URL", help=db_help, default=argparse.SUPPRESS)
+    # SUPPRESS: a subcommand's parser must not reset a value given before the subcommand.
+    common.add_argument(
+        "--as",
+        dest="as_coder",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help=f"who you are: the coder this command acts as (default: ${CODER_VARIABLE}, "
+        "else the name UPR Coder remembers on this computer)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="annotator",
@@ -153,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_merge(commands, common)
     _add_db(commands, common)
     _add_review(commands, common)
+    _add_coder(commands, common)
     return parser
 
 
@@ -533,12 +546,6 @@ def _add_adjudicate(commands: argparse._SubParsersAction, common: argparse.Argum
         action="store_true",
         help="make the coders' shared value final where they all agree",
     )
-    adjudicate.add_argument(
-        "--as",
-        dest="as_coder",
-        metavar="NAME",
-        help="the adjudicator or coordinator who decides (needed with --accept-agreements)",
-    )
 
 
 def _add_package(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -625,9 +632,6 @@ def _add_merge(commands: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="add a package's coder whom the project does not have yet (else it is refused)",
     )
     merge.add_argument(
-        "--as", dest="as_coder", metavar="NAME", help="the coordinator who merges (for the log)"
-    )
-    merge.add_argument(
         "--details",
         type=int,
         default=50,
@@ -642,8 +646,15 @@ def _package(target: str | Path, args: argparse.Namespace) -> int:
 
     project = open_project(target)
     try:
+        with project.session() as session:
+            acting = _acting_id(session, args)
         report = create_package(
-            project, args.coder, args.out, assignment=args.assignment, overwrite=args.overwrite
+            project,
+            args.coder,
+            args.out,
+            assignment=args.assignment,
+            overwrite=args.overwrite,
+            made_by_id=acting,
         )
     finally:
         project.close()
@@ -652,26 +663,17 @@ def _package(target: str | Path, args: argparse.Namespace) -> int:
 
 
 def _merge(target: str | Path, args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from annotator.services.coders import clean_name
     from annotator.services.packages import merge, merge_preview
-    from annotator.store.models import Coder
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
-        by_coder_id = None
-        args.as_coder = _acting(project, args.as_coder)
-        if args.as_coder:
-            with project.session() as session:
-                by_coder_id = session.scalar(
-                    select(Coder.id).where(Coder.name == clean_name(args.as_coder))
-                )
-            if by_coder_id is None:
-                raise ValueError(f"There is no coder named '{args.as_coder}' in this project.")
+        with project.session() as session:
+            by_coder_id = _acting_id(session, args)
         if args.dry_run:
-            plan = merge_preview(project, args.files, add_coders=args.add_coders)
+            plan = merge_preview(
+                project, args.files, add_coders=args.add_coders, by_coder_id=by_coder_id
+            )
         else:
             plan = merge(project, args.files, by_coder_id=by_coder_id, add_coders=args.add_coders)
     finally:
@@ -795,8 +797,11 @@ def _db(target: str | Path, args: argparse.Namespace) -> int:
 
 def _db_copy(_target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services.db_copy import copy_project
+    from annotator.services.identity import acting_name
 
-    report = copy_project(args.source, args.destination)
+    report = copy_project(
+        args.source, args.destination, by_coder=acting_name(getattr(args, "as_coder", None))
+    )
     print(f"Copied {report.rows:,} records in {len(report.tables)} parts to {args.destination}")
     print("Checked: every part has the same count and checksum on both sides.")
     return 0
@@ -804,10 +809,12 @@ def _db_copy(_target: str | Path, args: argparse.Namespace) -> int:
 
 def _init(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services.codebooks import load_codebook_file
+    from annotator.services.coders import clean_name
     from annotator.services.projects import init_project, summarise
 
     book = load_codebook_file(args.codebook) if args.codebook else None
-    project = init_project(target, codebook=book, sample=args.sample)
+    coordinator = _creator(args)
+    project = init_project(target, codebook=book, sample=args.sample, coordinator=coordinator)
     try:
         summary = summarise(project)
     finally:
@@ -815,7 +822,33 @@ def _init(target: str | Path, args: argparse.Namespace) -> int:
     print(f"Created project {summary.location}")
     print(f"Codebook: {summary.codebook}")
     print(f"Recommendations: {summary.recommendations}")
+    if coordinator:
+        print(f"Coordinator: {clean_name(coordinator)}")
+    else:
+        print(
+            "Coordinator: nobody yet. Say who you are next time (--as NAME or "
+            f"${CODER_VARIABLE}); to become coordinator now: "
+            "annotator coder set-role YOUR-NAME coordinator --as YOUR-NAME"
+        )
     return 0
+
+
+def _creator(args: argparse.Namespace) -> str | None:
+    """Whoever creates a project is its coordinator: --as, else $ANNOTATOR_CODER, else
+    the name the app remembers, else (at a terminal) asked; else nobody yet."""
+    from annotator.services.coders import clean_name
+    from annotator.services.identity import acting_name
+
+    name = acting_name(getattr(args, "as_coder", None))
+    if name is None and sys.stdin.isatty():
+        try:
+            answer = input("Your name (you become the project's coordinator; Enter to skip): ")
+        except EOFError:
+            answer = ""
+        name = " ".join(answer.split()) or None
+    if name is not None:
+        clean_name(name)  # a bad name is refused before anything is created
+    return name
 
 
 def _info(target: str | Path, _args: argparse.Namespace) -> int:
@@ -891,11 +924,42 @@ def _import(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _acting(project, named: str | None) -> str | None:
-    """Who a command acts as: on a team server, the coder the login is linked to."""
-    from annotator.services.server_logins import acting_coder
+def _acting_id(session, args: argparse.Namespace) -> int | None:
+    """Who the command acts as (--as, else $ANNOTATOR_CODER, else the remembered name),
+    as a coder of this project; None when nobody is named (guarded actions refuse)."""
+    from annotator.services.coders import find_coder, get_coder
+    from annotator.services.identity import acting_name
 
-    return acting_coder(project, named)
+    given = getattr(args, "as_coder", None)
+    from annotator.store import server_security
+
+    linked = server_security.identity(session.connection())
+    if linked is not None and linked.coder_id is not None:
+        # A server login linked to a coder is that coder; naming anyone else is refused.
+        own = get_coder(session, linked.coder_id)
+        if given and own is not None and " ".join(given.split()) != own.name:
+            raise ValueError(
+                f"You are connected as the login {linked.login}, which is the coder "
+                f"{own.name}; it cannot act as {' '.join(given.split())}."
+            )
+        return linked.coder_id
+    name = acting_name(given)
+    if name is None:
+        return None
+    coder = find_coder(session, name)
+    if coder is None:
+        why = (
+            "--as"
+            if given
+            else f"${CODER_VARIABLE}"
+            if os.environ.get(CODER_VARIABLE)
+            else "the name UPR Coder remembers"
+        )
+        raise ValueError(
+            f"You act as '{name}' ({why}), but this project has no coder of that name; "
+            "a coordinator can add you with 'annotator coder add'."
+        )
+    return coder.id
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -927,6 +991,7 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
         with project.session() as session:
             result = report(
                 session,
+                by_coder_id=_acting_id(session, args),
                 fields=fields,
                 coders=_names(args.coders),
                 metrics=args.metric,
@@ -994,20 +1059,17 @@ def _irr_plan(
 def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services import adjudication
     from annotator.services.coding import FieldValue, form_spec
-    from annotator.services.reliability_report import resolve_coders
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
         if args.accept_agreements:
-            args.as_coder = _acting(project, args.as_coder)
-            if not args.as_coder:
-                raise ValueError("Say who decides: add --as NAME (an adjudicator or coordinator).")
             with project.write() as session:
-                found = resolve_coders(session, [args.as_coder])
-                assert found is not None
                 count = adjudication.accept_agreements(
-                    session, args.field, by_coder_id=found[0].id, coders=_names(args.coders)
+                    session,
+                    args.field,
+                    by_coder_id=_acting_id(session, args),
+                    coders=_names(args.coders),
                 )
             print(
                 f"Accepted the coders' shared value as final for {count} "
@@ -1022,6 +1084,7 @@ def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
                 args.code,
                 _names(args.coders),
                 include_decided=args.decided,
+                by_coder_id=_acting_id(session, args),
             )
     finally:
         project.close()
@@ -1062,12 +1125,15 @@ def _export(target: str | Path, args: argparse.Namespace) -> int:
     try:
         with project.session() as session:
             review_ids = _review_ids(session, args.review)
+            acting = _acting_id(session, args)
         if args.coding_sheet:
             from annotator.services.coding_sheet import write_coding_sheet
 
             if not args.coder:
                 raise ValueError("A coding sheet is for one coder: name them with --coder.")
-            sheet = write_coding_sheet(project, args.coder, args.out, review_ids=review_ids)
+            sheet = write_coding_sheet(
+                project, args.coder, args.out, review_ids=review_ids, by_coder_id=acting
+            )
             print(
                 f"Wrote a coding sheet for {sheet.coder}: {sheet.recommendations} "
                 f"recommendations, to {args.out}"
@@ -1080,7 +1146,7 @@ def _export(target: str | Path, args: argparse.Namespace) -> int:
             review_ids=tuple(review_ids) if review_ids is not None else None,
             reliability=not args.no_reliability,
         )
-        result = export(project, args.out, options)
+        result = export(project, args.out, options, by_coder_id=acting)
     finally:
         project.close()
     print(f"Exported {result.recommendations} recommendations ({result.source}) to {result.path}")
@@ -1099,7 +1165,9 @@ def _import_codes(target: str | Path, args: argparse.Namespace) -> int:
 
     project = open_project(target)
     try:
-        result = import_coding_sheet(project, args.file, dry_run=args.dry_run)
+        with project.session() as session:
+            acting = _acting_id(session, args)
+        result = import_coding_sheet(project, args.file, dry_run=args.dry_run, by_coder_id=acting)
     except CodingSheetRefused as refused:
         for problem in refused.problems:
             print(problem)
@@ -1141,7 +1209,9 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
             wanted = None
             if review_ids is not None or compare:
                 wanted = list(dict.fromkeys([*(review_ids or []), *compare]))
-            data = analysis_data.load(session, source=source, review_ids=wanted)
+            data = analysis_data.load(
+                session, source=source, review_ids=wanted, by_coder_id=_acting_id(session, args)
+            )
     finally:
         project.close()
     recs = data.recommendations
@@ -1220,6 +1290,112 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_coder(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    coder = commands.add_parser(
+        "coder",
+        parents=[common],
+        help="list the coders, add them, give them roles",
+        description=(
+            "The project's coders and their roles: coder (codes blind, sees only their own "
+            "work), adjudicator (also sees everyone's codes and decides the final values), "
+            "coordinator (also edits the codebook, assigns work, makes and merges packages, "
+            "manages coders). Changing coders is a coordinator's job: say who you are with "
+            f"--as NAME (or ${CODER_VARIABLE}). In a project without a coordinator, anyone "
+            "can make themselves coordinator with set-role."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(
+            """
+            annotator coder list --db team.upr
+            annotator coder add Amina --role adjudicator --db team.upr --as Cora
+            annotator coder add Ben Chen Dan --db team.upr --as Cora
+            annotator coder set-role Ben adjudicator --db team.upr --as Cora
+            annotator coder rename "Ben" "Ben Okafor" --db team.upr --as Cora
+            annotator coder retire "Ben Okafor" --db team.upr --as Cora
+            annotator coder set-role Cora coordinator --as Cora   # no coordinator yet
+            """
+        ),
+    )
+    actions = coder.add_subparsers(dest="coder_command", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", parents=[common], help="the coders and their roles")
+    listing.add_argument(
+        "--retired", action="store_true", help="list retired coders too (their work stays)"
+    )
+    add = actions.add_parser("add", parents=[common], help="add coders (all with one role)")
+    add.add_argument("names", nargs="+", metavar="NAME")
+    add.add_argument("--role", default="coder", choices=CODER_ROLES, help="(default: coder)")
+    role = actions.add_parser("set-role", parents=[common], help="give a coder a role")
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("role", choices=CODER_ROLES)
+    rename = actions.add_parser("rename", parents=[common], help="change a coder's name")
+    rename.add_argument("name", metavar="NAME")
+    rename.add_argument("new_name", metavar="NEW-NAME")
+    retire = actions.add_parser(
+        "retire", parents=[common], help="stop a coder coding; their work stays"
+    )
+    retire.add_argument("name", metavar="NAME")
+    restore = actions.add_parser("restore", parents=[common], help="bring a retired coder back")
+    restore.add_argument("name", metavar="NAME")
+
+
+def _coder(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services import coders
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        if args.coder_command == "list":
+            with project.session() as session:
+                rows = coders.coder_rows(session, include_retired=args.retired)
+                has_coordinator = bool(coders.coordinators(session))
+            for row in rows:
+                retired = ", retired" if row.retired else ""
+                print(f"{row.name} ({row.role}{retired}): {row.coded} recommendations coded")
+            if not rows:
+                print("No coders yet.")
+            if not has_coordinator:
+                print(
+                    "This project has no coordinator. To become one: annotator coder "
+                    "set-role YOUR-NAME coordinator --as YOUR-NAME"
+                )
+            return 0
+        with project.write() as session:
+            if args.coder_command == "set-role" and not coders.coordinators(session):
+                # Claiming an empty coordinator role: the claimant joins the project (as
+                # opening it in the app would) so that they can be made coordinator.
+                from annotator.services.identity import acting_name
+
+                name = acting_name(getattr(args, "as_coder", None))
+                if name is not None and coders.find_coder(session, name) is None:
+                    coders.get_or_create_coder(session, name)
+            acting = _acting_id(session, args)
+            if args.coder_command == "add":
+                added = [
+                    coders.add_coder(session, name, args.role, by_coder_id=acting).name
+                    for name in args.names
+                ]
+                message = f"Added {', '.join(added)} as {args.role}."
+            else:
+                coder = coders.coder_named(session, args.name)
+                if args.coder_command == "set-role":
+                    coders.set_role(session, coder.id, args.role, by_coder_id=acting)
+                    message = f"{coder.name} is now {coder.role}."
+                elif args.coder_command == "rename":
+                    old = coder.name
+                    coders.rename_coder(session, coder.id, args.new_name, by_coder_id=acting)
+                    message = f"Renamed {old} to {coder.name}; their work goes with them."
+                elif args.coder_command == "retire":
+                    coders.retire_coder(session, coder.id, by_coder_id=acting)
+                    message = f"Retired {coder.name}: their work stays, they can no longer code."
+                else:
+                    coders.restore_coder(session, coder.id, by_coder_id=acting)
+                    message = f"{coder.name} can code again."
+    finally:
+        project.close()
+    print(message)
+    return 0
+
+
 def _review(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services import reviews
     from annotator.store.project import open_project
@@ -1260,7 +1436,7 @@ def _review(target: str | Path, args: argparse.Namespace) -> int:
 def _gui(args: argparse.Namespace) -> int:
     from annotator.gui.app import run
 
-    return run(db=args.db, coder=args.coder)
+    return run(db=args.db, coder=args.coder or getattr(args, "as_coder", None))
 
 
 # Each subcommand's handler: (the --db target, the parsed arguments) -> exit status.
@@ -1277,6 +1453,7 @@ _HANDLERS: dict[str, Callable[[str | Path, argparse.Namespace], int]] = {
     "merge": _merge,
     "db": _db,
     "review": _review,
+    "coder": _coder,
 }
 
 

@@ -109,6 +109,8 @@ def build(path: Path | str) -> KnownProject:
         womens = accepted[:25] + rejected[30:35]
         amina = get_or_create_coder(session, "Amina").id
         ben = get_or_create_coder(session, "Ben").id
+        # The team's coordinator, who exports and measures (she codes nothing here).
+        get_or_create_coder(session, "Olga", role="coordinator")
         spec = form_spec(session)
         themes = spec.field_by_key("themes")
         code = {c.key: c.id for c in themes.codes}

@@ -79,7 +79,7 @@ def decision_events(project) -> list[AuditEvent]:
 def test_disagreements_side_by_side(sample_project, ids):
     spec = spec_of(sample_project)
     with sample_project.session() as session:
-        found = adj.disagreements(session)
+        found = adj.disagreements(session, by_coder_id=ids["cora"])
     assert [(d.number, d.field_key) for d in found] == DISAGREEMENTS
     first = found[0]
     assert first.review == "China, cycle 3"
@@ -97,15 +97,15 @@ def test_disagreements_side_by_side(sample_project, ids):
 
 def test_disagreements_by_field_code_and_coder_pair(sample_project, ids):
     with sample_project.session() as session:
-        themes = adj.disagreements(session, "themes")
-        torture = adj.disagreements(session, "themes", "torture")
-        rejected = adj.disagreements(session, code_key="rejected")
-        pair = adj.disagreements(session, coders=["Amina", "Ben"])
-        alone = adj.disagreements(session, coders=["Amina", "Cora"])
+        themes = adj.disagreements(session, "themes", by_coder_id=ids["cora"])
+        torture = adj.disagreements(session, "themes", "torture", by_coder_id=ids["cora"])
+        rejected = adj.disagreements(session, code_key="rejected", by_coder_id=ids["cora"])
+        pair = adj.disagreements(session, coders=["Amina", "Ben"], by_coder_id=ids["cora"])
+        alone = adj.disagreements(session, coders=["Amina", "Cora"], by_coder_id=ids["cora"])
         with pytest.raises(ValueError, match="The field 'themes' has no code 'tortur'"):
-            adj.disagreements(session, "themes", "tortur")
+            adj.disagreements(session, "themes", "tortur", by_coder_id=ids["cora"])
         with pytest.raises(ValueError, match="no coder named 'Zed'"):
-            adj.disagreements(session, coders=["Zed", "Amina"])
+            adj.disagreements(session, coders=["Zed", "Amina"], by_coder_id=ids["cora"])
     assert len(themes) == 5
     assert [d.number for d in torture] == ["28.10"]  # on 28.2 both chose torture
     assert [(d.number, d.field_key) for d in rejected] == [("28.9", "published_response")]
@@ -116,8 +116,8 @@ def test_disagreements_by_field_code_and_coder_pair(sample_project, ids):
 def test_agreements_are_the_shared_values_not_yet_decided(sample_project, ids):
     spec = spec_of(sample_project)
     with sample_project.session() as session:
-        found = adj.agreements(session)
-        themes = adj.agreements(session, "themes")
+        found = adj.agreements(session, by_coder_id=ids["cora"])
+        themes = adj.agreements(session, "themes", by_coder_id=ids["cora"])
     assert len(found) == 25
     assert len(themes) == 7
     both_empty = next(a for a in themes if a.recommendation_id == rec(sample_project, "28.11"))
@@ -150,8 +150,12 @@ def test_a_decision_is_stored_audited_undone_and_read_back(sample_path, ids, sam
         first_uuids = {r.uuid for r in rows}
         assert {(r.decided_by_id, r.reason) for r in rows} == {(ids["cora"], "Detention is named")}
         assert all(r.decided_at is not None and r.decided_at.tzinfo for r in rows)
-        assert adj.disagreements(session, "themes")[0].number == "28.4"  # decided: left out
-        decided = adj.disagreements(session, "themes", include_decided=True)[0]
+        assert (
+            adj.disagreements(session, "themes", by_coder_id=ids["cora"])[0].number == "28.4"
+        )  # decided: left out
+        decided = adj.disagreements(
+            session, "themes", include_decided=True, by_coder_id=ids["cora"]
+        )[0]
         assert decided.consensus == ambers
     other.close()
 
@@ -207,7 +211,12 @@ def test_text_yes_no_and_empty_decisions(sample_project, ids):
         values = adj.consensus_values(session, rid)
         # Decided "no code" is kept apart from "not decided": the field is there, empty.
         assert values == {notes: FieldValue(text="Vague"), themes: EMPTY}
-        assert adj.disagreements(session, "themes", include_decided=True)[2].consensus == EMPTY
+        assert (
+            adj.disagreements(session, "themes", include_decided=True, by_coder_id=ids["cora"])[
+                2
+            ].consensus
+            == EMPTY
+        )
 
 
 def test_only_adjudicators_and_coordinators_decide_and_mistakes_write_nothing(sample_project, ids):
@@ -216,7 +225,12 @@ def test_only_adjudicators_and_coordinators_decide_and_mistakes_write_nothing(sa
     response = spec.field_by_key("published_response")
     accepted = codes_of(spec, "published_response", ["accepted"])
     cases = [
-        (ids["amina"], accepted, "reason", "Only adjudicators and coordinators.*Amina is a coder"),
+        (
+            ids["amina"],
+            accepted,
+            "reason",
+            "Only an adjudicator or a coordinator can decide the final value; you are a coder",
+        ),
         (ids["cora"], accepted, "  ", "Give a reason for the decision"),
         (ids["cora"], codes_of(spec, "themes", ["torture"]), "r", "not codes of Published"),
         (
@@ -230,7 +244,10 @@ def test_only_adjudicators_and_coordinators_decide_and_mistakes_write_nothing(sa
     for coder, value, reason, message in cases:
         with pytest.raises(ValueError, match=message), sample_project.write() as session:
             adj.decide(session, rid, response.id, value, by_coder_id=coder, reason=reason)
-    with pytest.raises(ValueError, match="Only adjudicators"), sample_project.write() as s:
+    with (
+        pytest.raises(ValueError, match="Only an adjudicator or a coordinator"),
+        sample_project.write() as s,
+    ):
         adj.accept_agreements(s, by_coder_id=ids["ben"])
     assert consensus_rows(sample_project) == 0
     assert decision_events(sample_project) == []
@@ -246,22 +263,27 @@ def test_accept_agreements_in_one_action(sample_project, ids):
     events = decision_events(sample_project)
     assert len(events) == 25 and {e.action for e in events} == {"accept_agreement"}
     with sample_project.session() as session:
-        assert adj.agreements(session) == []
-        assert len(adj.disagreements(session)) == 11  # disagreements stay for a person
+        assert adj.agreements(session, by_coder_id=ids["cora"]) == []
+        assert (
+            len(adj.disagreements(session, by_coder_id=ids["cora"])) == 11
+        )  # disagreements stay for a person
         rows = session.scalars(select(Consensus)).all()
         assert {r.reason for r in rows} == {"All coders agreed (Amina, Ben)."}
         assert {r.decided_by_id for r in rows} == {ids["dan"]}
     with sample_project.write() as session:
         assert adj.undo_decision(session, events[0].id, ids["cora"]) is None
     with sample_project.session() as session:
-        assert len(adj.agreements(session)) == 1
+        assert len(adj.agreements(session, by_coder_id=ids["cora"])) == 1
 
 
 def test_annotator_adjudicate_lists_and_accepts(sample_path):
     project = open_project(sample_path)
     build_two_coder_project(project)
     project.close()
-    listed = annotator("adjudicate", "--db", str(sample_path), "--field", "themes")
+    blind = annotator("adjudicate", "--db", str(sample_path), "--as", "Ben")
+    assert blind.returncode == 1
+    assert "Only an adjudicator or a coordinator can see other coders' codes" in blind.stderr
+    listed = annotator("adjudicate", "--db", str(sample_path), "--field", "themes", "--as", "Cora")
     assert listed.returncode == 0, listed.stderr
     assert (
         "China, cycle 3 28.2  themes  Amina: torture, detention | Ben: torture  "
@@ -274,7 +296,7 @@ def test_annotator_adjudicate_lists_and_accepts(sample_path):
         "adjudicate", "--db", str(sample_path), "--accept-agreements", "--as", "Ben"
     )
     assert refused.returncode == 1
-    assert "Only adjudicators and coordinators" in refused.stderr
+    assert "Only an adjudicator or a coordinator" in refused.stderr
     accepted = annotator(
         "adjudicate", "--db", str(sample_path), "--accept-agreements", "--as", "dan"
     )
@@ -367,8 +389,8 @@ def test_the_dialog_resolves_every_disagreement(qtbot, dialog, sample_project, i
     assert dialog.count_label.text() == "No disagreements: there is nothing to decide here."
     assert not dialog.new_value_button.isEnabled()
     with sample_project.session() as session:
-        assert adj.disagreements(session) == []
-        decided = adj.disagreements(session, include_decided=True)
+        assert adj.disagreements(session, by_coder_id=ids["cora"]) == []
+        decided = adj.disagreements(session, include_decided=True, by_coder_id=ids["cora"])
         assert [(d.number, d.field_key) for d in decided] == DISAGREEMENTS
         ben_taken = {d.number: d for d in decided if d.field_key == "action"}
         assert ben_taken["28.7"].consensus == ben_taken["28.7"].value_of("Ben")
@@ -393,12 +415,12 @@ def test_the_dialog_resolves_every_disagreement(qtbot, dialog, sample_project, i
     )
     assert consensus_rows(sample_project) >= 36
     with sample_project.session() as session:
-        assert adj.agreements(session) == []
+        assert adj.agreements(session, by_coder_id=ids["cora"]) == []
     assert dialog.accept_all_agreements() == 0
     assert "no agreements left" in dialog.message.text()
 
 
-def test_the_dialog_filters_and_single_choice_editor(qtbot, dialog, sample_project):
+def test_the_dialog_filters_and_single_choice_editor(qtbot, dialog, sample_project, ids):
     spec = spec_of(sample_project)
     dialog.choose(field="published_response")
     assert listed(dialog) == ["28.2 · Published response", "28.9 · Published response"]
@@ -413,7 +435,9 @@ def test_the_dialog_filters_and_single_choice_editor(qtbot, dialog, sample_proje
     with qtbot.waitSignal(dialog.decided):
         editor.accept()
     with sample_project.session() as session:
-        decided = adj.disagreements(session, "published_response", include_decided=True)
+        decided = adj.disagreements(
+            session, "published_response", include_decided=True, by_coder_id=ids["cora"]
+        )
     assert decided[1].consensus == codes_of(spec, "published_response", ["noted"])
     assert dialog.count_label.text() == "No disagreements: there is nothing to decide here."
 
@@ -434,7 +458,7 @@ def test_a_coder_sees_no_one_elses_codes(qtbot, sample_project, ids):
     qtbot.addWidget(dialog)
     assert dialog.unit_list.count() == 0
     assert dialog.message_is_error
-    assert "Only adjudicators and coordinators" in dialog.message.text()
+    assert "Only an adjudicator or a coordinator" in dialog.message.text()
     assert not dialog.accept_all_button.isEnabled()
     assert not dialog.reason_edit.isEnabled()
 
@@ -446,5 +470,5 @@ def test_a_failed_decision_is_shown_in_the_dialog(qtbot, dialog, sample_project,
     with qtbot.assertNotEmitted(dialog.decided):
         qtbot.mouseClick(dialog.take_buttons["Ben"], LEFT)
     assert dialog.message_is_error
-    assert "Only adjudicators and coordinators" in dialog.message.text()
+    assert "Only an adjudicator or a coordinator" in dialog.message.text()
     assert consensus_rows(sample_project) == 0

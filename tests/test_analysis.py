@@ -11,6 +11,7 @@ from annotator import analysis
 from annotator.services import analysis_data
 from annotator.services.sources import Source, coder_source
 from tests import known_answers
+from tests.roles import lead
 
 REPRISALS = "Reprisals and intimidation for cooperation with the UN"
 
@@ -25,7 +26,9 @@ def known(tmp_path_factory):
 @pytest.fixture(scope="module")
 def data(known):
     with known.project.session() as session:
-        return analysis_data.load(session, source=coder_source(session, "Amina"))
+        return analysis_data.load(
+            session, source=coder_source(session, "Amina"), by_coder_id=lead(session)
+        )
 
 
 @pytest.mark.parametrize(
@@ -184,7 +187,7 @@ def test_statement_checker(known, data):
 
 def test_by_recommending_state_and_regional_group(known):
     with known.project.session() as session:
-        d = analysis_data.load(session, review_ids=[known.china_2024])
+        d = analysis_data.load(session, review_ids=[known.china_2024], by_coder_id=lead(session))
     states = analysis.by_recommending_state(d.recommendations, d.recommending)
     # n % 5 picks the state; every tenth is France and Germany together.
     assert states.loc["France", "Recommendations"] == 85  # 43 alone, 42 jointly
@@ -238,10 +241,16 @@ def test_coding_progress(known, data):
 
 def test_sources_choose_whose_themes_count(known):
     with known.project.session() as session:
-        ben = analysis_data.load(session, source=coder_source(session, "ben"))
-        everyone = analysis_data.load(session, source=Source("all-coders"))
-        consensus = analysis_data.load(session, source=Source("consensus"))
-        default = analysis_data.load(session)
+        ben = analysis_data.load(
+            session, source=coder_source(session, "ben"), by_coder_id=lead(session)
+        )
+        everyone = analysis_data.load(
+            session, source=Source("all-coders"), by_coder_id=lead(session)
+        )
+        consensus = analysis_data.load(
+            session, source=Source("consensus"), by_coder_id=lead(session)
+        )
+        default = analysis_data.load(session, by_coder_id=lead(session))
     assert ben.themes.empty
     assert len(everyone.themes) == 55
     assert consensus.themes.empty

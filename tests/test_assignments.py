@@ -19,6 +19,7 @@ from annotator.store.models import (
     Review,
 )
 from annotator.store.project import open_project
+from tests.roles import boss
 
 # The bundled sample: China's 2018 review, 346 recommendations 28.1 to 28.346.
 SUPPORTED, NOTED = 284, 62
@@ -81,7 +82,7 @@ def test_assign_is_idempotent_and_unassign_gives_everything_back(sample_project,
         # Two already there, one new, one repeated within the call.
         more = ids_by_number(session, ["28.3", "28.2", "28.4", "28.4"])
         assert asg.assign(session, amina, more, by_coder_id=cora) == 1
-        assert asg.assign(session, amina, first) == 0
+        assert asg.assign(session, amina, first, by_coder_id=boss(session, "Cora")) == 0
     with sample_project.session() as session:
         assert asg.assigned_ids(session, amina) == set(
             ids_by_number(session, ["28.1", "28.2", "28.3", "28.4"])
@@ -92,13 +93,18 @@ def test_assign_is_idempotent_and_unassign_gives_everything_back(sample_project,
         assert row.assigned_at.tzinfo is not None
 
     with sample_project.write() as session:
-        removed = asg.unassign(session, amina, ids_by_number(session, ["28.1", "28.9"]))
+        removed = asg.unassign(
+            session,
+            amina,
+            ids_by_number(session, ["28.1", "28.9"]),
+            by_coder_id=boss(session, "Cora"),
+        )
         assert removed == 1
         assert asg.assigned_ids(session, amina) == set(
             ids_by_number(session, ["28.2", "28.3", "28.4"])
         )
-        assert asg.unassign(session, amina) == 3
-        assert asg.unassign(session, amina) == 0
+        assert asg.unassign(session, amina, by_coder_id=boss(session, "Cora")) == 3
+        assert asg.unassign(session, amina, by_coder_id=boss(session, "Cora")) == 0
         assert asg.assigned_ids(session, amina) is None
 
 
@@ -122,8 +128,8 @@ def test_every_change_is_audited_with_who_and_how_many(sample_project, coders):
 def test_deleting_a_recommendation_takes_its_assignments_with_it(sample_project, coders):
     with sample_project.write() as session:
         target = ids_by_number(session, ["28.7"])
-        asg.assign(session, coders["Amina"], target)
-        asg.assign(session, coders["Ben"], target)
+        asg.assign(session, coders["Amina"], target, by_coder_id=boss(session, "Cora"))
+        asg.assign(session, coders["Ben"], target, by_coder_id=boss(session, "Cora"))
     with sample_project.write() as session:
         session.execute(delete(Recommendation).where(Recommendation.id == target[0]))
     assert counts(sample_project)[0] == 0
@@ -260,7 +266,9 @@ def test_samples_can_be_limited_to_reviews(sample_project):
 def test_overlap_gives_every_coder_the_same_sample(sample_project, coders):
     amina, ben, cora = coders["Amina"], coders["Ben"], coders["Cora"]
     with sample_project.write() as session:
-        asg.assign(session, ben, ids_by_number(session, ["28.1"]))
+        asg.assign(
+            session, ben, ids_by_number(session, ["28.1"]), by_coder_id=boss(session, "Cora")
+        )
         result = asg.assign_overlap(
             session, [amina, ben], 0.1, seed=11, stratify_by="position", by_coder_id=cora
         )
@@ -294,9 +302,19 @@ def test_summary_counts_assigned_done_and_overlap(sample_project, coders):
     amina, ben, chen = coders["Amina"], coders["Ben"], coders["Chen"]
     with sample_project.write() as session:
         shared = [f"28.{n}" for n in range(1, 11)]
-        asg.assign(session, amina, ids_by_number(session, [*shared, "28.50", "28.51"]))
-        asg.assign(session, ben, ids_by_number(session, shared))
-        asg.assign(session, chen, ids_by_number(session, ["28.1", "28.60"]))
+        asg.assign(
+            session,
+            amina,
+            ids_by_number(session, [*shared, "28.50", "28.51"]),
+            by_coder_id=boss(session, "Cora"),
+        )
+        asg.assign(session, ben, ids_by_number(session, shared), by_coder_id=boss(session, "Cora"))
+        asg.assign(
+            session,
+            chen,
+            ids_by_number(session, ["28.1", "28.60"]),
+            by_coder_id=boss(session, "Cora"),
+        )
         set_status(session, amina, ["28.1", "28.2", "28.3", "28.50"])
         set_status(session, amina, ["28.4"], "flagged")
         set_status(session, ben, ["28.1", "28.2", "28.4", "28.200"])  # 28.200 not his
@@ -325,7 +343,13 @@ def test_a_share_out_of_range_is_refused_and_nothing_changes(sample_project, cod
     before = counts(sample_project)
     with sample_project.session() as session:
         with pytest.raises(ValueError, match="share of recommendations"):
-            asg.assign_overlap(session, [coders["Amina"], coders["Ben"]], share, seed=1)
+            asg.assign_overlap(
+                session,
+                [coders["Amina"], coders["Ben"]],
+                share,
+                seed=1,
+                by_coder_id=boss(session, "Cora"),
+            )
         session.commit()
     assert counts(sample_project) == before
 
@@ -336,22 +360,24 @@ def test_bad_inputs_are_refused_and_nothing_changes(sample_project, coders):
     with sample_project.session() as session:
         some = ids_by_number(session, ["28.1", "28.2"])
         with pytest.raises(ValueError, match="coder is not in this project"):
-            asg.assign(session, 999, some)
+            asg.assign(session, 999, some, by_coder_id=boss(session, "Cora"))
         # The known coder listed first must not get the sample either.
         with pytest.raises(ValueError, match="coder is not in this project"):
-            asg.assign_overlap(session, [amina, 999], 0.1, seed=1)
+            asg.assign_overlap(
+                session, [amina, 999], 0.1, seed=1, by_coder_id=boss(session, "Cora")
+            )
         with pytest.raises(ValueError, match="not in this project; nothing was assigned"):
-            asg.assign(session, amina, [*some, 99_999])
+            asg.assign(session, amina, [*some, 99_999], by_coder_id=boss(session, "Cora"))
         with pytest.raises(ValueError, match="no recommendations to assign"):
-            asg.assign(session, amina, [])
-        with pytest.raises(ValueError, match="making this change"):
+            asg.assign(session, amina, [], by_coder_id=boss(session, "Cora"))
+        with pytest.raises(ValueError, match="no such coder"):
             asg.assign(session, amina, some, by_coder_id=999)
         with pytest.raises(ValueError, match="at least one coder"):
-            asg.assign_overlap(session, [], 0.1, seed=1)
+            asg.assign_overlap(session, [], 0.1, seed=1, by_coder_id=boss(session, "Cora"))
         with pytest.raises(ValueError, match="stratified by position or response"):
             asg.draw_overlap_sample(session, 0.1, seed=1, stratify_by="state")
         with pytest.raises(ValueError, match="coder is not in this project"):
-            asg.unassign(session, 999)
+            asg.unassign(session, 999, by_coder_id=boss(session, "Cora"))
         session.commit()
     assert counts(sample_project) == before
 
@@ -363,7 +389,7 @@ def test_an_empty_project_has_nothing_to_sample(empty_project):
         with pytest.raises(ValueError, match="no recommendations to draw a sample from"):
             asg.draw_overlap_sample(session, 0.5, seed=1)
         with pytest.raises(ValueError, match="no recommendations to draw a sample from"):
-            asg.assign_overlap(session, [coder], 0.5, seed=1)
+            asg.assign_overlap(session, [coder], 0.5, seed=1, by_coder_id=boss(session, "Cora"))
         assert asg.sample_size(session, 0.5) == 0
         assert asg.review_ranges(session) == []
         assert asg.assignment_summary(session)[0].sees_everything

@@ -19,7 +19,7 @@ from annotator.store.project import Project, table_counts
 @pytest.fixture
 def coder_id(sample_project: Project) -> int:
     with sample_project.write() as session:
-        return get_or_create_coder(session, "Amina").id
+        return get_or_create_coder(session, "Amina", role="coordinator").id
 
 
 def book(project: Project) -> cbk.Codebook:

@@ -20,6 +20,7 @@ from annotator.services.coding import (
     save_status,
     save_value,
 )
+from annotator.services.permissions import NotPermitted
 from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recommendation
 
 
@@ -129,7 +130,12 @@ def test_other_coders_values_are_kept_apart(any_sample_project, amina):
     mine = CodingService(any_sample_project, amina)
     assert mine.values(rid) == {}
     assert mine.status(rid).status == "not_started"
-    assert list(mine.others(rid)) == ["Ben"]
+    # Blind coding is the service's rule, not the screen's: a coder asking is refused.
+    with pytest.raises(NotPermitted, match="Only an adjudicator or a coordinator can see"):
+        mine.others(rid)
+    with any_sample_project.write() as session:
+        cora = get_or_create_coder(session, "Cora", role="adjudicator").id
+    assert list(CodingService(any_sample_project, cora).others(rid)) == ["Ben"]
 
 
 # -- the queue ---------------------------------------------------------------------------

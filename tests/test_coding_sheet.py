@@ -24,6 +24,7 @@ from annotator.services.coding_sheet import (
 from annotator.services.projects import init_project
 from annotator.store.models import Annotation, AuditEvent, Coder
 from tests import known_answers
+from tests.roles import boss
 
 TORTURE = "Themes: Torture and other CID treatment"
 
@@ -32,7 +33,7 @@ TORTURE = "Themes: Torture and other CID treatment"
 def known(tmp_path):
     built = known_answers.build(tmp_path / "known.upr")
     with built.project.write() as session:
-        assign(session, built.ben, built.ids_2024[40:52])
+        assign(session, built.ben, built.ids_2024[40:52], by_coder_id=boss(session))
     yield built
     built.project.close()
 
@@ -40,7 +41,7 @@ def known(tmp_path):
 @pytest.fixture
 def sheet(known, tmp_path) -> Path:
     out = tmp_path / "ben.xlsx"
-    info = write_coding_sheet(known.project, "Ben", out)
+    info = write_coding_sheet(known.project, "Ben", out, by_coder_id=known.ben)
     assert info.recommendations == 12 and info.coder == "Ben"
     return out
 
@@ -114,7 +115,7 @@ def test_round_trip_saves_through_the_audited_path(known, sheet):
         ],
     )
     before_annotations, before_events = _count(known.project)
-    result = import_coding_sheet(known.project, spec_rows)
+    result = import_coding_sheet(known.project, spec_rows, by_coder_id=known.ben)
     assert result.coder == "Ben" and result.recommendations == 12
     assert result.changed_values == 5 and result.changed_statuses == 1
     ids = known.ids_2024[40:52]
@@ -139,7 +140,7 @@ def test_round_trip_saves_through_the_audited_path(known, sheet):
     assert after_annotations == before_annotations + 5
     assert after_events == before_events + 6  # five values and a status, each audited
     # Importing the same sheet again changes nothing.
-    again = import_coding_sheet(known.project, spec_rows)
+    again = import_coding_sheet(known.project, spec_rows, by_coder_id=known.ben)
     assert again.changed_values == 0 and again.changed_statuses == 0
     assert _count(known.project) == (after_annotations, after_events)
 
@@ -147,7 +148,7 @@ def test_round_trip_saves_through_the_audited_path(known, sheet):
 def test_dry_run_saves_nothing(known, sheet):
     _edit(sheet, [(2, TORTURE, 1)])
     before = _count(known.project)
-    result = import_coding_sheet(known.project, sheet, dry_run=True)
+    result = import_coding_sheet(known.project, sheet, dry_run=True, by_coder_id=known.ben)
     assert result.changed_values == 1
     assert _count(known.project) == before
 
@@ -211,7 +212,7 @@ def test_each_problem_is_named_and_nothing_is_saved(known, sheet, edits, message
     _edit(sheet, [(2, "Assessment", "Rejection"), *edits])
     before = _count(known.project)
     with pytest.raises(CodingSheetRefused) as refused:
-        import_coding_sheet(known.project, sheet)
+        import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
     text = [str(p) for p in refused.value.problems]
     names = {k: v for k, v in letters.items() if k and ":" not in k}
     expected = message.format(flag=letters[TORTURE], **names)
@@ -225,7 +226,7 @@ def test_renamed_or_deleted_columns_are_refused(known, sheet):
     ws.cell(row=1, column=_column(ws, "Position")).value = "My position"
     wb.save(sheet)
     with pytest.raises(CodingSheetRefused) as refused:
-        import_coding_sheet(known.project, sheet)
+        import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
     assert "the header should be 'Position', not 'My position'" in str(refused.value)
 
 
@@ -236,7 +237,7 @@ def test_duplicate_rows_are_refused(known, sheet, tmp_path):
         ws.cell(row=14, column=column).value = ws.cell(row=2, column=column).value
     wb.save(sheet)
     with pytest.raises(CodingSheetRefused) as refused:
-        import_coding_sheet(known.project, sheet)
+        import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
     assert "row 14, column A (Recommendation ID): the same recommendation as row 2" in str(
         refused.value
     )
@@ -251,10 +252,10 @@ def test_a_value_changed_in_the_app_since_is_not_overwritten(known, sheet):
         save_value(session, ids[1], known.ben, f.id, FieldValue(frozenset({noted})))
     _edit(sheet, [(3, "Position", "Supported")])
     with pytest.raises(CodingSheetRefused, match="Position was changed in the app"):
-        import_coding_sheet(known.project, sheet)
+        import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
     # A change made in the app only is kept when the sheet leaves the field alone.
     _edit(sheet, [(3, "Position", None)])
-    result = import_coding_sheet(known.project, sheet)
+    result = import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
     assert result.changed_values == 0
     with known.project.session() as session:
         assert load_values(session, ids[1], known.ben)[f.id].codes == {noted}
@@ -264,17 +265,17 @@ def test_a_sheet_from_another_project_or_no_sheet_at_all(known, sheet, tmp_path)
     other = init_project(tmp_path / "other.upr")
     try:
         with pytest.raises(CodingSheetRefused, match="written from another project"):
-            import_coding_sheet(other, sheet)
+            import_coding_sheet(other, sheet, by_coder_id=known.ben)
     finally:
         other.close()
     plain = tmp_path / "plain.xlsx"
     openpyxl.Workbook().save(plain)
     with pytest.raises(CodingSheetRefused, match="not a coding sheet"):
-        import_coding_sheet(known.project, plain)
+        import_coding_sheet(known.project, plain, by_coder_id=known.ben)
     text = tmp_path / "notes.xlsx"
     text.write_text("hello", encoding="utf-8")
     with pytest.raises(ValueError, match="not a coding sheet"):
-        import_coding_sheet(known.project, text)
+        import_coding_sheet(known.project, text, by_coder_id=known.ben)
 
 
 def test_cli_round_trip(known, tmp_path):
@@ -282,7 +283,7 @@ def test_cli_round_trip(known, tmp_path):
     run = [sys.executable, "-m", "annotator"]
     db = str(known.path)
     made = subprocess.run(
-        [*run, "export", "--db", db, "--coding-sheet", "--coder", "Ben", str(out)],
+        [*run, "export", "--as", "Ben", "--db", db, "--coding-sheet", "--coder", "Ben", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -292,14 +293,20 @@ def test_cli_round_trip(known, tmp_path):
     bad = shutil.copyfile(out, tmp_path / "bad.xlsx")
     _edit(bad, [(3, "Position", "Maybe")])
     refused = subprocess.run(
-        [*run, "import-codes", "--db", db, str(bad)], capture_output=True, text=True, timeout=120
+        [*run, "import-codes", "--as", "Ben", "--db", db, str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert refused.returncode == 1
     assert "bad.xlsx, sheet 'Coding', row 3" in refused.stdout
     assert "Nothing was saved" in refused.stderr
     _edit(out, [(2, TORTURE, 1)])
     done = subprocess.run(
-        [*run, "import-codes", "--db", db, str(out)], capture_output=True, text=True, timeout=120
+        [*run, "import-codes", "--as", "Ben", "--db", db, str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert "Saved 1 changed values on 12 recommendations for Ben." in done.stdout

@@ -8,10 +8,12 @@ from sqlalchemy import create_engine, select, text
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue
 from annotator.services.db_copy import copy_project, table_checks
+from annotator.services.permissions import NotPermitted
 from annotator.services.queue import QueueFilter, filtered_ids
 from annotator.store.errors import ProjectError
 from annotator.store.models import Recommendation
 from annotator.store.project import open_project
+from tests.roles import COORDINATOR, coordinator_id
 
 
 def coded_sample(sample_project):
@@ -41,17 +43,18 @@ def checks_of(location):
 
 def test_sqlite_to_postgresql_and_back_keeps_every_record(sample_project, postgres, tmp_path):
     amina = coded_sample(sample_project)
+    coordinator_id(sample_project)
     source = sample_project.path
     sample_project.close()
     before = checks_of(source)
 
     server_db = postgres.new_database()
-    to_server = copy_project(source, server_db)
+    to_server = copy_project(source, server_db, by_coder=COORDINATOR)
     assert to_server.tables == before
     assert to_server.rows == sum(t.rows for t in before)
 
     back = tmp_path / "back.upr"
-    copy_project(server_db, back)
+    copy_project(server_db, back, by_coder=COORDINATOR)
     assert checks_of(back) == before
 
     # The copies are working projects: coding and search go on where they were.
@@ -77,29 +80,43 @@ def test_sqlite_to_postgresql_and_back_keeps_every_record(sample_project, postgr
 
 
 def test_a_copy_goes_only_into_a_new_database(sample_project, postgres, tmp_path):
+    coordinator_id(sample_project)
+    with sample_project.write() as session:
+        get_or_create_coder(session, "Amina")
     source = sample_project.path
     sample_project.close()
     server_db = postgres.new_database()
-    copy_project(source, server_db)
+    with pytest.raises(NotPermitted, match="Only a coordinator can copy the whole project"):
+        copy_project(source, server_db, by_coder="Amina")
+    copy_project(source, server_db, by_coder=COORDINATOR)
     with pytest.raises(ProjectError, match="already holds a project"):
-        copy_project(source, server_db)
+        copy_project(source, server_db, by_coder=COORDINATOR)
     existing = tmp_path / "there.upr"
     existing.write_bytes(b"")
     with pytest.raises(ProjectError, match="already exists"):
-        copy_project(source, existing)
+        copy_project(source, existing, by_coder=COORDINATOR)
     assert existing.read_bytes() == b""
     with pytest.raises(ProjectError, match="same database"):
-        copy_project(source, source)
+        copy_project(source, source, by_coder=COORDINATOR)
 
 
 def test_annotator_db_copy_on_the_command_line(sample_path, postgres):
     from tests.test_cli import annotator
 
     server_db = postgres.new_database()
-    done = annotator("db", "copy", "--from", str(sample_path), "--to", server_db)
+    refused = annotator("db", "copy", "--from", str(sample_path), "--to", server_db)
+    assert refused.returncode == 1 and "Say who you are" in refused.stderr
+    project = open_project(sample_path)
+    coordinator_id(project)
+    project.close()
+    done = annotator(
+        "db", "copy", "--as", COORDINATOR, "--from", str(sample_path), "--to", server_db
+    )
     assert done.returncode == 0, done.stderr
     assert "same count and checksum" in done.stdout
-    again = annotator("db", "copy", "--from", str(sample_path), "--to", server_db)
+    again = annotator(
+        "db", "copy", "--as", COORDINATOR, "--from", str(sample_path), "--to", server_db
+    )
     assert again.returncode == 1
     assert "already holds a project" in again.stderr and "Traceback" not in again.stderr
     assert "example:" in annotator("db", "copy", "--help").stdout

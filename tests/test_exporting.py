@@ -24,6 +24,7 @@ from annotator.services.projects import init_project
 from annotator.services.xlsx_writing import csv_safe
 from annotator.store.models import Recommendation
 from tests import known_answers
+from tests.roles import lead_of
 
 HOSTILE = [
     '=HYPERLINK("http://x")',
@@ -67,7 +68,9 @@ def known(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def amina_xlsx(known, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out") / "amina.xlsx"
-    export(known.project, out, ExportOptions(source="coder:Amina"))
+    export(
+        known.project, out, ExportOptions(source="coder:Amina"), by_coder_id=lead_of(known.project)
+    )
     return out
 
 
@@ -195,6 +198,7 @@ def test_one_review_summary_and_about_name_the_filter(known, tmp_path):
         known.project,
         out,
         ExportOptions(source="coder:Amina", review_ids=(known.china_2024,), reliability=False),
+        by_coder_id=lead_of(known.project),
     )
     assert result.recommendations == 428
     wb = openpyxl.load_workbook(out)
@@ -235,7 +239,9 @@ def test_one_review_summary_and_about_name_the_filter(known, tmp_path):
 
 def test_all_coders_long_sheet_and_reliability(known, tmp_path):
     out = tmp_path / "all.xlsx"
-    result = export(known.project, out, ExportOptions(source="all-coders"))
+    result = export(
+        known.project, out, ExportOptions(source="all-coders"), by_coder_id=lead_of(known.project)
+    )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:3] == ["Recommendations", "Codes by coder", "Summary"]
     assert "Reliability" in wb.sheetnames
@@ -276,14 +282,24 @@ def test_all_coders_long_sheet_and_reliability(known, tmp_path):
 
 def test_csv_is_utf8_with_bom_and_matches_the_sheet(known, tmp_path):
     out = tmp_path / "amina.csv"
-    result = export(known.project, out, ExportOptions(format="csv", source="coder:Amina"))
+    result = export(
+        known.project,
+        out,
+        ExportOptions(format="csv", source="coder:Amina"),
+        by_coder_id=lead_of(known.project),
+    )
     assert result.recommendations == 738 and result.format == "csv"
     assert out.read_bytes()[:3] == b"\xef\xbb\xbf"
     frame = pd.read_csv(out, encoding="utf-8-sig")
     assert list(frame.columns[:13]) == BASE_HEADERS
     assert len(frame) == 738 and frame[TORTURE].sum() == 20
     long = tmp_path / "all.csv"
-    export(known.project, long, ExportOptions(format="csv", source="all-coders"))
+    export(
+        known.project,
+        long,
+        ExportOptions(format="csv", source="all-coders"),
+        by_coder_id=lead_of(known.project),
+    )
     rows = pd.read_csv(long, encoding="utf-8-sig")
     assert list(rows.columns[13:15]) == ["Coder", "Status"]
     assert set(rows["Coder"]) == {"Amina", "Ben"}
@@ -325,7 +341,7 @@ def test_hostile_text_comes_back_as_the_same_text_never_a_formula(tmp_path, sour
     project = _hostile_project(tmp_path / "hostile.upr")
     out = tmp_path / "hostile.xlsx"
     try:
-        export(project, out, ExportOptions(source=source))
+        export(project, out, ExportOptions(source=source), by_coder_id=lead_of(project))
     finally:
         project.close()
     wb = openpyxl.load_workbook(out)
@@ -353,7 +369,12 @@ def test_hostile_text_in_csv_gets_a_leading_apostrophe(tmp_path):
     project = _hostile_project(tmp_path / "hostile.upr")
     out = tmp_path / "hostile.csv"
     try:
-        export(project, out, ExportOptions(format="csv", source="consensus"))
+        export(
+            project,
+            out,
+            ExportOptions(format="csv", source="consensus"),
+            by_coder_id=lead_of(project),
+        )
     finally:
         project.close()
     with out.open(encoding="utf-8-sig", newline="") as handle:
@@ -370,18 +391,31 @@ def test_hostile_text_in_csv_gets_a_leading_apostrophe(tmp_path):
 def test_bad_source_cancel_and_bad_place_leave_no_file(known, tmp_path):
     out = tmp_path / "x.xlsx"
     with pytest.raises(ValueError, match="no coder named 'Zoe'"):
-        export(known.project, out, ExportOptions(source="coder:Zoe"))
+        export(
+            known.project,
+            out,
+            ExportOptions(source="coder:Zoe"),
+            by_coder_id=lead_of(known.project),
+        )
     with pytest.raises(ValueError, match="not a source"):
-        export(known.project, out, ExportOptions(source="everyone"))
+        export(
+            known.project, out, ExportOptions(source="everyone"), by_coder_id=lead_of(known.project)
+        )
     with pytest.raises(ValueError, match="does not exist"):
-        export(known.project, tmp_path / "missing" / "x.xlsx")
+        export(known.project, tmp_path / "missing" / "x.xlsx", by_coder_id=lead_of(known.project))
 
     def stop(label: str, done: int, total: int) -> None:
         if done:
             raise ExportCancelled("stop")
 
     with pytest.raises(ExportCancelled):
-        export(known.project, out, ExportOptions(source="all-coders"), progress=stop)
+        export(
+            known.project,
+            out,
+            ExportOptions(source="all-coders"),
+            progress=stop,
+            by_coder_id=lead_of(known.project),
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -404,16 +438,23 @@ def test_my_subcommands_have_help_with_an_example(command):
 def test_cli_export_and_stats(known, tmp_path):
     db = str(known.path)
     out = tmp_path / "cli.xlsx"
-    result = annotator("export", "--db", db, "--source", "coder:Amina", str(out))
+    result = annotator("export", "--as", "Olga", "--db", db, "--source", "coder:Amina", str(out))
     assert result.returncode == 0, result.stderr
     assert "Exported 738 recommendations (coder Amina)" in result.stdout
     assert openpyxl.load_workbook(out, read_only=True).sheetnames[0] == "Recommendations"
-    stats = annotator("stats", "--db", db, "--review", "China:4")
+    stats = annotator("stats", "--as", "Olga", "--db", db, "--review", "China:4")
     assert stats.returncode == 0, stats.stderr
     assert "Rejection rate: rejected / all recommendations: 98 / 428 = 22.9 %" in stats.stdout
     assert "(rejected + noted) / all recommendations: 130 / 428 = 30.4 %" in stats.stdout
+    blind = annotator("stats", "--as", "Amina", "--db", db, "--themes", "--source", "coder:Ben")
+    assert blind.returncode == 1
+    assert "Only an adjudicator or a coordinator can see other coders' codes" in blind.stderr
+    own = annotator("stats", "--as", "Amina", "--db", db, "--themes")
+    assert own.returncode == 0, own.stderr
     compared = annotator(
         "stats",
+        "--as",
+        "Olga",
         "--db",
         db,
         "--compare",
@@ -429,7 +470,9 @@ def test_cli_export_and_stats(known, tmp_path):
     assert compared.returncode == 0, compared.stderr
     assert "30.4 % rejected or noted in 2024 against 18.0 % in 2018" in compared.stdout
     assert "True: none of the 5 recommendations" in compared.stdout
-    bad = annotator("export", "--db", db, "--source", "coder:Zoe", str(tmp_path / "z.xlsx"))
+    bad = annotator(
+        "export", "--as", "Olga", "--db", db, "--source", "coder:Zoe", str(tmp_path / "z.xlsx")
+    )
     assert bad.returncode == 1 and "no coder named 'Zoe'" in bad.stderr
     assert "Traceback" not in bad.stderr
 

@@ -20,7 +20,7 @@ LEFT = Qt.MouseButton.LeftButton
 @pytest.fixture
 def coder_id(sample_project) -> int:
     with sample_project.write() as session:
-        return get_or_create_coder(session, "Amina").id
+        return get_or_create_coder(session, "Amina", role="coordinator").id
 
 
 @pytest.fixture

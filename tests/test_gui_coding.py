@@ -23,6 +23,7 @@ from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, form_spec, load_status, load_values
 from annotator.store.models import Code, Coder, Recommendation
 from annotator.store.project import open_project
+from tests.roles import boss
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def test_the_form_follows_the_codebook(window, sample_project):
         torture.retired = True
         book.fields.append(cbk.Field(key="follow_up", label="Needs follow-up", kind="boolean"))
         book.version += 1
-        codebooks.store_codebook(session, book)
+        codebooks.store_codebook(session, book, by_coder_id=boss(session))
     window.codebook_changed()
     labels = [f.label for f in window.spec.fields]
     assert "Needs follow-up" in labels
@@ -388,7 +389,7 @@ def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_s
     with sample_project.write() as session:
         amina = get_or_create_coder(session, "Amina").id
         some = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).all()[:10]
-        assign(session, amina, some)
+        assign(session, amina, some, by_coder_id=boss(session))
     window = MainWindow(sample_project, "Amina", gui_settings)
     qtbot.addWidget(window)
     assert sorted(window.model.ids()) == sorted(some)
@@ -401,7 +402,10 @@ def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_s
 
 
 def test_two_windows_on_one_file_see_each_others_work_on_refresh(qtbot, sample_path, gui_settings):
-    first = MainWindow(open_project(sample_path), "Amina", gui_settings)
+    project = open_project(sample_path)
+    with project.write() as session:
+        get_or_create_coder(session, "Amina", role="adjudicator")  # she may see Ben's codes
+    first = MainWindow(project, "Amina", gui_settings)
     second = MainWindow(open_project(sample_path), "Ben", gui_settings)
     for window in (first, second):
         qtbot.addWidget(window)
@@ -468,6 +472,9 @@ def test_a_note_typed_in_pauses_is_one_undo_step(window):
     ],
 )
 def test_each_tool_opens_from_its_menu_action(window, action_id, dialog_class):
+    # Amina takes the empty coordinator role, so that every tool is hers to open.
+    window.answer_coordinator_offer(True)
+    assert window.coder_role == "coordinator"
     window.actions_by_id[action_id].trigger()
     opened = [type(d).__name__ for d in window._dialogs if d.isVisible()]
     assert dialog_class in opened

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from annotator.gui.analysis_view import AnalysisDialog
 from annotator.gui.export_dialog import ExportDialog
 from tests import known_answers
+from tests.roles import coordinator_id, lead_of
 
 REPRISALS = "Reprisals and intimidation for cooperation with the UN"
 
@@ -23,16 +24,20 @@ def known(tmp_path):
 
 
 def test_export_dialog_writes_the_workbook_off_the_gui_thread(qtbot, known, tmp_path):
-    dialog = ExportDialog(known.project, known.amina)
-    qtbot.addWidget(dialog)
-    # No consensus yet: the coder's own codes are offered first.
-    assert dialog.source_box.currentData() == "coder:Amina"
-    assert [dialog.source_box.itemData(i) for i in range(dialog.source_box.count())] == [
+    lead = ExportDialog(known.project, lead_of(known.project))
+    qtbot.addWidget(lead)
+    # The coordinator may export anyone's codes.
+    assert [lead.source_box.itemData(i) for i in range(lead.source_box.count())] == [
         "consensus",
         "coder:Amina",
         "coder:Ben",
         "all-coders",
     ]
+    dialog = ExportDialog(known.project, known.amina)
+    qtbot.addWidget(dialog)
+    # A coder works blind: her own codes are all she is offered.
+    assert dialog.source_box.currentData() == "coder:Amina"
+    assert dialog.source_box.count() == 1
     assert not dialog.export_button.isEnabled()
     dialog.review_box.setCurrentIndex(dialog.review_box.findText("China 2024 (cycle 4)"))
     dialog.file_edit.setText(str(tmp_path / "china"))
@@ -50,7 +55,7 @@ def test_export_dialog_writes_the_workbook_off_the_gui_thread(qtbot, known, tmp_
 
 
 def test_export_dialog_csv_and_stop(qtbot, known, tmp_path):
-    dialog = ExportDialog(known.project, None)
+    dialog = ExportDialog(known.project, lead_of(known.project))
     qtbot.addWidget(dialog)
     dialog.format_box.setCurrentIndex(dialog.format_box.findData("csv"))
     assert not dialog.reliability_box.isEnabled()
@@ -85,7 +90,7 @@ def _ready(qtbot, dialog: AnalysisDialog) -> None:
 
 
 def test_dashboard_figures_cells_statements_and_charts(qtbot, known, tmp_path):
-    dialog = AnalysisDialog(known.project)
+    dialog = AnalysisDialog(known.project, lead_of(known.project))
     qtbot.addWidget(dialog)
     dialog.show()
     _ready(qtbot, dialog)
@@ -147,7 +152,7 @@ def test_dashboard_figures_cells_statements_and_charts(qtbot, known, tmp_path):
 
 
 def test_dashboard_on_the_sample_project(qtbot, sample_project, tmp_path):
-    dialog = AnalysisDialog(sample_project)
+    dialog = AnalysisDialog(sample_project, coordinator_id(sample_project))
     qtbot.addWidget(dialog)
     dialog.show()
     _ready(qtbot, dialog)

@@ -61,7 +61,7 @@ def test_every_row_has_a_recommending_state_and_a_response(window):
 
 def test_status_bar_names_the_file_and_the_coder(window, sample_project):
     assert str(sample_project.path) in window.file_label.text()
-    assert window.coder_label.text() == "Coder: Amina"
+    assert window.coder_label.text() == "Coder: Amina (coder)"
     assert window.count_label.text() == "346 recommendations"
     assert "sample.upr" in window.windowTitle()
 
@@ -154,7 +154,7 @@ def test_coder_option_opens_without_asking(gui_settings, sample_path, monkeypatc
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: pytest.fail("asked for a name"))
     win = start_main_window(str(sample_path), "Ben", gui_settings)
     qtbot.addWidget(win)
-    assert win.coder_label.text() == "Coder: Ben"
+    assert win.coder_label.text() == "Coder: Ben (coder)"
     assert gui_settings.coder_name == "Ben"
     win.close()
 

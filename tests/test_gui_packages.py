@@ -94,13 +94,20 @@ def test_code_a_package_in_the_app_and_merge_it_with_the_dialog(
     qtbot, master, gui_settings, tmp_path
 ):
     amina_out, ben_out = tmp_path / "amina.upr", tmp_path / "ben.upr"
-    packages.create_package(master, "Amina", amina_out)
-    packages.create_package(master, "Ben", ben_out)
+    packages.create_package(master, "Amina", amina_out, made_by_id=master.olga)
+    packages.create_package(master, "Ben", ben_out, made_by_id=master.olga)
 
-    # Amina codes her package in the app, by keyboard, like any project.
+    # Amina codes her package in the app, by keyboard, like any project: on a laptop
+    # that remembers another name (Zoe's), the package still codes as Amina.
+    gui_settings.coder_name = "Zoe"
     package = open_project(amina_out)
-    window = MainWindow(package, "Amina", gui_settings)
+    window = MainWindow(package, "Zoe", gui_settings)
     qtbot.addWidget(window)
+    assert "package of Amina, coding as Amina" in window.windowTitle()
+    assert window.coder_label.text() == "Coder: Amina (coder)"
+    assert "you code as Amina here, not as Zoe" in window.statusBar().currentMessage()
+    assert not window.offer_bar.isVisible()  # a package offers no coordinator role
+    assert str(amina_out) not in gui_settings.recent_projects()  # never the default project
     with qtbot.waitActive(window):
         window.show()
         window.activateWindow()
@@ -157,9 +164,9 @@ def test_code_a_package_in_the_app_and_merge_it_with_the_dialog(
 
 def test_merge_dialog_shows_a_refusal_and_merges_nothing(qtbot, master, tmp_path):
     good = tmp_path / "amina.upr"
-    packages.create_package(master, "Amina", good)
+    packages.create_package(master, "Amina", good, made_by_id=master.olga)
     crafted = tmp_path / "crafted.upr"
-    packages.create_package(master, "Ben", crafted)
+    packages.create_package(master, "Ben", crafted, made_by_id=master.olga)
     with sqlite3.connect(crafted) as connection:
         connection.execute("CREATE TRIGGER t AFTER INSERT ON coder BEGIN DELETE FROM code; END")
     before = digest(master)

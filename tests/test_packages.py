@@ -43,6 +43,7 @@ from annotator.store.models import (
     SourceTag,
 )
 from annotator.store.project import Project, open_project
+from tests.roles import boss, coordinator_id
 from tests.test_cli import annotator
 
 CODERS = ("Amina", "Ben", "Cora")
@@ -154,7 +155,7 @@ class Team:
 
     def package(self, name: str, **kwargs) -> Path:
         out = self.folder / f"{name.lower()}.upr"
-        packages.create_package(self.master, name, out, **kwargs)
+        packages.create_package(self.master, name, out, made_by_id=self.olga, **kwargs)
         return out
 
     def fresh_master_copy(self, name: str) -> Project:
@@ -288,29 +289,35 @@ def test_a_package_holds_one_coders_work_and_nothing_of_the_others(team):
 
 
 def test_package_choices_and_refusals(team, tmp_path):
-    report = packages.create_package(team.master, "Ben", team.folder / "all.upr", assignment="all")
+    report = packages.create_package(
+        team.master, "Ben", team.folder / "all.upr", assignment="all", made_by_id=team.olga
+    )
     assert (report.recommendations, report.scope) == (346, "all")
     report = packages.create_package(
-        team.master, "Ben", team.folder / "some.upr", assignment=[3, 5]
+        team.master, "Ben", team.folder / "some.upr", assignment=[3, 5], made_by_id=team.olga
     )
     assert (report.recommendations, report.scope) == (2, "chosen")
     with team.master.write() as session:
         get_or_create_coder(session, "Dan")
-    report = packages.create_package(team.master, "Dan", team.folder / "dan.upr")
+    report = packages.create_package(
+        team.master, "Dan", team.folder / "dan.upr", made_by_id=team.olga
+    )
     assert (report.recommendations, report.scope) == (346, "all")  # no assignment: all
 
     with pytest.raises(packages.PackageError, match="no coder named 'Zed'"):
-        packages.create_package(team.master, "Zed", team.folder / "zed.upr")
+        packages.create_package(team.master, "Zed", team.folder / "zed.upr", made_by_id=team.olga)
     with pytest.raises(packages.PackageError, match="already exists"):
-        packages.create_package(team.master, "Ben", team.folder / "all.upr")
+        packages.create_package(team.master, "Ben", team.folder / "all.upr", made_by_id=team.olga)
     with pytest.raises(packages.PackageError, match="not in this project"):
-        packages.create_package(team.master, "Ben", team.folder / "x.upr", assignment=[9999])
+        packages.create_package(
+            team.master, "Ben", team.folder / "x.upr", assignment=[9999], made_by_id=team.olga
+        )
     package = open_project(team.folder / "all.upr")
     try:
         with pytest.raises(packages.PackageError, match="itself a coder's package"):
-            packages.create_package(package, "Ben", tmp_path / "nested.upr")
+            packages.create_package(package, "Ben", tmp_path / "nested.upr", made_by_id=None)
         with pytest.raises(packages.PackageError, match="itself a coder's package"):
-            packages.merge(package, [team.folder / "some.upr"])
+            packages.merge(package, [team.folder / "some.upr"], by_coder_id=None)
     finally:
         package.close()
     assert not list(team.folder.glob(".*.part*"))
@@ -410,7 +417,7 @@ def _copy(source: Path, target: Path) -> Path:
 def test_what_a_merge_brings_in(coded):
     team, made = coded
     master = team.master
-    plan = packages.merge_preview(master, [made["Amina"]])
+    plan = packages.merge_preview(master, [made["Amina"]], by_coder_id=team.olga)
     amina = plan.packages[0]
     # Themes and notes of 1, themes of 45: three values; two statuses; time spent.
     assert (amina.added, amina.changed, amina.removed, amina.conflicts) == (3, 0, 0, 0)
@@ -427,7 +434,7 @@ def test_what_a_merge_brings_in(coded):
     status = service.status(45)
     assert (status.status, status.reason, status.seconds) == ("flagged", "two themes?", 42.5)
     # Blind coding holds in the merged project: Ben's values were not touched.
-    assert service.others(45) == {}
+    assert list(CodingService(master, team.olga).others(45)) == ["Amina"]  # hers alone
     with master.session() as session:
         log = session.scalars(select(MergeLog)).one()
         assert log.package_name == "amina.upr"
@@ -448,11 +455,11 @@ def test_what_a_merge_brings_in(coded):
 
 def test_merging_the_same_work_from_another_file_changes_nothing(coded):
     team, made = coded
-    packages.merge(team.master, [made["Amina"]])
+    packages.merge(team.master, [made["Amina"]], by_coder_id=team.olga)
     # The same work in a file of other bytes (a compacted copy of the package).
     again = same_work_other_file(made["Amina"], team.folder / "amina-again.upr")
     before = table_rows(team.master)
-    plan = packages.merge(team.master, [again])
+    plan = packages.merge(team.master, [again], by_coder_id=team.olga)
     assert plan.packages[0].already_merged_at is None
     assert not any(
         plan.packages[0].counts[k] for k in ("added", "changed", "removed", "events_copied")
@@ -502,7 +509,7 @@ def test_conflict_the_later_edit_wins_and_the_audit_keeps_the_loser(team):
     )
     code_master(team, "Amina", lambda s, spec: s.save(46, *codes(spec, "themes", "detention")))
 
-    preview = packages.merge_preview(team.master, [out])
+    preview = packages.merge_preview(team.master, [out], by_coder_id=team.olga)
     plan = preview.packages[0]
     assert (plan.conflicts, plan.conflicts_kept_project, plan.changed) == (2, 1, 1)
     conflicts = {c.recommendation_id: c for c in plan.changes if c.conflict}
@@ -525,7 +532,7 @@ def test_conflict_the_later_edit_wins_and_the_audit_keeps_the_loser(team):
 
     # A copy of the same work merged again adds no second record of the same loss.
     again = same_work_other_file(out, team.folder / "again.upr")
-    plan = packages.merge(team.master, [again]).packages[0]
+    plan = packages.merge(team.master, [again], by_coder_id=team.olga).packages[0]
     assert plan.already_merged_at is None and plan.conflicts == 1  # still lost, not re-lost
     assert len(_merge_events(team.master)) == len(events)
 
@@ -551,7 +558,7 @@ def test_a_deletion_travels_and_an_old_package_does_not_undo_one(team):
     # Meanwhile, in the project, Amina removes her code on 11; the package still has it.
     code_master(team, "Amina", lambda s, spec: s.save(11, *codes(spec, "themes")))
 
-    plan = packages.merge(team.master, [out]).packages[0]
+    plan = packages.merge(team.master, [out], by_coder_id=team.olga).packages[0]
     assert (plan.changed, plan.removed, plan.added, plan.conflicts) == (1, 1, 0, 0)
     service = CodingService(team.master, coder_id(team.master, "Amina"))
     spec = service.form()
@@ -570,9 +577,9 @@ def test_a_deletion_travels_and_an_old_package_does_not_undo_one(team):
 
     # A second package of Amina, made after the merge, sees the deletions as the past.
     second = team.folder / "amina-2.upr"
-    packages.create_package(team.master, "Amina", second)
+    packages.create_package(team.master, "Amina", second, made_by_id=team.olga)
     before = table_rows(team.master)
-    plan = packages.merge(team.master, [second]).packages[0]
+    plan = packages.merge(team.master, [second], by_coder_id=team.olga).packages[0]
     assert (plan.added, plan.changed, plan.removed) == (0, 0, 0)
     after = table_rows(team.master)
     assert len(after.pop("merge_log")) == len(before.pop("merge_log")) + 1
@@ -589,7 +596,7 @@ def test_statuses_later_wins_and_time_spent_is_kept(team):
         lambda s, spec: s.set_status(pkg_rec(out, team.master, 20), "flagged", reason="recheck"),
     )
     code_in(out, "Amina", lambda s, spec: s.add_time(pkg_rec(out, team.master, 20), 15))
-    plan = packages.merge(team.master, [out]).packages[0]
+    plan = packages.merge(team.master, [out], by_coder_id=team.olga).packages[0]
     assert plan.statuses_changed == 1
     status = CodingService(team.master, coder_id(team.master, "Amina")).status(20)
     assert (status.status, status.reason, status.seconds) == ("flagged", "recheck", 45.0)
@@ -603,7 +610,7 @@ def test_reading_a_recommendation_again_is_not_a_later_status_edit(team):
     code_in(out, "Amina", lambda s, spec: s.set_status(pkg_rec(out, team.master, 21), "done"))
     # Afterwards Amina only looks at it again in the project: time spent, no new status.
     code_master(team, "Amina", lambda s, spec: s.add_time(21, 5))
-    plan = packages.merge(team.master, [out]).packages[0]
+    plan = packages.merge(team.master, [out], by_coder_id=team.olga).packages[0]
     assert (plan.statuses_changed, plan.status_conflicts) == (1, 0)
     status = CodingService(team.master, coder_id(team.master, "Amina")).status(21)
     assert (status.status, status.seconds) == ("done", 5.0)
@@ -621,13 +628,13 @@ def test_a_newer_codebook_that_only_adds_codes_is_accepted_and_retired_codes_fla
             session, "themes", cbk.Code(key="new_theme", label="A new theme"), coder_id=team.olga
         )
         codebook_editing.retire_code(session, "themes", "torture", coder_id=team.olga)
-    preview = packages.merge_preview(team.master, [out])
+    preview = packages.merge_preview(team.master, [out], by_coder_id=team.olga)
     plan = preview.packages[0]
     assert plan.added == 1
     assert any("version 1 of the codebook" in w for w in plan.warnings)
     assert plan.retired == {"Themes: Torture and other CID treatment": 1}
     assert any("retired code kept" in line for line in preview.lines())
-    packages.merge(team.master, [out])
+    packages.merge(team.master, [out], by_coder_id=team.olga)
     service = CodingService(team.master, coder_id(team.master, "Amina"))
     spec = service.form()
     assert service.values(5)[spec.field_by_key("themes").id] == codes(spec, "themes", "torture")[1]
@@ -739,7 +746,7 @@ def test_a_bad_package_is_refused_and_the_master_is_unchanged(team, damage):
         packages.merge(team.master, [good, bad], by_coder_id=team.olga)
     assert str(bad) in str(refused.value) and "Traceback" not in str(refused.value)
     with pytest.raises(PackageRefused, match=re.escape(message)):
-        packages.merge_preview(team.master, [bad])
+        packages.merge_preview(team.master, [bad], by_coder_id=team.olga)
     assert checksum(team.master) == before  # not even the good package was merged
     assert team.master_path.read_bytes() == master_file
     # Reading the package changed nothing of it, and left nothing beside it.
@@ -763,7 +770,7 @@ def test_absurd_numbers_are_refused(team):
     )
     before = checksum(team.master)
     with pytest.raises(PackageRefused, match="more than its 1 recommendations"):
-        packages.merge(team.master, [out])
+        packages.merge(team.master, [out], by_coder_id=team.olga)
     assert checksum(team.master) == before
 
 
@@ -772,22 +779,26 @@ def test_a_package_with_a_changed_codebook_or_another_codebook_is_refused(team, 
     package = open_project(out)
     try:
         with package.write() as session:
+            # Someone edits the codebook inside the package (as its coordinator).
             codebook_editing.add_code(
-                session, "themes", cbk.Code(key="mine", label="My own theme"), coder_id=None
+                session,
+                "themes",
+                cbk.Code(key="mine", label="My own theme"),
+                coder_id=boss(session),
             )
     finally:
         package.close()
     before = checksum(team.master)
     with pytest.raises(PackageRefused, match="codebook was changed after the package was made"):
-        packages.merge(team.master, [out])
+        packages.merge(team.master, [out], by_coder_id=team.olga)
     # The master replaced its codebook since the package was made.
     other = team.package("Ben")
 
     with team.master.write() as session:
-        store_codebook(session, cbk.builtin_codebook())
+        store_codebook(session, cbk.builtin_codebook(), by_coder_id=team.olga)
     before = checksum(team.master)
     with pytest.raises(PackageRefused, match="made with another codebook"):
-        packages.merge(team.master, [other])
+        packages.merge(team.master, [other], by_coder_id=team.olga)
     assert checksum(team.master) == before
 
 
@@ -797,12 +808,12 @@ def test_a_package_from_another_project_is_refused(team, tmp_path):
         with elsewhere.write() as session:
             get_or_create_coder(session, "Amina")
         out = tmp_path / "foreign.upr"
-        packages.create_package(elsewhere, "Amina", out)
+        packages.create_package(elsewhere, "Amina", out, made_by_id=coordinator_id(elsewhere))
     finally:
         elsewhere.close()
     before = checksum(team.master)
     with pytest.raises(PackageRefused, match="comes from another project"):
-        packages.merge(team.master, [out])
+        packages.merge(team.master, [out], by_coder_id=team.olga)
     assert checksum(team.master) == before
 
 
@@ -812,7 +823,7 @@ def test_an_unknown_coder_is_refused_unless_added(team):
         with copy.write() as session:
             get_or_create_coder(session, "Dan")
         out = team.folder / "dan.upr"
-        packages.create_package(copy, "Dan", out)
+        packages.create_package(copy, "Dan", out, made_by_id=team.olga)
     finally:
         copy.close()
     code_in(
@@ -822,10 +833,10 @@ def test_an_unknown_coder_is_refused_unless_added(team):
     )
     before = checksum(team.master)
     with pytest.raises(PackageRefused, match="Add the coder first") as refused:
-        packages.merge(team.master, [out])
+        packages.merge(team.master, [out], by_coder_id=team.olga)
     assert "Dan" in str(refused.value)
     assert checksum(team.master) == before
-    plan = packages.merge(team.master, [out], add_coders=True)
+    plan = packages.merge(team.master, [out], add_coders=True, by_coder_id=team.olga)
     assert plan.packages[0].coder_added and plan.packages[0].added == 1
     with team.master.session() as session:
         dan = session.scalars(select(Coder).where(Coder.name == "Dan")).one()
@@ -842,26 +853,30 @@ def test_an_unknown_coder_is_refused_unless_added(team):
         with laptop.write() as session:
             get_or_create_coder(session, "Eve")
         eve = team.folder / "eve.upr"
-        packages.create_package(laptop, "Eve", eve)
+        packages.create_package(laptop, "Eve", eve, made_by_id=team.olga)
     finally:
         laptop.close()
     with team.master.write() as session:
         get_or_create_coder(session, "Eve")
     before = checksum(team.master)
     with pytest.raises(PackageRefused, match="someone else"):
-        packages.merge(team.master, [eve], add_coders=True)
+        packages.merge(team.master, [eve], add_coders=True, by_coder_id=team.olga)
     assert checksum(team.master) == before
 
 
 def test_preview_writes_nothing_and_a_changed_file_is_refused_after_it(coded):
     team, made = coded
     before = checksum(team.master)
-    preview = packages.merge_preview(team.master, [made["Amina"], made["Ben"]])
+    preview = packages.merge_preview(
+        team.master, [made["Amina"], made["Ben"]], by_coder_id=team.olga
+    )
     assert checksum(team.master) == before
     assert [p.coder for p in preview.packages] == ["Amina", "Ben"]
     code_in(made["Ben"], "Ben", lambda s, spec: s.set_status(s_rec(s, 41), "done"))
     with pytest.raises(PackageRefused, match="changed after the preview"):
-        packages.merge(team.master, [made["Amina"], made["Ben"]], preview=preview)
+        packages.merge(
+            team.master, [made["Amina"], made["Ben"]], preview=preview, by_coder_id=team.olga
+        )
     assert checksum(team.master) == before
 
 
@@ -876,27 +891,31 @@ def test_the_commands(coded, tmp_path):
         helped = annotator(*command, "--help")
         assert helped.returncode == 0 and "example:" in helped.stdout
     out = tmp_path / "cora-cli.upr"
-    made_ = annotator("package", "create", "--db", db, "--coder", "Cora", str(out))
+    made_ = annotator("package", "create", "--as", "Olga", "--db", db, "--coder", "Cora", str(out))
     assert made_.returncode == 0, made_.stderr
     assert "Package for Cora: 60 recommendations (assigned to them)" in made_.stdout
-    dry = annotator("merge", "--db", db, "--dry-run", str(made["Amina"]), str(made["Ben"]))
+    dry = annotator(
+        "merge", "--as", "Olga", "--db", db, "--dry-run", str(made["Amina"]), str(made["Ben"])
+    )
     assert dry.returncode == 0, dry.stderr
     assert "Amina: 1 package" in dry.stdout and "values: 3 to add" in dry.stdout
     assert "Dry run: nothing was merged." in dry.stdout
-    done = annotator("merge", "--db", db, "--as", "Olga", str(made["Amina"]), str(made["Ben"]))
+    done = annotator("merge", "--as", "Olga", "--db", db, str(made["Amina"]), str(made["Ben"]))
     assert done.returncode == 0, done.stderr
     assert "values: 3 added" in done.stdout and "Merged." in done.stdout
-    again = annotator("merge", "--db", db, str(made["Amina"]))
+    again = annotator("merge", "--as", "Olga", "--db", db, str(made["Amina"]))
     assert "already merged" in again.stdout
     _garbage(out)
-    refused = annotator("merge", "--db", db, str(out))
+    refused = annotator("merge", "--as", "Olga", "--db", db, str(out))
     assert refused.returncode == 1
     assert "not a database file" in refused.stderr and "Traceback" not in refused.stderr
-    unknown = annotator("package", "create", "--db", db, "--coder", "Zed", str(tmp_path / "z.upr"))
+    unknown = annotator(
+        "package", "create", "--as", "Olga", "--db", db, "--coder", "Zed", str(tmp_path / "z.upr")
+    )
     assert unknown.returncode == 1 and "no coder named 'Zed'" in unknown.stderr
 
 
-def test_work_of_another_coder_in_a_package_is_not_merged(team):
+def test_work_under_another_name_in_a_package_is_refused_naming_both(team):
     out = team.package("Amina")
     package = open_project(out)
     try:
@@ -906,8 +925,13 @@ def test_work_of_another_coder_in_a_package_is_not_merged(team):
         service.save(1, *codes(service.form(), "themes", "torture"))
     finally:
         package.close()
-    plan = packages.merge(team.master, [out]).packages[0]
-    assert any("Zoe" in w and "not merged" in w for w in plan.warnings)
-    assert plan.added == 0 and plan.events_copied == 0
+    before = checksum(team.master)
+    with pytest.raises(PackageRefused) as refused:
+        packages.merge(team.master, [out], by_coder_id=team.olga)
+    message = str(refused.value)
+    assert "package of Amina" in message and "recorded under Zoe" in message
+    assert checksum(team.master) == before
+    with pytest.raises(PackageRefused, match="recorded under Zoe"):
+        packages.merge_preview(team.master, [out], by_coder_id=team.olga)
     with team.master.session() as session:
         assert session.scalars(select(Coder.id).where(Coder.name == "Zoe")).first() is None

@@ -13,6 +13,7 @@ from annotator.services.coders import get_or_create_coder
 from annotator.services.db_copy import copy_project, table_checks
 from annotator.store.project import open_project
 from tests import test_packages as files  # the same coders' work as the file-master tests
+from tests.roles import COORDINATOR, coordinator_id
 
 
 def same_spelling(work: dict) -> dict:
@@ -32,7 +33,10 @@ def checks(project):
 @pytest.fixture
 def server_master(sample_path, postgres):
     url = postgres.new_database()
-    copy_project(sample_path, url)
+    sample = open_project(sample_path)
+    coordinator_id(sample)
+    sample.close()
+    copy_project(sample_path, url, by_coder=COORDINATOR)
     master = open_project(url)
     with master.write() as session:
         ids = {name: get_or_create_coder(session, name).id for name in files.CODERS}
@@ -50,7 +54,7 @@ def test_packages_from_a_server_merge_back_in_any_order_and_once(server_master, 
     made = {}
     for name, work in (("Amina", files._amina), ("Ben", files._ben)):
         made[name] = tmp_path / f"{name}.upr"
-        packages.create_package(master, name, made[name])
+        packages.create_package(master, name, made[name], made_by_id=olga)
         files.code_in(made[name], name, work)
     for name in ("Ben", "Amina"):  # not the order they were made in
         plan = packages.merge(master, [made[name]], by_coder_id=olga)
@@ -72,9 +76,9 @@ def test_packages_from_a_server_merge_back_in_any_order_and_once(server_master, 
 def test_a_package_with_a_trigger_is_refused_and_the_server_master_unchanged(
     server_master, tmp_path
 ):
-    master, _olga = server_master
+    master, olga = server_master
     path = tmp_path / "Amina.upr"
-    packages.create_package(master, "Amina", path)
+    packages.create_package(master, "Amina", path, made_by_id=olga)
     connection = sqlite3.connect(path)
     connection.execute(
         "CREATE TRIGGER sneaky AFTER INSERT ON annotation BEGIN DELETE FROM coder; END"
@@ -83,7 +87,7 @@ def test_a_package_with_a_trigger_is_refused_and_the_server_master_unchanged(
     connection.close()
     before = checks(master)
     with pytest.raises(packages.PackageError):
-        packages.merge(master, [path])
+        packages.merge(master, [path], by_coder_id=olga)
     assert checks(master) == before
 
 

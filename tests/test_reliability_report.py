@@ -28,6 +28,7 @@ from annotator.services.assignments import assign
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, form_spec, save_status, save_value
 from annotator.store.models import Code, Recommendation
+from tests.roles import coordinator_id, lead
 from tests.test_cli import annotator
 
 
@@ -112,7 +113,7 @@ def two_coders(sample_project) -> dict:
 
 def measured(project, **options) -> rr.Report:
     with project.session() as session:
-        return rr.report(session, **options)
+        return rr.report(session, **options, by_coder_id=lead(session))
 
 
 # ---------------------------------------------------------------------------- ratings
@@ -121,9 +122,9 @@ def measured(project, **options) -> rr.Report:
 def test_the_ratings_of_a_hand_made_project(sample_project, two_coders):
     units = two_coders["units"]
     with sample_project.session() as session:
-        themes = rr.ratings(session, "themes")
-        responses = rr.ratings(session, "published_response")
-        actions = rr.ratings(session, "action")
+        themes = rr.ratings(session, "themes", by_coder_id=lead(session))
+        responses = rr.ratings(session, "published_response", by_coder_id=lead(session))
+        actions = rr.ratings(session, "action", by_coder_id=lead(session))
 
     expected = pd.DataFrame(
         [
@@ -150,12 +151,12 @@ def test_the_ratings_of_a_hand_made_project(sample_project, two_coders):
 
 def test_ratings_of_chosen_coders_and_clear_mistakes(sample_project, two_coders):
     with sample_project.session() as session:
-        only_amina = rr.ratings(session, "themes", coders=["amina"])
-        both = rr.ratings(session, "themes", coders=["Amina", "Ben"])
+        only_amina = rr.ratings(session, "themes", coders=["amina"], by_coder_id=lead(session))
+        both = rr.ratings(session, "themes", coders=["Amina", "Ben"], by_coder_id=lead(session))
         with pytest.raises(ValueError, match=r"no field 'theme'.*themes, published_response"):
-            rr.ratings(session, "theme")
+            rr.ratings(session, "theme", by_coder_id=lead(session))
         with pytest.raises(ValueError, match=r"no coder named 'Zed'.*Amina, Ben, Cora, Dan"):
-            rr.ratings(session, "themes", coders=["Amina", "Zed"])
+            rr.ratings(session, "themes", coders=["Amina", "Zed"], by_coder_id=lead(session))
     assert only_amina.empty  # one coder: nothing two coders rated
     assert len(both) == 24
 
@@ -169,7 +170,7 @@ def test_a_single_choice_with_two_codes_is_left_out_not_guessed(sample_project, 
             session, unit, two_coders["ben"], two_coders["fields"]["published_response"], two
         )
     with sample_project.session() as session:
-        frame = rr.ratings(session, "published_response")
+        frame = rr.ratings(session, "published_response", by_coder_id=lead(session))
     assert unit not in set(frame["unit"])
     assert frame.attrs["unusable"] == 1
 
@@ -350,10 +351,12 @@ def test_annotator_irr_table_json_and_workbook(sample_path, tmp_path):
     project = open_project(sample_path)
     build_two_coder_project(project)
     with project.session() as session:
-        reference = rr.report(session, by_code=True)
+        reference = rr.report(session, by_code=True, by_coder_id=lead(session))
     project.close()
 
-    table = annotator("irr", "--db", str(sample_path), "--field", "published_response,action")
+    table = annotator(
+        "irr", "--as", "Dan", "--db", str(sample_path), "--field", "published_response,action"
+    )
     assert table.returncode == 0, table.stderr
     assert "13 recommendations are assigned to two or more coders; 12 of them" in table.stdout
     assert "Published response (single choice): 12 recommendations compared" in table.stdout
@@ -361,7 +364,9 @@ def test_annotator_irr_table_json_and_workbook(sample_path, tmp_path):
     assert f"Cohen's kappa                    {kappa:.3f}" in table.stdout
     assert "Themes" not in table.stdout
 
-    out = annotator("irr", "--db", str(sample_path), "--by", "code", "--format", "json")
+    out = annotator(
+        "irr", "--as", "Dan", "--db", str(sample_path), "--by", "code", "--format", "json"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     fields = {f["key"]: f for f in data["fields"]}
@@ -378,14 +383,18 @@ def test_annotator_irr_table_json_and_workbook(sample_path, tmp_path):
 
     workbook = tmp_path / "out" / "irr.xlsx"
     workbook.parent.mkdir()
-    saved = annotator("irr", "--db", str(sample_path), "--by", "code", "--out", str(workbook))
+    saved = annotator(
+        "irr", "--as", "Dan", "--db", str(sample_path), "--by", "code", "--out", str(workbook)
+    )
     assert saved.returncode == 0, saved.stderr
     sheet = openpyxl.load_workbook(workbook)["Figures"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     masi = next(r for r in rows if r[0] == "Themes" and "MASI" in r[2])
     assert masi[3] == pytest.approx(reference.field("themes").figure("alpha").value)
 
-    csv_out = annotator("irr", "--db", str(sample_path), "--format", "csv", "--coders", "Ben,Amina")
+    csv_out = annotator(
+        "irr", "--as", "Dan", "--db", str(sample_path), "--format", "csv", "--coders", "Ben,Amina"
+    )
     assert csv_out.returncode == 0, csv_out.stderr
     assert csv_out.stdout.startswith("section,field,field label,measure")
 
@@ -406,14 +415,19 @@ def test_annotator_irr_mistakes_are_clear(sample_path, args, message):
     project = open_project(sample_path)
     build_two_coder_project(project)
     project.close()
-    result = annotator("irr", "--db", str(sample_path), *args)
+    result = annotator("irr", "--as", "Dan", "--db", str(sample_path), *args)
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_annotator_irr_with_nobody_overlapping(sample_path):
-    result = annotator("irr", "--db", str(sample_path))
+    # A project made without a coordinator: Dan claims the role, then measures.
+    claimed = annotator(
+        "coder", "set-role", "Dan", "coordinator", "--as", "Dan", "--db", str(sample_path)
+    )
+    assert claimed.returncode == 0, claimed.stderr
+    result = annotator("irr", "--as", "Dan", "--db", str(sample_path))
     assert result.returncode == 1
     assert "Fewer than two coders coded the same recommendations" in result.stderr
     assert "No recommendation is assigned to two or more coders yet" in result.stderr
@@ -432,7 +446,9 @@ def test_the_new_subcommands_have_help_with_an_example(command):
 def open_report_dialog(qtbot, project):
     from annotator.gui.reliability_view import ReliabilityReportDialog
 
-    dialog = ReliabilityReportDialog(project)
+    with project.session() as session:
+        reader = lead(session)
+    dialog = ReliabilityReportDialog(project, reader)
     qtbot.addWidget(dialog)
     dialog.show()
     # The figures arrive from the worker thread through the event loop.
@@ -498,6 +514,7 @@ def test_the_report_dialog_with_intervals_and_one_pair(qtbot, report_dialog):
 
 
 def test_the_report_dialog_says_when_there_is_nothing_to_compare(qtbot, sample_project):
+    coordinator_id(sample_project)
     dialog = open_report_dialog(qtbot, sample_project)
     assert dialog.message_is_error
     assert "Fewer than two coders" in dialog.message.text()

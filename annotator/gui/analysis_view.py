@@ -251,10 +251,13 @@ class AnalysisDialog(QDialog):
     a cell for its recommendations), a statement checker, and tables by state, by
     regional group, of verified responses and of coding progress."""
 
-    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, project: Project, coder_id: int | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Analysis")
         self.project = project
+        self.coder_id = coder_id
         self.data: analysis_data.AnalysisData | None = None
         self.worker: Worker | None = None
         self.crosstab: analysis.CrossTab | None = None
@@ -431,18 +434,21 @@ class AnalysisDialog(QDialog):
     def _fill_sources(self) -> None:
         from annotator.services.exporting import export_choices
 
-        choices = export_choices(self.project)
+        choices = export_choices(self.project, self.coder_id)
         self.source_box.blockSignals(True)
-        self.source_box.addItem("(the default)", None)
-        self.source_box.addItem("Consensus", "consensus")
-        for name in choices.coders:
-            self.source_box.addItem(name, f"coder:{name}")
-        self.source_box.addItem("Any coder", "all-coders")
+        if choices.sees_others:
+            self.source_box.addItem("(the default)", None)
+            self.source_box.addItem("Consensus", "consensus")
+            for name in choices.coders:
+                self.source_box.addItem(name, f"coder:{name}")
+            self.source_box.addItem("Any coder", "all-coders")
+        else:  # coders work blind: their analyses count their own codes
+            self.source_box.addItem(f"Your codes ({choices.coder_name})", None)
         self.source_box.blockSignals(False)
 
     def load(self) -> None:
         """Read the project off the GUI thread; the pages fill when it is read."""
-        project = self.project
+        project, coder_id = self.project, self.coder_id
         wanted = self.source_box.currentData()
 
         def work(progress):
@@ -454,7 +460,7 @@ class AnalysisDialog(QDialog):
                     source = coder_source(session, wanted.split(":", 1)[1])
                 else:
                     source = Source(wanted)
-                return analysis_data.load(session, source=source)
+                return analysis_data.load(session, source=source, by_coder_id=coder_id)
 
         self.status.setStyleSheet("")
         self.status.setText("Reading the project…")

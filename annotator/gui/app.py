@@ -70,11 +70,12 @@ def choose_project_location(db: str | None, settings: AppSettings) -> str | Path
     return settings.last_project() or default_project_path()
 
 
-def open_or_create(location: str | Path) -> Project:
-    """Open the project; the default project is created, with the sample, on first run."""
+def open_or_create(location: str | Path, coder: str | None = None) -> Project:
+    """Open the project; the default project is created, with the sample, on first run
+    (``coder``, who creates it, is its coordinator)."""
     is_file = "://" not in str(location)
     if is_file and not Path(location).exists() and Path(location) == default_project_path():
-        return init_project(location, sample=True)
+        return init_project(location, sample=True, coordinator=coder)
     return open_asking_password(location)
 
 
@@ -108,7 +109,7 @@ def start_main_window(db: str | None, coder: str | None, settings: AppSettings) 
             raise ProjectError("UPR Coder needs your name to start.")
     elif coder:
         settings.coder_name = name
-    project = open_or_create(choose_project_location(db, settings))
+    project = open_or_create(choose_project_location(db, settings), name)
     return MainWindow(project, name, settings)
 
 

@@ -350,7 +350,7 @@ class DisagreementsDialog(QDialog):
         try:
             name = self.service.me().name
             why = (
-                f"Only adjudicators and coordinators see and decide disagreements; "
+                "Only an adjudicator or a coordinator can see and decide disagreements; "
                 f"{name} is a coder. Coders work blind, so others' codes stay hidden."
             )
         except (ValueError, ProjectError, SQLAlchemyError):

@@ -45,6 +45,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export coded recommendations")
         self.project = project
+        self.coder_id = coder_id
         self.worker: Worker | None = None
         self.result: ExportResult | None = None
         self.choices = export_choices(project, coder_id)
@@ -55,10 +56,17 @@ class ExportDialog(QDialog):
         self.format_box.currentIndexChanged.connect(self._format_changed)
 
         self.source_box = QComboBox()
-        self.source_box.addItem("Consensus (the adjudicated values)", "consensus")
-        for name in self.choices.coders:
-            self.source_box.addItem(f"Codes of {name}", f"coder:{name}")
-        self.source_box.addItem("Every coder (one row per recommendation and coder)", "all-coders")
+        if self.choices.sees_others:
+            self.source_box.addItem("Consensus (the adjudicated values)", "consensus")
+            for name in self.choices.coders:
+                self.source_box.addItem(f"Codes of {name}", f"coder:{name}")
+            self.source_box.addItem(
+                "Every coder (one row per recommendation and coder)", "all-coders"
+            )
+        else:  # coders work blind: their own codes are all they may export
+            self.source_box.addItem(
+                f"Your codes ({self.choices.coder_name})", f"coder:{self.choices.coder_name}"
+            )
         wanted = self.source_box.findData(self.choices.default_source())
         self.source_box.setCurrentIndex(max(wanted, 0))
 
@@ -166,10 +174,10 @@ class ExportDialog(QDialog):
         if target is None:
             return
         options = self.options()
-        project = self.project
+        project, coder_id = self.project, self.coder_id
 
         def work(progress):
-            return export(project, target, options, progress)
+            return export(project, target, options, progress, by_coder_id=coder_id)
 
         self.worker = Worker(work, ExportCancelled, self)
         self.worker.progressed.connect(self._progressed)

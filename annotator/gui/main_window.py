@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -48,6 +51,7 @@ from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
+from annotator.services import coders, permissions
 from annotator.services.coders import find_coder
 from annotator.services.coding import (
     CodingService,
@@ -55,6 +59,8 @@ from annotator.services.coding import (
     FormSpec,
     Status,
 )
+from annotator.services.packages import coder_opening, package_marker
+from annotator.services.permissions import NotPermitted
 from annotator.services.projects import init_project
 from annotator.services.server_logins import session_coder
 from annotator.store.errors import (
@@ -79,7 +85,17 @@ STATUS_WORDS = {
     "flagged": "flagged",
     "skipped": "skipped",
 }
-SEES_OTHERS = ("adjudicator", "coordinator")
+SEES_OTHERS = permissions.DECIDERS
+# Menu actions a role may lack, and the rule that decides (the services apply the same).
+ROLE_ACTIONS = {
+    "edit_codebook": permissions.EDIT_CODEBOOK,
+    "assign": permissions.ASSIGN_WORK,
+    "create_packages": permissions.MAKE_PACKAGES,
+    "merge_packages": permissions.MERGE,
+    "others": permissions.SEE_OTHERS,
+    "disagreements": permissions.SEE_OTHERS,
+    "reliability": permissions.MEASURE,
+}
 
 
 class SetValue(QUndoCommand):
@@ -170,7 +186,13 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 3)
         self.splitter.setSizes([560, 420, 420])
-        self.setCentralWidget(self.splitter)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self._build_offer())
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
         self.saved_label = QLabel()
         self.file_label = QLabel()
@@ -286,6 +308,7 @@ class MainWindow(QMainWindow):
         codebook = self.menuBar().addMenu("Code&book")
         codebook.addAction(act("edit_codebook", self.edit_codebook, keys))
         coders = self.menuBar().addMenu("Co&ders")
+        coders.addAction(act("manage_coders", self.manage_coders, keys))
         coders.addAction(act("assign", self.assign, keys))
         reliability = self.menuBar().addMenu("&Reliability")
         reliability.addAction(act("reliability", self.reliability_report, keys))
@@ -362,20 +385,33 @@ class MainWindow(QMainWindow):
 
     # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
+        # A package is its coder's, whatever name this computer remembers: work done in
+        # it is theirs, so that the merge brings it back under their name. A server login
+        # linked to a coder is that coder, whatever name this laptop remembers.
+        marker = package_marker(project)
+        self.server_login = None
+        offer = False
         if project.read_only:
             # Nothing can be written, not even this coder's name: look it up only.
             with project.session() as session:
                 found = find_coder(session, self.coder_name)
-                coder_id, self.coder_role = (found.id, found.role) if found else (-1, "coder")
-            seat_label = f"Coder: {self.coder_name}"
+            coder_id, self.coder_role = (found.id, found.role) if found else (-1, "coder")
+            self.acting_name = found.name if found is not None else self.coder_name
+            self.coder_retired = bool(found is not None and found.retired)
         else:
-            # A server login linked to a coder codes as that coder, whatever name this
-            # laptop remembers; otherwise the remembered name is the coder (added if new).
-            seat = session_coder(project, self.coder_name)
-            coder_id, self.coder_role = seat.coder_id, seat.role
-            seat_label = f"Coder: {seat.name}" + (
-                f" (server login {seat.login})" if seat.login else ""
-            )
+            seat = session_coder(project, self.coder_name) if project.path is None else None
+            with project.write() as session:
+                if seat is not None and seat.login:
+                    coder = coders.get_coder(session, seat.coder_id)
+                    assert coder is not None
+                    self.server_login = seat.login
+                else:
+                    coder = coder_opening(project, session, self.coder_name)
+                coder_id, self.coder_role = coder.id, coder.role
+                self.acting_name = coder.name
+                self.coder_retired = coder.retired
+                offer = marker is None and coders.coordinator_offer_open(session)
+        self.package_of = marker.coder_name if marker is not None else None
         old = self.project
         self.project = project
         self.coder_id = coder_id
@@ -388,8 +424,7 @@ class MainWindow(QMainWindow):
         self.current_id = None
         self.show_others = False
         self.others_action.setChecked(False)
-        self.others_action.setEnabled(self.coder_role in SEES_OTHERS)
-        self.disagreements_action.setEnabled(self.coder_role in SEES_OTHERS)
+        self._apply_role()
         self.spec = self.service.form()
         self.form.build(self.spec)
         self._build_code_actions(self.spec)
@@ -410,10 +445,31 @@ class MainWindow(QMainWindow):
         self.reader.clear()
         if old is not None and old is not project:
             old.close()
-        self.settings.add_recent_project(project.location)
-        self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
+        if self.package_of is None:  # a package never becomes this laptop's project
+            self.settings.add_recent_project(project.location)
+            self.setWindowTitle(f"UPR Coder — {self._short_name(project)}")
+        else:
+            self.setWindowTitle(
+                f"UPR Coder — {self._short_name(project)} — package of {self.package_of}, "
+                f"coding as {self.package_of}"
+            )
         self.file_label.setText(f"Project: {project.display_name}")
-        self.coder_label.setText(seat_label)
+        self.coder_label.setText(
+            f"Coder: {self.acting_name} ({self.coder_role})"
+            + (f" (server login {self.server_login})" if self.server_login else "")
+        )
+        self.offer_bar.setVisible(offer)
+        if self.package_of is not None and self.package_of != self.coder_name:
+            self.statusBar().showMessage(
+                f"This is {self.package_of}'s package: you code as {self.package_of} "
+                f"here, not as {self.coder_name}.",
+                15_000,
+            )
+        elif self.coder_retired:
+            self.statusBar().showMessage(
+                f"{self.acting_name} is retired from this project: you can read, not code.",
+                15_000,
+            )
         self.import_action.setEnabled(not project.read_only)
         for action in self.code_actions:
             action.setEnabled(not project.read_only)
@@ -448,7 +504,7 @@ class MainWindow(QMainWindow):
         if not path.suffix:
             path = path.with_suffix(PROJECT_SUFFIX)
         try:
-            project = init_project(path)
+            project = init_project(path, coordinator=self.coder_name)  # its creator
         except ProjectError as error:
             self.show_error("The project could not be created", str(error))
             return
@@ -691,6 +747,9 @@ class MainWindow(QMainWindow):
         except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
             self._keep_pending(("value", rid, field_id, value), busy)
             return
+        except NotPermitted as refused:  # retired meanwhile: nothing was saved
+            self.statusBar().showMessage(str(refused), 10_000)
+            return
         self._saved(self._describe_value(field_id, value))
         if self.model is not None:
             self.model.refresh_row(rid)
@@ -703,6 +762,9 @@ class MainWindow(QMainWindow):
             self.service.set_status(rid, status.status, reason=status.reason)
         except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
             self._keep_pending(("status", rid, status, None), busy)
+            return
+        except NotPermitted as refused:
+            self.statusBar().showMessage(str(refused), 10_000)
             return
         if self.model is not None:
             self.model.refresh_row(rid)
@@ -822,6 +884,81 @@ class MainWindow(QMainWindow):
         dialog.changed.connect(self.codebook_changed)
         self._open(dialog)
 
+    def manage_coders(self) -> None:
+        from annotator.gui.coders_dialog import CodersDialog
+
+        dialog = CodersDialog(self.project, self.coder_id, self)
+        dialog.changed.connect(self._coders_changed)
+        self._open(dialog)
+
+    def _coders_changed(self) -> None:
+        assert self.project is not None
+        with self.project.session() as session:
+            coder = coders.get_coder(session, self.coder_id)
+            if coder is None:
+                return
+            self.coder_role, self.acting_name = coder.role, coder.name
+            self.coder_retired = coder.retired
+            self.offer_bar.setVisible(
+                self.package_of is None and coders.coordinator_offer_open(session)
+            )
+        self.coder_label.setText(f"Coder: {self.acting_name} ({self.coder_role})")
+        self._apply_role()
+
+    def _apply_role(self) -> None:
+        """Grey out what the role cannot do (the services refuse it anyway)."""
+        role = self.coder_role if not self.coder_retired else "retired"
+        self.form.setEnabled(not self.coder_retired)  # a retired coder reads, codes no more
+        for action_id, action in ROLE_ACTIONS.items():
+            allowed = permissions.may(role, action)
+            self.actions_by_id[action_id].setEnabled(allowed)
+            tip = "" if allowed else f"Only {permissions.needed(action)} can {action.verb}."
+            self.actions_by_id[action_id].setToolTip(tip)
+
+    def _build_offer(self) -> QWidget:
+        """The one-time offer to become coordinator of a project that has none."""
+        self.offer_bar = QFrame()
+        self.offer_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.offer_label = QLabel(
+            "This project has no coordinator yet. The coordinator edits the codebook, "
+            "assigns work, makes and merges packages and manages coders. Become its "
+            "coordinator?"
+        )
+        self.offer_label.setWordWrap(True)
+        self.offer_accept = QPushButton("Become coordinator")
+        self.offer_accept.clicked.connect(lambda: self.answer_coordinator_offer(True))
+        self.offer_decline = QPushButton("Not me")
+        self.offer_decline.setToolTip("You will not be asked again on this project")
+        self.offer_decline.clicked.connect(lambda: self.answer_coordinator_offer(False))
+        layout = QHBoxLayout(self.offer_bar)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.offer_label, 1)
+        layout.addWidget(self.offer_decline)
+        layout.addWidget(self.offer_accept)
+        self.offer_bar.setVisible(False)
+        return self.offer_bar
+
+    def answer_coordinator_offer(self, accept: bool) -> None:
+        assert self.project is not None
+        try:
+            with self.project.write() as session:
+                if accept:
+                    coders.accept_coordinator_offer(session, self.coder_id)
+                else:
+                    coders.decline_coordinator_offer(session, self.coder_id)
+        except (ValueError, ProjectError) as error:
+            self.show_error("The answer could not be saved", str(error))
+            return
+        self.offer_bar.setVisible(False)
+        self._coders_changed()
+        self.statusBar().showMessage(
+            "You are now this project's coordinator."
+            if accept
+            else "You will not be asked again; Coders ▸ Manage shows who may do what.",
+            8_000,
+        )
+        self.table.setFocus()
+
     def assign(self) -> None:
         from annotator.gui.assign_dialog import AssignDialog
 
@@ -839,7 +976,7 @@ class MainWindow(QMainWindow):
     def reliability_report(self) -> None:
         from annotator.gui.reliability_view import ReliabilityReportDialog
 
-        self._open(ReliabilityReportDialog(self.project, self))
+        self._open(ReliabilityReportDialog(self.project, self.coder_id, self))
 
     def disagreements(self) -> None:
         if self.coder_role not in SEES_OTHERS:
@@ -856,7 +993,7 @@ class MainWindow(QMainWindow):
     def analysis(self) -> None:
         from annotator.gui.analysis_view import AnalysisDialog
 
-        self._open(AnalysisDialog(self.project, self))
+        self._open(AnalysisDialog(self.project, self.coder_id, self))
 
     def reviews(self) -> None:
         from annotator.gui.reviews_dialog import ReviewsDialog

@@ -541,9 +541,12 @@ class MergeDialog(_WorkerDialog):
             self.say("Add the packages to merge.")
             return
         project, add_coders = self.project, self.add_coders_box.isChecked()
+        by = self.coder_id
 
         def work(progress: ProgressFn) -> MergePlan:
-            return merge_preview(project, paths, add_coders=add_coders, progress=progress)
+            return merge_preview(
+                project, paths, add_coders=add_coders, by_coder_id=by, progress=progress
+            )
 
         self.say("Checking the packages…")
         self.run(work, self._previewed, self._preview_failed)
@@ -656,7 +659,7 @@ class MergeDialog(_WorkerDialog):
         item.setToolTip(0, f"{package.path}\n{package.summary(applied=applied)}")
         notes: list[str] = []
         if package.coder_added:
-            notes.append(f"{package.coder} is added to the project's coders")
+            notes.append(package.added_coder_sentence())
         notes += [
             f"Retired code kept: {key} ({count} value{'s' if count != 1 else ''})"
             for key, count in sorted(package.retired.items())

@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from annotator.gui.worker import Worker
 from annotator.services.adjudication import coders_who_coded
+from annotator.services.permissions import NotPermitted
 from annotator.services.reliability_report import (
     FieldReport,
     Report,
@@ -103,10 +104,13 @@ class ReliabilityReportDialog(QDialog):
 
     computed = Signal(object)  # the Report, once the figures are in
 
-    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, project: Project, coder_id: int | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Inter-coder reliability")
         self.project = project
+        self.coder_id = coder_id
         self.result: Report | None = None
         self.worker: Worker | None = None
         self.message_is_error = False
@@ -235,33 +239,42 @@ class ReliabilityReportDialog(QDialog):
         self.setMinimumSize(860, 600)
         self.resize(1080, 760)
 
-        self._fill_coders()
+        allowed = self._fill_coders()
         self._set_idle()
-        self.start()
+        if allowed:
+            self.start()
+        else:
+            self.measure_button.setEnabled(False)
 
     # ------------------------------------------------------------------ computing
 
-    def _fill_coders(self) -> None:
+    def _fill_coders(self) -> bool:
+        """Whether the person may measure; if not, the dialog says which role it needs."""
         try:
             with self.project.session() as session:
-                names = coders_who_coded(session)
+                names = coders_who_coded(session, by_coder_id=self.coder_id)
+        except NotPermitted as refused:
+            self._say(f"{refused} Coders work blind.", error=True)
+            return False
         except (ProjectError, SQLAlchemyError) as error:
             self._say(f"The project could not be read: {error}", error=True)
-            return
+            return False
         for first, second in combinations(names, 2):
             self.coders_combo.addItem(f"{first} and {second}", [first, second])
+        return True
 
     def start(self) -> None:
         if self.worker is not None:
             return
         coders = self.coders_combo.currentData()
         draws = BOOTSTRAP_DRAWS if self.intervals_check.isChecked() else 0
-        project = self.project
+        project, coder_id = self.project, self.coder_id
 
         def work(progress):
             with project.session() as session:
                 return report(
                     session,
+                    by_coder_id=coder_id,
                     coders=coders,
                     by_code=True,
                     bootstrap=draws,

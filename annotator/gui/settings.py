@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from annotator.paths import is_url
+from annotator.services import identity
 from annotator.store.engine import without_password
 
 MAX_RECENT = 8
@@ -18,11 +19,20 @@ class AppSettings:
 
     @property
     def coder_name(self) -> str | None:
-        value = self._settings.value("coder/name")
-        return str(value) if value else None
+        """The remembered name lives outside QSettings (services.identity) so that the
+        command line acts as the same person; a name only older versions stored in
+        QSettings is moved there."""
+        name = identity.remembered_name()
+        if name is None:
+            value = self._settings.value("coder/name")
+            if value:
+                name = str(value)
+                identity.remember_name(name)
+        return name
 
     @coder_name.setter
     def coder_name(self, name: str) -> None:
+        identity.remember_name(name)
         self._settings.setValue("coder/name", name)
 
     def recent_projects(self) -> list[str]:

@@ -56,6 +56,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("others", "Show all coders' codes", "Ctrl+Shift+A", "adjudicators only"),
     ActionSpec("edit_codebook", "Edit the codebook…", "Ctrl+Shift+E"),
     ActionSpec("assign", "Assign recommendations…", "Ctrl+Shift+G"),
+    ActionSpec("manage_coders", "Manage coders and roles…", "Ctrl+Shift+U"),
     ActionSpec("reliability", "Reliability report…", "Ctrl+Shift+R"),
     ActionSpec("disagreements", "Disagreements and consensus…", "Ctrl+Shift+D"),
     ActionSpec("analysis", "Analysis…", "Ctrl+Shift+Y"),

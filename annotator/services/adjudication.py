@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from annotator.services import permissions
 from annotator.services.coding import (
     EMPTY,
     FieldSpec,
@@ -49,7 +50,7 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project
 
-DECIDERS = ("adjudicator", "coordinator")
+DECIDERS = permissions.DECIDERS
 DECISION_ACTIONS = ("decide", "accept_agreement")
 UNDO_ACTION = "undo_decision"
 CHUNK = 500
@@ -191,13 +192,16 @@ def disagreements(
     coders: Iterable[str] | None = None,
     *,
     include_decided: bool = False,
+    by_coder_id: int | None = None,
 ) -> list[Disagreement]:
     """Where the coders (all of them, or the named ones) gave different values.
 
     Without ``field_key`` every coded field but free text is looked at; ``code_key``
     keeps the disagreements about that code. Decided ones are left out unless
     ``include_decided``. In codebook order of fields, then in reading order.
+    ``by_coder_id`` is who asks: an adjudicator or a coordinator (coders work blind).
     """
+    permissions.require(session, by_coder_id, permissions.SEE_OTHERS)
     spec = form_spec(session)
     chosen = resolve_coders(session, coders)
     fields = _fields(spec, field_key)
@@ -252,9 +256,14 @@ def _differing(by_coder: dict[int, FieldValue]) -> frozenset[int]:
 
 
 def agreements(
-    session: Session, field_key: str | None = None, coders: Iterable[str] | None = None
+    session: Session,
+    field_key: str | None = None,
+    coders: Iterable[str] | None = None,
+    *,
+    by_coder_id: int | None = None,
 ) -> list[Agreement]:
     """Where every coder compared gave the same value and nothing is decided yet."""
+    permissions.require(session, by_coder_id, permissions.SEE_OTHERS)
     spec = form_spec(session)
     chosen = resolve_coders(session, coders)
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
@@ -289,9 +298,10 @@ def consensus_values(session: Session, recommendation_id: int) -> dict[int, Fiel
     return {fid: _value_from_rows(rows) for fid, rows in found.items()}
 
 
-def coders_who_coded(session: Session) -> list[str]:
+def coders_who_coded(session: Session, *, by_coder_id: int | None = None) -> list[str]:
     """Names of the coders who rated a recommendation that another coder rated too (the
     ones worth offering as a pair to compare)."""
+    permissions.require(session, by_coder_id, permissions.SEE_OTHERS)
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
     seen: set[int] = set()
     for fspec in _fields(form_spec(session), None):
@@ -304,16 +314,8 @@ def coders_who_coded(session: Session) -> list[str]:
 
 
 def check_decider(session: Session, coder_id: int) -> Coder:
-    """The coder, if they may decide consensus values; a ValueError in plain words if not."""
-    coder = session.get(Coder, coder_id)
-    if coder is None:
-        raise ValueError("The person deciding is not one of this project's coders.")
-    if coder.role not in DECIDERS:
-        raise ValueError(
-            f"Only adjudicators and coordinators can decide the final value; "
-            f"{coder.name} is a coder. A coordinator can change their role."
-        )
-    return coder
+    """The coder, if they may decide consensus values; ``NotPermitted`` naming the role."""
+    return permissions.require(session, coder_id, permissions.DECIDE)
 
 
 def _field_spec(session: Session, field_id: int) -> FieldSpec:
@@ -492,7 +494,7 @@ def accept_agreements(
     """Make the shared value the consensus wherever every coder agrees and nothing is
     decided yet; returns how many recommendation-and-field values that decided."""
     check_decider(session, by_coder_id)
-    found = agreements(session, field_key, coders)
+    found = agreements(session, field_key, coders, by_coder_id=by_coder_id)
     specs = {f.id: f for f in form_spec(session).fields}
     for agreement in found:
         reason = f"All coders agreed ({', '.join(agreement.coders)})."
@@ -621,7 +623,7 @@ class AdjudicationService:
 
     def coders_who_coded(self) -> list[str]:
         with self.project.session() as session:
-            return coders_who_coded(session)
+            return coders_who_coded(session, by_coder_id=self.coder_id)
 
     def disagreements(
         self,
@@ -633,14 +635,19 @@ class AdjudicationService:
     ) -> list[Disagreement]:
         with self.project.session() as session:
             return disagreements(
-                session, field_key, code_key, coders, include_decided=include_decided
+                session,
+                field_key,
+                code_key,
+                coders,
+                include_decided=include_decided,
+                by_coder_id=self.coder_id,
             )
 
     def agreements(
         self, field_key: str | None = None, coders: Sequence[str] | None = None
     ) -> list[Agreement]:
         with self.project.session() as session:
-            return agreements(session, field_key, coders)
+            return agreements(session, field_key, coders, by_coder_id=self.coder_id)
 
     def detail(self, recommendation_id: int) -> RecommendationDetail:
         with self.project.session() as session:

@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from annotator import analysis
+from annotator.services import permissions
 from annotator.services.coding import FieldSpec, FormSpec, form_spec
 from annotator.services.sources import Source, default_source
 from annotator.store.models import (
@@ -206,15 +207,21 @@ def codes_frame(
 
 
 def verified_frame(
-    session: Session, field: FieldSpec, review_ids: Sequence[int] | None = None
+    session: Session,
+    field: FieldSpec,
+    review_ids: Sequence[int] | None = None,
+    coder_id: int | None = None,
 ) -> pd.DataFrame:
-    """One row a coder's verified response: ``id``, ``coder``, ``value`` (the code key)."""
+    """One row a coder's verified response: ``id``, ``coder``, ``value`` (the code key);
+    only ``coder_id``'s when given."""
     query = (
         select(Annotation.recommendation_id, Coder.name, Code.key)
         .join(Coder, Coder.id == Annotation.coder_id)
         .join(Code, Code.id == Annotation.code_id)
         .where(Annotation.field_id == field.id)
     )
+    if coder_id is not None:
+        query = query.where(Annotation.coder_id == coder_id)
     if review_ids is not None:
         query = query.join(Recommendation, Recommendation.id == Annotation.recommendation_id).where(
             Recommendation.review_id.in_(list(review_ids))
@@ -278,10 +285,20 @@ def load(
     source: Source | None = None,
     review_ids: Sequence[int] | None = None,
     include_text: bool = True,
+    by_coder_id: int | None = None,
 ) -> AnalysisData:
     """Read what the analyses need; themes come from ``source`` (default: the consensus
-    once there is one, else the only coder, else every coder together)."""
+    once there is one, else the only coder, else every coder together).
+
+    ``by_coder_id`` is who asks. Adjudicators and coordinators may analyse anyone's
+    codes; a coder works blind, so their analyses count their own codes (and verified
+    responses) only."""
+    sees_others = permissions.sees_others(session, by_coder_id)
+    if source is None and not sees_others and by_coder_id is not None:
+        me = session.get(Coder, by_coder_id)
+        source = Source("coder", by_coder_id, me.name) if me is not None else None
     chosen = source or default_source(session)
+    permissions.check_source(session, chosen, by_coder_id)
     spec = form_spec(session)
     themes_spec = theme_field(spec)
     verified_spec = next((f for f in spec.fields if f.key == VERIFIED_FIELD), None)
@@ -298,7 +315,11 @@ def load(
         recommending=recommending_frame(session, review_ids),
         themes=themes,
         theme_labels=labels,
-        verified=verified_frame(session, verified_spec, review_ids) if verified_spec else None,
+        verified=(
+            verified_frame(session, verified_spec, review_ids, None if sees_others else by_coder_id)
+            if verified_spec
+            else None
+        ),
         statuses=statuses_frame(session, review_ids),
         assignments=assignments_frame(session),
         coders=tuple(session.scalars(select(Coder.name).order_by(Coder.name))),

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, null, 
 from sqlalchemy.orm import Session
 
 from annotator.recnumbers import sort_key
+from annotator.services import permissions
 from annotator.store.models import (
     Assignment,
     AuditEvent,
@@ -96,6 +97,7 @@ def assign(
     by_coder_id: int | None = None,
 ) -> int:
     """Give the coder these recommendations; returns how many they did not have yet."""
+    permissions.require(session, by_coder_id, permissions.ASSIGN_WORK)
     return _assign(session, coder_id, recommendation_ids, by_coder_id=by_coder_id)
 
 
@@ -110,6 +112,7 @@ def unassign(
 
     A coder left with no assignment sees every recommendation again.
     """
+    permissions.require(session, by_coder_id, permissions.ASSIGN_WORK)
     coder = _coder(session, coder_id)
     _check_actor(session, by_coder_id)
     if recommendation_ids is None:
@@ -143,6 +146,7 @@ def assign_overlap(
     by_coder_id: int | None = None,
 ) -> OverlapAssignment:
     """Give every listed coder the same random sample, for double coding."""
+    permissions.require(session, by_coder_id, permissions.ASSIGN_WORK)
     coders = _unique(coder_ids)
     if not coders:
         raise ValueError("Choose at least one coder to give the sample to.")
@@ -456,6 +460,10 @@ def _coder(session: Session, coder_id: int) -> Coder:
     coder = session.get(Coder, coder_id)
     if coder is None:
         raise ValueError("That coder is not in this project; add them first.")
+    if coder.retired:
+        raise ValueError(
+            f"{coder.name} is retired from this project; restore them to give them work."
+        )
     return coder
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import Table, Uuid, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from annotator import codebook as cbk
+from annotator.services import permissions
 from annotator.services.codebooks import KEYWORD_SEPARATOR, active_codebook, active_codebook_row
 from annotator.store import models
 
@@ -439,6 +440,7 @@ def add_code(
     session: Session, field_key: str, code: cbk.Code, *, coder_id: int | None
 ) -> SavedChange:
     """Add ``code`` to a field: after its siblings, under ``code.parent`` if given."""
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         edited = copy.deepcopy(before)
@@ -481,6 +483,7 @@ def edit_code(
     ``shortcut`` and ``colour`` may be None or "" to remove them; shortcuts are stored
     in their canonical form (``alt+3`` becomes ``Alt+3``).
     """
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     unknown = set(changes) - set(EDITABLE_ATTRIBUTES)
     if unknown:
         raise TypeError(f"edit_code() cannot change {', '.join(sorted(unknown))}")
@@ -521,6 +524,7 @@ def rename_code(
     session: Session, field_key: str, code_key: str, label: str, *, coder_id: int | None
 ) -> SavedChange:
     """Give a code a new label (its key, which annotations and files use, stays)."""
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     return edit_code(session, field_key, code_key, coder_id=coder_id, label=label)
 
 
@@ -528,6 +532,7 @@ def move_code(
     session: Session, field_key: str, code_key: str, position: int, *, coder_id: int | None
 ) -> SavedChange:
     """Move a code to ``position`` (0 = first) among the codes that share its parent."""
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         edited = copy.deepcopy(before)
@@ -579,12 +584,14 @@ def _step(
 def move_code_up(
     session: Session, field_key: str, code_key: str, *, coder_id: int | None
 ) -> SavedChange:
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     return _step(session, field_key, code_key, -1, coder_id=coder_id)
 
 
 def move_code_down(
     session: Session, field_key: str, code_key: str, *, coder_id: int | None
 ) -> SavedChange:
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     return _step(session, field_key, code_key, +1, coder_id=coder_id)
 
 
@@ -601,6 +608,7 @@ def set_parent(
     It becomes the last code of its new group. A parent inside the code's own subtree is
     refused: the parents would form a cycle.
     """
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         edited = copy.deepcopy(before)
@@ -645,6 +653,7 @@ def retire_code(
     retired: bool = True,
 ) -> SavedChange:
     """Retire a code: no longer offered to coders, kept for the annotations that use it."""
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         edited = copy.deepcopy(before)
@@ -670,6 +679,7 @@ def restore_code(
     session: Session, field_key: str, code_key: str, *, coder_id: int | None
 ) -> SavedChange:
     """Offer a retired code to coders again."""
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     return retire_code(session, field_key, code_key, coder_id=coder_id, retired=False)
 
 
@@ -677,6 +687,7 @@ def delete_code(
     session: Session, field_key: str, code_key: str, *, coder_id: int | None
 ) -> SavedChange:
     """Delete a code that no annotation or consensus uses and that has no child codes."""
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         edited = copy.deepcopy(before)
@@ -722,6 +733,7 @@ def add_field(session: Session, fld: cbk.Field, *, coder_id: int | None) -> Save
     Multi, single and ordinal fields need at least one code (give it in ``fld.codes``);
     boolean and text fields have none.
     """
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         edited = copy.deepcopy(before)
@@ -943,6 +955,7 @@ def merge_codes(
     exact rows are kept in the audit trail: ``undo_merge(session, info.event_id)`` puts
     them back. Child codes of the source stay where they are.
     """
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         cb_row, before = _active(session)
         plan = _plan_merge(session, cb_row, before, field_key, source_key, target_key)
@@ -1111,6 +1124,7 @@ def undo_merge(session: Session, merge_event_id: int, *, coder_id: int | None) -
     nothing, if the merge was already undone, if its codes are no longer in the active
     codebook, or if any of the rows it moved has been changed since.
     """
+    permissions.require(session, coder_id, permissions.EDIT_CODEBOOK)
     with _savepoint(session):
         event = _merge_event(session, merge_event_id)
         if merge_event_id in _undone_merges(session):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from annotator import codebook as cbk
+from annotator.services import permissions
 from annotator.store import models
 
 KEYWORD_SEPARATOR = ";"
@@ -20,9 +21,17 @@ def load_codebook_file(path: Path) -> cbk.Codebook:
     return cbk.load_yaml(path)
 
 
-def store_codebook(session: Session, book: cbk.Codebook) -> models.Codebook:
-    """Add ``book`` as the project's active codebook (older ones are kept, inactive)."""
-    for older in session.scalars(select(models.Codebook).where(models.Codebook.active)):
+def store_codebook(
+    session: Session, book: cbk.Codebook, *, by_coder_id: int | None = None
+) -> models.Codebook:
+    """Add ``book`` as the project's active codebook (older ones are kept, inactive).
+
+    A new project takes its first codebook as it is set up; replacing one is a
+    coordinator's edit of the codebook."""
+    older_books = list(session.scalars(select(models.Codebook).where(models.Codebook.active)))
+    if older_books:
+        permissions.require(session, by_coder_id, permissions.EDIT_CODEBOOK)
+    for older in older_books:
         older.active = False
     row = models.Codebook(name=book.name, version=book.version, description=book.description)
     session.add(row)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from annotator.limits import MAX_CODER_TEXT
-from annotator.services import assignments, queue, response_history
+from annotator.services import assignments, permissions, queue, response_history
 from annotator.services.codebooks import active_codebook_row
 from annotator.store.models import (
     Annotation,
@@ -184,6 +184,7 @@ def save_value(
 
     Rows that stay are left alone (their uuid and created time travel in merges).
     """
+    permissions.require(session, coder_id, permissions.CODE)
     check_text_length("A note", new.text)
     before = load_values(session, recommendation_id, coder_id).get(field_id, EMPTY)
     if before == new:
@@ -303,6 +304,7 @@ def save_status(
     reason: str | None = None,
 ) -> Status:
     """Set this coder's status of the recommendation; returns the one it replaced."""
+    permissions.require(session, coder_id, permissions.CODE)
     if status == "flagged" and not (reason or "").strip():
         raise ValueError("A flag needs a reason, so the coordinator knows what to look at.")
     check_text_length("A flag's reason", reason)
@@ -435,7 +437,9 @@ def document_url(detail: RecommendationDetail) -> str | None:
 def others_values(
     session: Session, recommendation_id: int, coder_id: int
 ) -> dict[str, dict[int, FieldValue]]:
-    """Every other coder's values on this recommendation, by coder name (for adjudicators)."""
+    """Every other coder's values on this recommendation, by coder name: for adjudicators
+    and coordinators only (coders work blind, whoever asks for them)."""
+    permissions.require(session, coder_id, permissions.SEE_OTHERS)
     names = {cid: name for cid, name in session.execute(select(Coder.id, Coder.name))}
     coder_ids = session.scalars(
         select(Annotation.coder_id)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from annotator.importers import containers
 from annotator.importers.files import SourceFileError
 from annotator.limits import MAX_CODER_TEXT
-from annotator.services import assignments
+from annotator.services import assignments, permissions
 from annotator.services.coding import (
     EMPTY,
     FieldSpec,
@@ -202,14 +202,17 @@ def write_coding_sheet(
     out: Path,
     *,
     review_ids: Sequence[int] | None = None,
+    by_coder_id: int | None = None,
 ) -> CodingSheetInfo:
     """A sheet for ``coder_name``: their assigned recommendations (all of them when they
-    have no assignment), with what they have coded so far."""
+    have no assignment), with what they have coded so far. ``by_coder_id`` is who
+    writes it: the coder themselves, or a coordinator."""
     out = check_target(out, protect=[project.path])
     with project.session() as session:
         source = coder_source(session, coder_name)
         coder = session.get(Coder, source.coder_id)
         assert coder is not None
+        permissions.require_self_or(session, by_coder_id, coder.id, permissions.MAKE_PACKAGES)
         spec = form_spec(session)
         ids = _ordered_ids(session, assignments.assigned_ids(session, coder.id), review_ids)
         columns = _columns(spec)
@@ -359,10 +362,13 @@ class _Problems:
 
 
 def import_coding_sheet(
-    project: Project, path: Path, *, dry_run: bool = False
+    project: Project, path: Path, *, dry_run: bool = False, by_coder_id: int | None = None
 ) -> CodingSheetImport:
     """Save what a coding sheet holds as its coder's codes: all of it, or (if any cell is
-    wrong) none of it, with every problem in ``CodingSheetRefused.problems``."""
+    wrong) none of it, with every problem in ``CodingSheetRefused.problems``.
+
+    ``by_coder_id`` is who brings the sheet in: its own coder, or a coordinator (a coder
+    cannot record codes under another coder's name)."""
     path = Path(path)
     problems = _Problems(path.name)
     try:
@@ -382,12 +388,14 @@ def import_coding_sheet(
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as error:
         raise ValueError(f"{path} is not a coding sheet written by UPR Coder ({error}).") from None
     try:
-        return _import(project, workbook, problems, dry_run)
+        return _import(project, workbook, problems, dry_run, by_coder_id)
     finally:
         workbook.close()
 
 
-def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingSheetImport:
+def _import(
+    project, workbook, problems: _Problems, dry_run: bool, by_coder_id: int | None
+) -> CodingSheetImport:
     if SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
         problems.add(
             f"this is not a coding sheet written by UPR Coder (it needs the sheets "
@@ -419,6 +427,7 @@ def _import(project, workbook, problems: _Problems, dry_run: bool) -> CodingShee
                 row=1,
             )
             problems.refuse()
+        permissions.require_self_or(session, by_coder_id, coder.id, permissions.MERGE)
         spec = form_spec(session)
         plan = _read_rows(session, workbook[SHEET], spec, columns, baselines, coder.id, problems)
         problems.refuse()

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Table, func, select, text
 
+from annotator.services import permissions
+from annotator.services.coders import coder_named
 from annotator.store import fts
 from annotator.store.engine import make_engine, sqlite_path, to_url
 from annotator.store.errors import ProjectError
@@ -99,17 +101,28 @@ def _assert_empty(connection: Connection, where: str) -> None:
 
 
 def copy_project(
-    source: str | Path, target: str | Path, progress: Progress | None = None
+    source: str | Path,
+    target: str | Path,
+    progress: Progress | None = None,
+    *,
+    by_coder: str | None,
 ) -> CopyReport:
     """Copy the project at ``source`` into the new database ``target`` and verify it.
 
     The copy is checked before it is committed, so a target is left either as it was
     (empty) or holding the whole, verified copy; a file target is written under a
-    temporary name and renamed, so a stopped copy leaves no file behind."""
+    temporary name and renamed, so a stopped copy leaves no file behind.
+    ``by_coder`` names who copies: a coordinator of the source project."""
     source_url, target_url = to_url(source), to_url(target)
     if source_url == target_url:
         raise ProjectError("The source and the target of a copy are the same database.")
-    open_project(source).close()  # refuses what is not a project; migrates an older file
+    project = open_project(source)  # refuses what is not a project; migrates an older file
+    try:
+        with project.session() as session:
+            acting = coder_named(session, by_coder).id if by_coder else None
+            permissions.require(session, acting, permissions.COPY_PROJECT)
+    finally:
+        project.close()
     target_path = sqlite_path(target_url)
     if target_path is None:
         # Read first, write after: a database holding someone else's tables (or a newer

@@ -34,7 +34,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from annotator import __version__, analysis
-from annotator.services import analysis_data, reliability_report, response_history
+from annotator.services import analysis_data, permissions, reliability_report, response_history
 from annotator.services.coding import FieldSpec, FieldValue, FormSpec, form_spec
 from annotator.services.queue import STATUS_LABELS
 from annotator.services.sources import (
@@ -381,8 +381,13 @@ def export(
     out: Path,
     options: ExportOptions | None = None,
     progress: ProgressFn | None = None,
+    *,
+    by_coder_id: int | None = None,
 ) -> ExportResult:
-    """Write the export to ``out`` (replaced whole at the end, never half-written)."""
+    """Write the export to ``out`` (replaced whole at the end, never half-written).
+
+    ``by_coder_id`` is who exports: a coder exports their own codes only; the consensus,
+    another coder's codes and every coder's are for adjudicators and coordinators."""
     options = options or ExportOptions()
     if options.format not in FORMATS:
         raise ValueError(f"'{options.format}' is not an export format; choose xlsx or csv.")
@@ -390,12 +395,14 @@ def export(
     started = time.perf_counter()
     with written_whole(out) as partial, project.session() as session:
         source = parse_source(session, options.source)
+        permissions.check_source(session, source, by_coder_id)
         if options.review_ids is not None:
             known = set(session.scalars(select(Review.id)))
             missing = set(options.review_ids) - known
             if missing:
                 raise ValueError("Some of the chosen reviews are not in this project.")
         job = _Job(project, session, source, options, progress)
+        job.by_coder_id = by_coder_id
         write = job.write_csv if options.format == "csv" else job.write_xlsx
         result = write(partial)
     result.path = out
@@ -414,6 +421,7 @@ class _Job:
     ) -> None:
         self.project = project
         self.session = session
+        self.by_coder_id: int | None = None
         self.source = source
         self.options = options
         self._progress = progress
@@ -577,9 +585,14 @@ class _Job:
             coders.close()
         sheets = [SHEET_RECOMMENDATIONS, *([SHEET_CODERS] if coders else [])]
         self.progress("Summarising…", written, max(written, 1))
-        _Summary(workbook, self.session, self.source, self.options.review_ids).write()
+        _Summary(
+            workbook, self.session, self.source, self.options.review_ids, self.by_coder_id
+        ).write()
         sheets.append(SHEET_SUMMARY)
-        shared = _shared_count(self.session) if self.options.reliability else 0
+        measure = self.options.reliability and permissions.sees_others(
+            self.session, self.by_coder_id
+        )
+        shared = _shared_count(self.session) if measure else 0
         if shared:
             self.progress("Measuring reliability…", written, max(written, 1))
             self._reliability(workbook, shared)
@@ -618,7 +631,9 @@ class _Job:
             sheet.close()
             return
         name = self.project.display_name
-        rep = reliability_report.report(self.session, project_name=name)
+        rep = reliability_report.report(
+            self.session, project_name=name, by_coder_id=self.by_coder_id
+        )
         columns = [
             Column(h.capitalize(), 14 if h not in ("reading", "field label") else 40)
             for h in reliability_report.ROW_COLUMNS
@@ -784,6 +799,7 @@ class _Summary:
         session: Session,
         source: Source,
         review_ids: Sequence[int] | None,
+        by_coder_id: int | None,
     ) -> None:
         self.ws = workbook.create_sheet(SHEET_SUMMARY)
         self.ws.column_dimensions["A"].width = 46
@@ -791,7 +807,11 @@ class _Summary:
             self.ws.column_dimensions[letter].width = 13
         self.row = 0
         self.data = analysis_data.load(
-            session, source=source, review_ids=review_ids, include_text=False
+            session,
+            source=source,
+            review_ids=review_ids,
+            include_text=False,
+            by_coder_id=by_coder_id,
         )
         self.source = source
 
@@ -1111,8 +1131,11 @@ class ExportChoices:
     reviews: tuple[tuple[int, str], ...]
     has_consensus: bool
     coder_name: str | None  # the coder at the keyboard
+    sees_others: bool = True  # False for a coder: they export their own codes only
 
     def default_source(self) -> str:
+        if not self.sees_others:
+            return f"coder:{self.coder_name}"
         if self.has_consensus or not self.coders:
             return "consensus"
         if self.coder_name in self.coders:
@@ -1136,4 +1159,5 @@ def export_choices(project: Project, coder_id: int | None = None) -> ExportChoic
             ),
             has_consensus=has_consensus,
             coder_name=me.name if me is not None else None,
+            sees_others=permissions.sees_others(session, coder_id),
         )

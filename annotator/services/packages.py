@@ -41,9 +41,9 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from annotator import __version__
-from annotator.services import assignments
+from annotator.services import assignments, permissions
 from annotator.services.codebooks import active_codebook, active_codebook_row
-from annotator.services.coders import clean_name
+from annotator.services.coders import clean_name, get_or_create_coder
 from annotator.services.package_files import (
     MARKER_KEY,
     AnnotationRecord,
@@ -157,6 +157,23 @@ def package_marker(project: Project) -> Marker | None:
     """Whose package this project file is, or None for a coordinator's project."""
     text = project.info(MARKER_KEY)
     return None if text is None else Marker.from_json(text, project.path or Path("project"))
+
+
+def coder_opening(project: Project, session: Session, name: str) -> Coder:
+    """Who codes when ``name`` opens ``project``: in a coder's package, always the
+    package's coder (whatever name the laptop remembers), so that their work is theirs
+    at the merge; in any other project, the coder of that name (added as a plain coder
+    if new, as opening a project with one's name always did)."""
+    marker = package_marker(project)
+    if marker is None:
+        return get_or_create_coder(session, name)
+    coder = session.scalars(select(Coder).where(Coder.uuid == marker.coder_uuid)).first()
+    if coder is None:
+        raise PackageError(
+            f"{project.display_name} is the package of {marker.coder_name}, but it does "
+            "not hold that coder; ask the coordinator for a new package."
+        )
+    return coder
 
 
 def _package_ids(
@@ -456,6 +473,7 @@ def create_package(
                 f"{master.display_name} is itself a coder's package; make packages from "
                 "the coordinator's project."
             )
+        maker = permissions.require(session, made_by_id, permissions.MAKE_PACKAGES)
         name = clean_name(coder_name)
         coder = session.scalars(select(Coder).where(Coder.name == name)).first()
         if coder is None:
@@ -466,11 +484,12 @@ def create_package(
         book = active_codebook(session)
         if book is None:
             raise PackageError("The project has no codebook, so there is nothing to code.")
+        if coder.retired:
+            raise PackageError(f"{coder.name} is retired from this project; restore them first.")
         ids, scope = _package_ids(session, coder.id, assignment)
         if not ids:
             raise PackageError("The project has no recommendations to put in a package.")
-        maker = session.get(Coder, made_by_id) if made_by_id is not None else None
-        made_by = maker.name if maker is not None else None
+        made_by = maker.name
         data = _read_master(session, ids, coder)
     marker = Marker(
         package_uuid=new_uuid(),
@@ -562,6 +581,7 @@ class PackagePlan:
     recommendations: int
     already_merged_at: datetime | None = None
     coder_added: bool = False
+    claimed_role: str | None = None  # the role the package gave an added coder (not granted)
     added: int = 0
     changed: int = 0
     removed: int = 0
@@ -592,6 +612,15 @@ class PackagePlan:
         values = self.added + self.changed + self.removed
         statuses = self.statuses_added + self.statuses_changed + self.time_updated
         return bool(values or statuses or self.events_copied or self.coder_added)
+
+    def added_coder_sentence(self) -> str:
+        sentence = f"{self.coder} is added to the project as a coder"
+        if self.claimed_role not in (None, "coder"):
+            sentence += (
+                f" (the package says {self.claimed_role}; a package cannot give a role, "
+                "a coordinator can)"
+            )
+        return sentence
 
     def summary(self, *, applied: bool = False) -> str:
         if self.already_merged_at is not None:
@@ -686,7 +715,7 @@ class MergePlan:
                 )
                 out.append(f"    {plan.summary(applied=self.applied)}")
                 if plan.coder_added:
-                    out.append(f"    the coder {plan.coder} is added to the project")
+                    out.append(f"    {plan.added_coder_sentence()}")
                 shown = sorted(plan.changes, key=lambda c: not c.conflict)
                 for change in shown[:details]:
                     out.append(f"    {change.sentence()}")
@@ -747,15 +776,17 @@ def merge_preview(
     package_paths: Sequence[str | Path],
     *,
     add_coders: bool = False,
+    by_coder_id: int | None = None,
     progress: ProgressFn | None = None,
 ) -> MergePlan:
     """What ``merge`` would do, computed by doing it and rolling it back (so the preview
-    cannot differ from the merge). Refusals are raised exactly as ``merge`` raises them."""
+    cannot differ from the merge). Refusals are raised exactly as ``merge`` raises them;
+    ``by_coder_id`` is who asks (a coordinator: the preview shows every coder's work)."""
     return _run(
         master,
         package_paths,
         apply=False,
-        by_coder_id=None,
+        by_coder_id=by_coder_id,
         add_coders=add_coders,
         preview=None,
         progress=progress,
@@ -800,6 +831,13 @@ def _run(
     progress: ProgressFn | None,
 ) -> MergePlan:
     report = progress or _no_progress
+    with master.session() as session:  # who asks is settled before any file is read
+        if session.get(ProjectInfo, MARKER_KEY) is not None:
+            raise PackageError(
+                f"{master.display_name} is itself a coder's package; merge packages into "
+                "the coordinator's project."
+            )
+        permissions.require(session, by_coder_id, permissions.MERGE)
     paths = [Path(p).expanduser() for p in package_paths]
     if not paths:
         raise PackageError("Choose at least one package to merge.")
@@ -826,8 +864,7 @@ def _run(
                 f"{master.display_name} is itself a coder's package; merge packages into "
                 "the coordinator's project."
             )
-        if by_coder_id is not None and session.get(Coder, by_coder_id) is None:
-            raise PackageError("The coder merging the packages is not in this project.")
+        permissions.require(session, by_coder_id, permissions.MERGE)
         for done, package in enumerate(contents, start=len(paths)):
             report(f"Merging {package.name}…", done, steps)
             plans.append(_merge_one(session, package, now, by_coder_id, add_coders))
@@ -909,10 +946,13 @@ def _merge_one(
         }
     )
     if strangers:
-        plan.warnings.append(
-            f"The package also holds codes of {', '.join(strangers)}, for whom it was not "
-            "made; they are not merged (each coder's work comes in through their own "
-            "package)."
+        raise refuse(
+            package.path,
+            f"it is the package of {marker.coder_name}, but it holds work recorded under "
+            f"{', '.join(strangers)}. A package brings back only its own coder's work: "
+            f"{', '.join(strangers)} must code in their own package, and the work "
+            f"{marker.coder_name} does in this one must be recorded under "
+            f"{marker.coder_name} (UPR Coder now opens a package as its coder)",
         )
     _merge_values(session, package, plan, coder, recs, book, now, by_coder_id)
     _merge_statuses(session, package, plan, coder, recs, now, by_coder_id)
@@ -1022,10 +1062,13 @@ def _master_coder(
             "that name is someone else (they were added separately); rename one of them "
             "first",
         )
-    coder = Coder(uuid=info.uuid, name=info.name, role=info.role, created_at=info.created_at)
+    # A package cannot grant a role: whatever it claims, its coder joins as a plain coder
+    # (a coordinator can give them another role afterwards).
+    coder = Coder(uuid=info.uuid, name=info.name, role="coder", created_at=info.created_at)
     session.add(coder)
     session.flush()
     plan.coder_added = True
+    plan.claimed_role = info.role
     return coder
 
 

@@ -11,6 +11,7 @@ from annotator import codebook as cbk
 from annotator.paths import resource_path
 from annotator.services.bulk import ensure_states
 from annotator.services.codebooks import active_codebook_row, store_codebook
+from annotator.services.coders import get_or_create_coder
 from annotator.services.importing import ImportPlan, ImportRefused, import_files
 from annotator.store.errors import ProjectError
 from annotator.store.models import Coder, CodingStatus, Recommendation, Review, State
@@ -28,9 +29,16 @@ STATUS_LABELS = {
 
 
 def init_project(
-    target: str | Path, *, codebook: cbk.Codebook | None = None, sample: bool = False
+    target: str | Path,
+    *,
+    codebook: cbk.Codebook | None = None,
+    sample: bool = False,
+    coordinator: str | None = None,
 ) -> Project:
-    """Create a project with the UN states and a codebook (the built-in one by default)."""
+    """Create a project with the UN states and a codebook (the built-in one by default).
+
+    ``coordinator`` is the person creating it, who becomes its coordinator; without one
+    the project has none until someone claims the role (see services.coders)."""
     project = open_project(target, create=True)
     try:
         with project.write() as session:
@@ -40,6 +48,8 @@ def init_project(
                     "open it instead, or choose another file."
                 )
             ensure_states(session)
+            if coordinator is not None:
+                get_or_create_coder(session, coordinator, role="coordinator")
             store_codebook(session, codebook or cbk.builtin_codebook())
         if sample:
             load_sample(project)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator import reliability as rel
-from annotator.services import assignments
+from annotator.services import assignments, permissions
 from annotator.services.coding import EMPTY, FieldSpec, FieldValue, FormSpec, form_spec
 from annotator.services.xlsx_writing import clean_text, csv_safe
 from annotator.store.models import Annotation, Coder, CodingStatus
@@ -173,7 +173,13 @@ def rating_of(
     return value.text or ""
 
 
-def ratings(session: Session, field_key: str, coders: Iterable[str] | None = None) -> pd.DataFrame:
+def ratings(
+    session: Session,
+    field_key: str,
+    coders: Iterable[str] | None = None,
+    *,
+    by_coder_id: int | None = None,
+) -> pd.DataFrame:
     """One row per rating: ``unit`` (recommendation id), ``coder`` (name), ``value``.
 
     Multi-choice values are frozensets of code keys (a coder who marked the
@@ -181,7 +187,10 @@ def ratings(session: Session, field_key: str, coders: Iterable[str] | None = Non
     single choice gives the code key, ordinal its integer key, yes / no a bool and free
     text the text. Only recommendations that two or more of the coders rated are kept.
     ``attrs["unusable"]`` counts ratings left out because they cannot be one value.
+    ``by_coder_id`` is who asks: every coder's values are for adjudicators and
+    coordinators only.
     """
+    permissions.require(session, by_coder_id, permissions.SEE_OTHERS)
     spec = resolve_field(form_spec(session), field_key)
     chosen = resolve_coders(session, coders)
     return _frame(session, spec, chosen)
@@ -423,14 +432,18 @@ def report(
     seed: int = 0,
     project_name: str = "",
     progress: ProgressFn | None = None,
+    by_coder_id: int | None = None,
 ) -> Report:
     """The reliability of each field (by default every coded field but free text).
 
     ``metrics`` are keys of MEASURES (default: the usual ones for each kind of field);
     ``by_code`` adds each code's alpha, kappa and prevalence for choice fields, least
     reliable first; ``bootstrap`` draws give 95 % intervals. ``progress`` is called
-    with (label, done, total) and may raise to stop.
+    with (label, done, total) and may raise to stop. ``by_coder_id`` is who asks: an
+    adjudicator or a coordinator (a coder comparing themselves with others would no
+    longer code blind).
     """
+    permissions.require(session, by_coder_id, permissions.MEASURE)
     spec = form_spec(session)
     if fields is None:
         chosen_fields = [f for f in spec.fields if f.kind in DEFAULT_KINDS]

@@ -338,6 +338,12 @@ class Coder(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     role: Mapped[str] = mapped_column(String(20), default="coder")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a coordinator retires the coder: their work stays, they code no more.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Annotation(Base):
