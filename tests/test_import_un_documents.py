@@ -566,3 +566,31 @@ def test_word_files_of_the_documents(tmp_path: Path, which: str) -> None:
     else:
         batch = responses.read(path)
         assert len(batch.responses) == 157 and batch.errors == [] and batch.warnings == []
+
+
+def test_documents_dropped_without_a_review_find_it_themselves(empty_project) -> None:
+    """As a coordinator drops the two PDFs on the window: the report names its state and
+    session (so the review is made from them), and the addendum names its report."""
+    from annotator.store.models import Review
+
+    # Two reviews in the project, so the addendum cannot fall back on "the only one".
+    first = import_files(empty_project, [DOCS / f"{REPORTS[2]}.txt"], ImportOptions())
+    assert first.errors == []
+    report = import_files(empty_project, [DOCS / f"{REPORTS[3]}.pdf"], ImportOptions())
+    assert report.errors == []
+    answers = import_files(empty_project, [DOCS / f"{ADDENDA[3]}.pdf"], ImportOptions())
+    assert answers.errors == []
+    with empty_project.session() as session:
+        reviews = {
+            (r.cycle, r.session, r.year, r.report_symbol, r.responses_symbol)
+            for r in session.scalars(select(Review))
+        }
+        answered = session.scalar(
+            select(func.count())
+            .select_from(Recommendation)
+            .join(Review)
+            .where(Review.cycle == 3, Recommendation.response.is_not(None))
+        )
+    assert (2, 20, 2014, "A/HRC/28/15", None) in reviews
+    assert (3, 34, 2019, "A/HRC/43/15", "A/HRC/43/15/Add.1") in reviews
+    assert answered == 215

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from docx.text.paragraph import Paragraph
 
+from annotator import upr_calendar
 from annotator.importers import brackets, containers, documents
 from annotator.importers.files import SourceFileError, check_cell, expect, sniff
 from annotator.importers.records import (
@@ -50,6 +51,7 @@ from annotator.importers.records import (
     SourceDocument,
     SourceTagRecord,
 )
+from annotator.states import match_state
 
 FORMAT = "wg-report"
 PROGRESS_EVERY = 200
@@ -134,12 +136,12 @@ def read(
     if sniffed.kind in {"pdf", "text"}:
         # A file that cannot be read says so before anything is asked about it.
         document = documents.read_document(path)
-        review = _require_review(path.name, review)
         lines = [_Line(line.line, line.text, line.page) for line in document.lines]
+        source = _source_document(document.first_page, [x.text for x in lines[:200]])
+        review = _require_review(path.name, review or _review_of(source))
         batch = _parse(path.name, lines, review, "line", progress, hint="")
-        batch.document = _source_document(document.first_page, [x.text for x in lines[:200]])
+        batch.document = source
         return batch
-    review = _require_review(path.name, review)
     document = containers.open_docx(path)  # every python-docx failure as SourceFileError
     lines = []
     auto_numbered = 0
@@ -158,10 +160,34 @@ def read(
             f" {auto_numbered} paragraph(s) are numbered by Word's automatic numbering, "
             "which is not part of the text: copy the section and paste it as plain text."
         )
-    batch = _parse(path.name, lines, review, "paragraph", progress, hint=hint)
     texts = [line.text for line in lines[:200]]
-    batch.document = _source_document(texts[:60], texts)
+    source = _source_document(texts[:60], texts)
+    review = _require_review(path.name, review or _review_of(source))
+    batch = _parse(path.name, lines, review, "paragraph", progress, hint=hint)
+    batch.document = source
     return batch
+
+
+def _review_of(document: SourceDocument) -> ReviewRecord | None:
+    """The review a report names on its own first pages: the state under review and the
+    Working Group session (whose cycle and year the UPR calendar gives); None when the
+    document does not say both."""
+    if not document.state_name or document.session is None:
+        return None
+    state = match_state(document.state_name)
+    if state is None:
+        return None
+    try:
+        cycle = upr_calendar.cycle_of_session(document.session)
+    except ValueError:
+        return None
+    return ReviewRecord(
+        state.iso3,
+        cycle,
+        session=document.session,
+        year=upr_calendar.session_year(document.session),
+        report_symbol=document.symbol,
+    )
 
 
 def _source_document(first_page: list[str], opening: list[str]) -> SourceDocument:
@@ -265,9 +291,9 @@ def read_text_input(
 def _require_review(name: str, review: ReviewRecord | None) -> ReviewRecord:
     if review is None:
         raise SourceFileError(
-            f"{name}: a Working Group report's recommendations do not say which review "
-            "they belong to. Say which review this is (state under review and cycle) "
-            "and import it again."
+            f"{name}: this Working Group report does not say which review it belongs to "
+            "(no state under review and session on its first pages). Say which review "
+            "this is (state under review and cycle) and import it again."
         )
     return review
 

@@ -805,6 +805,14 @@ def _response_review(
                 )
             )
         return rid
+    document = batch.document
+    if document is not None and document.symbol:
+        # An addendum names itself "A/HRC/43/15/Add.1": its review is the one whose report
+        # is A/HRC/43/15.
+        report = re.sub(r"/Add\.\d+$", "", document.symbol.strip())
+        rid = find_review_by_symbol(session, report)
+        if rid is not None:
+            return rid
     reviews = session.execute(select(Review.id)).scalars().all()
     if len(reviews) == 1:
         return reviews[0]
