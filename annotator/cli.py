@@ -42,15 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--db", metavar="PATH_OR_URL", help=db_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="PATH_OR_URL", help=db_help, default=argparse.SUPPRESS)
-    # SUPPRESS: a subcommand's parser must not reset a value given before the subcommand.
-    common.add_argument(
-        "--as",
-        dest="as_coder",
-        metavar="NAME",
-        default=argparse.SUPPRESS,
-        help=f"who you are: the coder this command acts as (default: ${CODER_VARIABLE}, "
-        "else the name UPR Coder remembers on this computer)",
-    )
+    # --as, too, before or after the command; SUPPRESS in both places, so that neither
+    # copy resets a value the other was given.
+    for parser_ in (top, common):
+        parser_.add_argument(
+            "--as",
+            dest="as_coder",
+            metavar="NAME",
+            default=argparse.SUPPRESS,
+            help=f"who you are: the coder this command acts as (default: ${CODER_VARIABLE}, "
+            "else the name UPR Coder remembers on this computer)",
+        )
 
     parser = argparse.ArgumentParser(
         prog="annotator",

@@ -11,7 +11,7 @@ from annotator import analysis
 from annotator.services import analysis_data
 from annotator.services.sources import Source, coder_source
 from tests import known_answers
-from tests.roles import lead
+from tests.roles import COORDINATOR, coordinator_id, lead
 
 REPRISALS = "Reprisals and intimidation for cooperation with the UN"
 
@@ -334,8 +334,9 @@ def test_a_false_statement_on_the_command_line_lists_every_counter_example(known
     import subprocess
     import sys
 
+    coordinator_id(known.project)
     result = subprocess.run(
-        [sys.executable, "-m", "annotator", "stats", "--db", str(known.path),
+        [sys.executable, "-m", "annotator", "stats", "--db", str(known.path), "--as", COORDINATOR,
          "--check", "none", "accepted", "Women's rights"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -132,8 +132,21 @@ def progress(label, done, total):
     if label == "Copying recommendation":
         os.kill(os.getpid(), signal.SIGKILL)
 
-copy_project(sys.argv[1], sys.argv[2], progress)
+copy_project(sys.argv[1], sys.argv[2], progress, by_coder=sys.argv[3])
 """
+
+
+def _coordinator(source) -> str:
+    """The name of a coordinator of the project at ``source`` (made one if needed)."""
+    from annotator.store.project import open_project
+    from tests.roles import COORDINATOR, coordinator_id
+
+    project = open_project(source)
+    try:
+        coordinator_id(project)
+    finally:
+        project.close()
+    return COORDINATOR
 
 
 def _killed_copy(source, target) -> None:
@@ -141,7 +154,7 @@ def _killed_copy(source, target) -> None:
     import sys
 
     run = subprocess.run(
-        [sys.executable, "-c", KILLED_COPY, str(source), str(target)],
+        [sys.executable, "-c", KILLED_COPY, str(source), str(target), _coordinator(source)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -155,7 +168,7 @@ def test_a_killed_copy_into_a_file_leaves_nothing_and_a_retry_works(sample_path,
     _killed_copy(sample_path, target)
     # Only the killed process's temporary file, which the next writer sweeps away.
     assert not target.exists()
-    report = copy_project(sample_path, target)
+    report = copy_project(sample_path, target, by_coder=_coordinator(sample_path))
     assert report.rows > 346
     assert sorted(p.name for p in target.parent.iterdir()) == ["copy.upr"]
     copied = open_project(target)
@@ -176,15 +189,15 @@ def test_a_killed_copy_to_a_server_leaves_it_empty_and_a_retry_works(sample_path
             assert connection.execute(text("SELECT count(*) FROM project_info")).scalar() == 0
     finally:
         engine.dispose()
-    report = copy_project(sample_path, server_db)
+    report = copy_project(sample_path, server_db, by_coder=_coordinator(sample_path))
     assert {c.table: c.rows for c in report.tables}["recommendation"] == 346
 
 
 def test_a_server_database_holding_a_project_says_how_to_start_over(sample_path, postgres):
     server_db = postgres.new_database()
-    copy_project(sample_path, server_db)
+    copy_project(sample_path, server_db, by_coder=_coordinator(sample_path))
     with pytest.raises(ProjectError) as refused:
-        copy_project(sample_path, server_db)
+        copy_project(sample_path, server_db, by_coder=_coordinator(sample_path))
     message = str(refused.value)
     assert "already holds a project" in message
     assert "drop the database and create it again" in message and "copy again" in message
@@ -199,7 +212,7 @@ def test_a_copy_never_writes_into_someone_elses_database(sample_path, postgres):
         connection.execute(text("CREATE TABLE invoices (id integer PRIMARY KEY, total numeric)"))
     try:
         with pytest.raises(NotAProjectError, match="holds other data") as refused:
-            copy_project(sample_path, server_db)
+            copy_project(sample_path, server_db, by_coder=_coordinator(sample_path))
         assert "it was not changed" in str(refused.value)
         with engine.connect() as connection:
             tables = connection.execute(

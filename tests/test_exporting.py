@@ -24,7 +24,7 @@ from annotator.services.projects import init_project
 from annotator.services.xlsx_writing import csv_safe
 from annotator.store.models import Recommendation
 from tests import known_answers
-from tests.roles import lead_of
+from tests.roles import coordinator_id, lead_of
 
 HOSTILE = [
     '=HYPERLINK("http://x")',
@@ -521,8 +521,11 @@ def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
             labels = [f"ID {first.id} (A/HRC/56/1 {first.number})"]
             untouched = second.text
         out = tmp_path / "long.xlsx"
-        result = export(project, out, ExportOptions(reliability=False))
-        csv_result = export(project, tmp_path / "long.csv", ExportOptions(format="csv"))
+        boss = coordinator_id(project)
+        result = export(project, out, ExportOptions(reliability=False), by_coder_id=boss)
+        csv_result = export(
+            project, tmp_path / "long.csv", ExportOptions(format="csv"), by_coder_id=boss
+        )
     finally:
         project.close()
     assert CUT_MARK == "… [cut at 32,767 characters]"

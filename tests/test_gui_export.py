@@ -174,7 +174,7 @@ def test_export_dialog_says_which_texts_were_cut_and_refuses_the_project(qtbot, 
         first = session.scalars(select(Recommendation).order_by(Recommendation.id)).first()
         first.text = "Long. " * 7_000  # past a cell's 32,767 characters
         rid = first.id
-    dialog = ExportDialog(known.project, None)
+    dialog = ExportDialog(known.project, lead_of(known.project))
     qtbot.addWidget(dialog)
     dialog.file_edit.setText(str(known.project.path))
     dialog.export_button.click()

@@ -22,6 +22,7 @@ import pytest
 from annotator.importers import detect, files
 from annotator.importers.files import SourceFileError
 from tests import hostile_files as hostile
+from tests.roles import coordinator_id
 
 DATA = Path(__file__).parent / "data"
 MATRIX_CSV = DATA / "china_cycle3_2018_matrix.csv"
@@ -149,14 +150,24 @@ def test_import_codes_ignores_a_far_away_cell(tmp_path, project_file):
     project.close()
     sheet = tmp_path / "amina.xlsx"
     made = annotator(
-        "export", "--db", str(project_file), "--coding-sheet", "--coder", "Amina", str(sheet)
+        "export",
+        "--db",
+        str(project_file),
+        "--coding-sheet",
+        "--coder",
+        "Amina",
+        str(sheet),
+        "--as",
+        "Amina",
     )
     assert made.returncode == 0, made.stderr
     book = openpyxl.load_workbook(sheet)
     coding = book.worksheets[0]
     coding["XFD1048576"] = "stray"
     book.save(sheet)
-    result = annotator("import-codes", "--db", str(project_file), "--dry-run", str(sheet))
+    result = annotator(
+        "import-codes", "--db", str(project_file), "--as", "Amina", "--dry-run", str(sheet)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Dry run: nothing was written." in result.stdout
 
@@ -297,7 +308,7 @@ def test_the_merge_accepts_the_longest_note_the_app_can_write(tmp_path, sample_p
     with sample_project.write() as session:
         get_or_create_coder(session, "Amina")
     package = tmp_path / "amina.upr"
-    create_package(sample_project, "Amina", package)
+    create_package(sample_project, "Amina", package, made_by_id=coordinator_id(sample_project))
     coder_copy = open_project(package)
     try:
         with coder_copy.session() as session:
@@ -309,7 +320,7 @@ def test_the_merge_accepts_the_longest_note_the_app_can_write(tmp_path, sample_p
         service.save(1, notes.id, FieldValue(text="😀" * MAX_CODER_TEXT))
     finally:
         coder_copy.close()
-    plan = merge(sample_project, [package])
+    plan = merge(sample_project, [package], by_coder_id=coordinator_id(sample_project))
     assert plan.writes_anything
 
 
@@ -476,7 +487,9 @@ def test_a_name_too_long_is_named(tmp_path, project_file):
     out = tmp_path / ("x" * 300 + ".xlsx")
     result = annotator("export", "--db", str(project_file), str(out))
     assert result.returncode == 1
-    assert "is too long for the disk" in result.stderr and "Traceback" not in result.stderr
+    # Refused before anything is written, with the name's length and what to do.
+    assert "its name is 305 bytes long" in result.stderr
+    assert "Choose a shorter name" in result.stderr and "Traceback" not in result.stderr
 
 
 # -- fuzz -------------------------------------------------------------------------------

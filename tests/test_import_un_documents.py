@@ -543,7 +543,8 @@ def test_a_number_the_review_does_not_have_is_named_with_line_and_page(
     assert [str(w) for w in plan.warnings] == [
         "addendum.txt: warning: the state announces 124 recommendations supported, but 125 "
         "are listed as supported in the document",
-        "addendum.txt, line 56, page 2: warning: recommendation 122.158 is not in this review",
+        "addendum.txt, line 56: warning: recommendation 122.158 is listed on page 2, but the "
+        "review has no recommendation with that number; its response was not read",
     ]
 
 

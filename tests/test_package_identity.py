@@ -12,6 +12,7 @@ import pytest
 
 from annotator.services import packages
 from annotator.services.package_files import PackageRefused
+from tests.roles import coordinator_id
 from tests.test_packages import checksum, code_in, file_digest, note, pkg_rec, team
 
 TEAM = team  # the fixture of tests/test_packages.py, used by name below
@@ -88,11 +89,12 @@ def test_a_later_package_of_the_coder_still_merges(team):
     bad = team.package("Amina", assignment=[1, 2])
     _respell(bad, "recommendation", 1, 2, str.upper)
     before = file_digest(bad)
+    boss = coordinator_id(team.master)
     with pytest.raises(PackageRefused):
-        packages.merge(team.master, [bad])
+        packages.merge(team.master, [bad], by_coder_id=boss)
     assert file_digest(bad) == before
     good = team.folder / "amina-2.upr"
-    packages.create_package(team.master, "Amina", good, assignment=[1, 2])
+    packages.create_package(team.master, "Amina", good, assignment=[1, 2], made_by_id=boss)
     code_in(
         good,
         "Amina",

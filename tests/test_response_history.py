@@ -19,6 +19,7 @@ from annotator.importers.records import (
 from annotator.services import response_history
 from annotator.services.importing import ImportOptions, describe, run_import
 from annotator.store.models import Recommendation, ResponseEntry, Review
+from tests.roles import coordinator_id
 
 REVIEW = ReviewRecord("SVN", 3, 34, None, "A/HRC/43/15")
 TEXTS = {
@@ -191,7 +192,7 @@ def test_the_export_says_where_the_current_response_comes_from(project, tmp_path
     options = ImportOptions(review=ReviewRecord("SVN", 3))
     run_import(project, [report_batch(), addendum_batch()], options, commit=True)
     out = tmp_path / "svn.xlsx"
-    export(project, out, ExportOptions(reliability=False))
+    export(project, out, ExportOptions(reliability=False), by_coder_id=coordinator_id(project))
     frame = pd.read_excel(out, sheet_name="Recommendations", dtype={"Number": str})
     by_number = frame.set_index("Number")
     assert by_number.loc["121.1", "Response from"] == (

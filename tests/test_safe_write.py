@@ -26,6 +26,7 @@ from annotator.store.safe_write import (
     scratch_folder,
     written_whole,
 )
+from tests.roles import coordinator_id
 from tests.test_cli import annotator
 
 
@@ -131,10 +132,11 @@ def test_package_overwrite_onto_an_old_package_replaces_it(with_coder, tmp_path)
     master = open_project(with_coder)
     try:
         out = tmp_path / "ben.upr"
-        first = packages.create_package(master, "Ben", out)
+        boss = coordinator_id(master)
+        first = packages.create_package(master, "Ben", out, made_by_id=boss)
         with pytest.raises(packages.PackageError, match="already exists"):
-            packages.create_package(master, "Ben", out)
-        second = packages.create_package(master, "Ben", out, overwrite=True)
+            packages.create_package(master, "Ben", out, made_by_id=boss)
+        second = packages.create_package(master, "Ben", out, overwrite=True, made_by_id=boss)
     finally:
         master.close()
     assert second.package_uuid != first.package_uuid
@@ -149,11 +151,16 @@ def test_names_up_to_255_bytes_are_written_and_longer_ones_refused(sample_projec
     for length in (252, 255):
         out = tmp_path / ("é" * ((length - 5) // 2) + "x" * ((length - 5) % 2) + ".xlsx")
         assert len(os.fsencode(out.name)) == length
-        result = export(sample_project, out, ExportOptions(reliability=False))
+        result = export(
+            sample_project,
+            out,
+            ExportOptions(reliability=False),
+            by_coder_id=coordinator_id(sample_project),
+        )
         assert result.path == out and out.stat().st_size > 0
     too_long = tmp_path / ("a" * 251 + ".xlsx")
     with pytest.raises(OutputRefused, match="its name is 256 bytes long") as refused:
-        export(sample_project, too_long)
+        export(sample_project, too_long, by_coder_id=coordinator_id(sample_project))
     assert "at most 255" in str(refused.value) and "Choose a shorter name" in str(refused.value)
 
 
@@ -161,7 +168,7 @@ def test_a_package_name_of_255_bytes(with_coder, tmp_path):
     master = open_project(with_coder)
     try:
         out = tmp_path / ("p" * 251 + ".upr")
-        packages.create_package(master, "Ben", out)
+        packages.create_package(master, "Ben", out, made_by_id=coordinator_id(master))
     finally:
         master.close()
     assert packages.read_package(out).marker.coder_name == "Ben"
@@ -226,7 +233,12 @@ def test_a_stopped_export_leaves_no_rows_file(sample_project, tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()
     with pytest.raises(ExportCancelled):
-        export(sample_project, folder / "x.xlsx", progress=stop)
+        export(
+            sample_project,
+            folder / "x.xlsx",
+            progress=stop,
+            by_coder_id=coordinator_id(sample_project),
+        )
     after = {p.name for p in scratch_folder().iterdir() if p.name.startswith(TEMP_PREFIX)}
     assert after <= before
     assert list(folder.iterdir()) == []

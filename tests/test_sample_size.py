@@ -14,6 +14,7 @@ from annotator.services import sample_plan as plans
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue
 from annotator.services.reliability_report import report, to_table, write_xlsx
+from tests.roles import lead
 from tests.test_cli import annotator
 
 # -------------------------------------------------------------------- the pure formula
@@ -101,6 +102,9 @@ def themes_of(rid: int) -> list[str]:
 @pytest.fixture
 def coded(sample_project):
     code_for(sample_project, ["Amina", "Ben"], range(1, 41), themes_of)
+    from tests.roles import coordinator_id
+
+    coordinator_id(sample_project)  # who reads the report (coding nothing)
     return sample_project
 
 
@@ -167,7 +171,7 @@ def test_nothing_coded_yet_says_so(sample_project):
 
 def test_the_reliability_report_states_whether_each_sample_met_its_plan(coded, tmp_path):
     with coded.session() as session:
-        rep = report(session, fields=["themes"])
+        rep = report(session, fields=["themes"], by_coder_id=lead(session))
     assert "560 double-coded recommendations for α ≥ .800" in rep.plan_reading("themes")
     assert "Sample plan: 560 double-coded" in to_table(rep)
     out = tmp_path / "r.xlsx"

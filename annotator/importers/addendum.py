@@ -430,6 +430,7 @@ def compare_totals(batch: ImportBatch, categories: dict[str, str]) -> None:
     """
     if not batch.announced_totals:
         return
+    batch.totals_checked = True
     partial_apart = "partially accepted" in batch.announced_totals
     read: dict[str, int] = {}
     for record in batch.responses:

@@ -127,6 +127,9 @@ class ImportBatch:
     document: SourceDocument | None = None  # what the file says it is, when it says
     # Totals the state announces ("124 are now supported and 33 noted"), by its wording.
     announced_totals: dict[str, int] = field(default_factory=dict)
+    # Whether the reader already compared them with what it read (in the state's words);
+    # otherwise the import compares them by the category table.
+    totals_checked: bool = False
     notes: list[str] = field(default_factory=list)  # plain facts for the report
 
     @property

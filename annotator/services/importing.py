@@ -629,7 +629,7 @@ def _on_page(page: int | None) -> str:
 def _check_announced_totals(plan: ImportPlan, batch: ImportBatch) -> None:
     """The totals the state announces ("217 are supported and 37 noted") against what
     was read; a mismatch is a warning naming both figures."""
-    if not batch.announced_totals:
+    if not batch.announced_totals or batch.totals_checked:
         return
     read: Counter[str] = Counter()
     wordings = [r.response for r in batch.responses] + [r.response for r in batch.recommendations]

@@ -104,7 +104,8 @@ class Project:
         if self.read_only:
             raise ProjectReadOnly(read_only_message(self.display_name))
         with self.engine.connect() as connection:
-            raw = connection.connection.dbapi_connection if busy_timeout_ms else None
+            sqlite = connection.dialect.name == "sqlite"
+            raw = connection.connection.dbapi_connection if busy_timeout_ms and sqlite else None
             if raw is not None:
                 # Straight on the driver's connection: through SQLAlchemy it would begin
                 # the transaction (and wait the full timeout) before the pragma applied.
