@@ -101,7 +101,7 @@ def test_two_merges_of_one_package_at_once_merge_it_once(server_master, tmp_path
 
     master, olga = server_master
     path = tmp_path / "Amina.upr"
-    packages.create_package(master, "Amina", path)
+    packages.create_package(master, "Amina", path, made_by_id=olga)
     files.code_in(path, "Amina", files._amina)
     with master.session() as session:
         events_before = session.scalar(select(func.count()).select_from(AuditEvent))

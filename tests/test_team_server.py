@@ -12,6 +12,7 @@ from annotator import codebook as cbk
 from annotator.services import adjudication, codebook_editing, queue
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue
+from annotator.services.permissions import NotPermitted
 from annotator.services.projects import init_project
 from annotator.services.server_logins import (
     acting_coder,
@@ -30,6 +31,7 @@ from annotator.store.models import (
     Recommendation,
 )
 from annotator.store.project import open_project
+from tests.roles import coordinator_id
 from tests.test_cli import annotator
 
 LOGINS = {"amina": ("Amina", "coder"), "ben": ("Ben", "coder"), "cora": ("Cora", "adjudicator")}
@@ -218,7 +220,8 @@ def test_coding_through_the_app_as_a_coder_login(team):
         service.set_status(11, "flagged", reason="unclear wording")
         service.add_time(11, 12.5)
         assert service.values(11)[note.id].text == "a note of my own"
-        assert service.others(1) == {}  # the server shows no one else's codes
+        with pytest.raises(NotPermitted):  # a coder sees no one else's codes
+            service.others(1)
         progress = service.progress()
         assert progress.done == 10
         with project.session() as session:
@@ -230,7 +233,8 @@ def test_coding_through_the_app_as_a_coder_login(team):
                 session, queue.QueueFilter(statuses=frozenset({"flagged"})), seat.coder_id
             )
             assert flagged == [11]
-        refused = pytest.raises(ServerRefused, match=r"codebook.*coordinator")
+        # The services refuse first; the server would too (below, without them).
+        refused = pytest.raises((ServerRefused, NotPermitted), match=r"codebook.*coordinator")
         with refused, project.write() as session:
             codebook_editing.add_code(
                 session, "themes", cbk.Code(key="new", label="New"), coder_id=seat.coder_id
@@ -271,7 +275,7 @@ def test_the_adjudicator_decides_through_the_app(team):
         seat = session_coder(project, None)
         service = adjudication.AdjudicationService(project, seat.coder_id)
         with project.session() as session:
-            listed = adjudication.disagreements(session, "themes")
+            listed = adjudication.disagreements(session, "themes", by_coder_id=seat.coder_id)
         assert {item.recommendation_id for item in listed} == set(range(1, 11))
         first = listed[0]
         service.decide(
@@ -380,7 +384,7 @@ def test_the_window_codes_as_the_logins_coder_whatever_the_laptop_remembers(
     qtbot.addWidget(window)
     try:
         assert window.coder_id == coder_ids(team)["Amina"]
-        assert window.coder_label.text() == "Coder: Amina (server login amina)"
+        assert window.coder_label.text() == "Coder: Amina (coder, server login amina)"
         assert not window.others_action.isEnabled()
         assert window.model.rowCount() == 346
         assert gui_settings.coder_name == "Ben"  # the laptop's own name is left alone
@@ -430,7 +434,7 @@ def test_a_coordinators_login_makes_and_merges_a_coders_package(team, postgres, 
     try:
         seat = session_coder(project, None)
         path = tmp_path / "amina.upr"
-        packages.create_package(project, "Amina", path)
+        packages.create_package(project, "Amina", path, made_by_id=seat.coder_id)
         files.code_in(path, "Amina", files._amina)
         plan = packages.merge(project, [path], by_coder_id=seat.coder_id)
         assert plan.writes_anything
@@ -460,18 +464,20 @@ def test_a_coder_brings_back_their_own_coding_sheet_but_not_someone_elses(team, 
     try:
         amina_sheet = tmp_path / "amina.xlsx"
         ben_sheet = tmp_path / "ben.xlsx"
-        write_coding_sheet(owner, "Amina", amina_sheet)
-        write_coding_sheet(owner, "Ben", ben_sheet)
+        boss = coordinator_id(owner)
+        write_coding_sheet(owner, "Amina", amina_sheet, by_coder_id=boss)
+        write_coding_sheet(owner, "Ben", ben_sheet, by_coder_id=boss)
     finally:
         owner.close()
     _edit(amina_sheet, [(30, TORTURE, 1), (30, "Status", "done")])
     _edit(ben_sheet, [(30, TORTURE, 1)])
     project = open_project(team.url_of("amina"))
     try:
-        result = import_coding_sheet(project, amina_sheet)
+        amina = session_coder(project, None).coder_id
+        result = import_coding_sheet(project, amina_sheet, by_coder_id=amina)
         assert result.coder == "Amina" and result.changed_values == 1
-        with pytest.raises(ServerRefused, match="another coder's"):
-            import_coding_sheet(project, ben_sheet)
+        with pytest.raises((ServerRefused, NotPermitted), match="another coder's|coordinator"):
+            import_coding_sheet(project, ben_sheet, by_coder_id=amina)
     finally:
         project.close()
 

@@ -455,8 +455,8 @@ class MainWindow(QMainWindow):
             )
         self.file_label.setText(f"Project: {project.display_name}")
         self.coder_label.setText(
-            f"Coder: {self.acting_name} ({self.coder_role})"
-            + (f" (server login {self.server_login})" if self.server_login else "")
+            f"Coder: {self.acting_name} ({self.coder_role}"
+            + (f", server login {self.server_login})" if self.server_login else ")")
         )
         self.offer_bar.setVisible(offer)
         if self.package_of is not None and self.package_of != self.coder_name:
