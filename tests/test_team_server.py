@@ -476,7 +476,7 @@ def test_a_coder_brings_back_their_own_coding_sheet_but_not_someone_elses(team, 
         amina = session_coder(project, None).coder_id
         result = import_coding_sheet(project, amina_sheet, by_coder_id=amina)
         assert result.coder == "Amina" and result.changed_values == 1
-        with pytest.raises((ServerRefused, NotPermitted), match="another coder's|coordinator"):
+        with pytest.raises((ServerRefused, NotPermitted), match=r"another coder's|coordinator"):
             import_coding_sheet(project, ben_sheet, by_coder_id=amina)
     finally:
         project.close()
