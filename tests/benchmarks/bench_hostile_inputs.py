@@ -58,7 +58,10 @@ from pathlib import Path
 from annotator.services.coding_sheet import import_coding_sheet
 from annotator.store.project import open_project
 project = open_project(sys.argv[1])
-result = import_coding_sheet(project, Path(sys.argv[2]), dry_run=True)
+# Amina brings in her own sheet (the first coder of the sample is its coordinator).
+result = import_coding_sheet(
+    project, Path(sys.argv[2]), dry_run=True, by_coder_id=int(sys.argv[3])
+)
 print(json.dumps({
     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "python_mb": float("nan"),
@@ -95,7 +98,7 @@ def _largest_word_document(path: Path, paragraphs: int) -> Path:
     return path
 
 
-def _coding_sheet_with_far_cell(folder: Path) -> tuple[Path, Path]:
+def _coding_sheet_with_far_cell(folder: Path) -> tuple[Path, Path, int]:
     import openpyxl
 
     from annotator.services.coders import get_or_create_coder
@@ -104,14 +107,15 @@ def _coding_sheet_with_far_cell(folder: Path) -> tuple[Path, Path]:
 
     project = init_project(folder / "sample.upr", sample=True)
     with project.write() as session:
-        get_or_create_coder(session, "Amina")
+        amina = get_or_create_coder(session, "Amina").id
     sheet = folder / "amina.xlsx"
-    write_coding_sheet(project, "Amina", sheet)
+    # A coder writes her own sheet: no coordinator needed.
+    write_coding_sheet(project, "Amina", sheet, by_coder_id=amina)
     project.close()
     book = openpyxl.load_workbook(sheet)
     book.worksheets[0]["XFD1048576"] = "stray"
     book.save(sheet)
-    return folder / "sample.upr", sheet
+    return folder / "sample.upr", sheet, amina
 
 
 def main() -> int:
@@ -162,8 +166,8 @@ def main() -> int:
                 f"{result.get('python_mb', float('nan')):>5.0f} MB {seconds:>5.1f}s  "
                 f"{outcome[:150]}"
             )
-        project, sheet = _coding_sheet_with_far_cell(folder)
-        result, seconds, status = measure([str(project), str(sheet)], CODES_CHILD)
+        project, sheet, amina = _coding_sheet_with_far_cell(folder)
+        result, seconds, status = measure([str(project), str(sheet), str(amina)], CODES_CHILD)
         rss = result.get("rss_mb", float("nan"))
         worst = max(worst, rss if rss == rss else 0)
         print(
