@@ -19,11 +19,11 @@ def apply(name: str) -> None:
     if name in ("dark", "light"):
         # Fusion draws check boxes and radio buttons from the palette; other styles
         # keep dark indicators that vanish on a dark background.
-        app.setStyle("Fusion")
+        QApplication.setStyle("Fusion")
     if name == "dark":
         app.setPalette(_dark())
     elif name == "light":
-        app.setPalette(app.style().standardPalette())
+        app.setPalette(QApplication.style().standardPalette())
     else:
         app.setPalette(_system_palette)
 

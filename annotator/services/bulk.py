@@ -32,6 +32,7 @@ from annotator.store.models import (
     Review,
     SourceTag,
     State,
+    table_of,
 )
 
 CHUNK = 50_000
@@ -72,7 +73,7 @@ def _large_cache(connection: Connection, rows: int) -> Iterator[None]:
     if connection.dialect.name != "sqlite" or rows < LARGE_WRITE:
         yield
         return
-    usual = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    usual = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}")
     try:
         yield
@@ -106,7 +107,7 @@ def ensure_states(session: Session) -> dict[str, int]:
     if missing:
         insert_rows(
             session.connection(),
-            State.__table__,
+            table_of(State),
             ("iso3", "iso2", "name", "official_name", "regional_group", "status"),
             [
                 (s.iso3, s.iso2, s.name, s.official_name, s.regional_group, s.status)
@@ -151,7 +152,7 @@ def write_batch(session: Session, batch: ImportBatch) -> WriteReport:
     connection = session.connection()
     state_ids = ensure_states(session)
     review_ids = _review_ids(session, batch.reviews, state_ids, report)
-    present: set[tuple[int, str]] = set()
+    present: set[tuple[int, str | None]] = set()
     if review_ids:
         present.update(
             session.execute(
@@ -173,12 +174,14 @@ def write_batch(session: Session, batch: ImportBatch) -> WriteReport:
     if not new:
         return report
 
-    table = Recommendation.__table__
+    table = table_of(Recommendation)
     now = db_value(connection, table, "created_at", datetime.now(UTC))
     first = _next_id(connection, table)
     ids = list(range(first, first + len(new)))
     uuids = uuid_hex_batch(len(new))
-    rows, links, tags = [], [], []
+    rows: list[tuple[Any, ...]] = []
+    links: list[tuple[int, int, int]] = []
+    tags: list[tuple[int, str, str, str]] = []
     for rid, uid, (review_id, record) in zip(ids, uuids, new, strict=True):
         wording = clean_wording(record.response)
         rows.append(
@@ -227,12 +230,12 @@ def write_batch(session: Session, batch: ImportBatch) -> WriteReport:
     _after_explicit_ids(connection, table)
     insert_rows(
         connection,
-        RecommendationState.__table__,
+        table_of(RecommendationState),
         ("recommendation_id", "state_id", "ordinal"),
         links,
     )
     insert_rows(
-        connection, SourceTag.__table__, ("recommendation_id", "source", "kind", "value"), tags
+        connection, table_of(SourceTag), ("recommendation_id", "source", "kind", "value"), tags
     )
     fts.index(connection, ids)
     report.recommendation_ids = ids
@@ -253,7 +256,7 @@ ANNOTATION_COLUMNS = (
 def write_annotations(session: Session, rows: Sequence[tuple]) -> int:
     """Insert annotations given as tuples in ANNOTATION_COLUMNS order."""
     connection = session.connection()
-    table = Annotation.__table__
+    table = table_of(Annotation)
     now = db_value(connection, table, "created_at", datetime.now(UTC))
     uuids = uuid_hex_batch(len(rows))
     return insert_rows(
@@ -270,7 +273,7 @@ STATUS_COLUMNS = ("recommendation_id", "coder_id", "status")
 def write_statuses(session: Session, rows: Sequence[tuple]) -> int:
     """Insert coding statuses given as (recommendation_id, coder_id, status) tuples."""
     connection = session.connection()
-    table = CodingStatus.__table__
+    table = table_of(CodingStatus)
     now = db_value(connection, table, "updated_at", datetime.now(UTC))
     return insert_rows(
         connection,

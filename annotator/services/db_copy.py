@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
 
@@ -191,6 +192,7 @@ def _copy_table(reading: Connection, writing: Connection, table: Table, progress
     result = reading.execution_options(stream_results=True).execute(
         select(*_typed_columns(table)).order_by(*order)
     )
+    batches: Iterator[Sequence[Any]]
     if table.name == "code":  # a code may sit under a parent with a larger id
         batches = iter([_parents_first(result.mappings().all())])
     else:

@@ -23,7 +23,7 @@ from annotator.importers.records import ImportBatch, SourceDocument
 from annotator.responses import clean_wording, read_wording
 from annotator.services.bulk import db_value, insert_rows
 from annotator.store.ids import uuid_hex_batch
-from annotator.store.models import Recommendation, ResponseEntry, utcnow
+from annotator.store.models import Recommendation, ResponseEntry, table_of, utcnow
 
 # Which document's response is current when several gave one: preliminary positions
 # in the report < a secondary source's restatement (UPR Info < a table < the OHCHR
@@ -158,7 +158,7 @@ def record(
     key = document_key(document, file)
     legacy_key = LEGACY_KEY % document.kind
     ids = [e.recommendation_id for e in entries]
-    table = ResponseEntry.__table__
+    table = table_of(ResponseEntry)
     have: dict[int, tuple] = {}  # this document's entry: (id, *COMPARED)
     legacy: dict[int, tuple] = {}  # an entry kept by migration 0006, of this kind
     for start in range(0, len(ids), CHUNK):
@@ -266,7 +266,7 @@ def record_new(
     if not rows:
         return 0
     connection = session.connection()
-    table = ResponseEntry.__table__
+    table = table_of(ResponseEntry)
     now = db_value(connection, table, "imported_at", utcnow())
     uuids = uuid_hex_batch(len(rows))
     day = table.c.document_date.type._cached_bind_processor(connection.dialect)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
@@ -174,13 +175,15 @@ def _tally(session: Session, fspec: FieldSpec, ids: list[int] | None) -> _Tally:
     counts: dict[int, int] = {}
     single = 0
     if fspec.kind == "multi":
-        counts = dict(
-            session.execute(
+        counts = {
+            code: count
+            for code, count in session.execute(
                 select(Annotation.code_id, func.count())
                 .where(*mine, Annotation.code_id.is_not(None))
                 .group_by(Annotation.code_id)
-            ).all()
-        )
+            )
+            if code is not None
+        }
     elif fspec.kind == "boolean":
         yes = func.lower(func.trim(Annotation.value)).in_(("true", "yes", "1"))
         counts = {YES: session.scalar(select(func.count()).where(*mine, yes)) or 0}
@@ -205,7 +208,9 @@ def _needed(share: float | None, p: float) -> tuple[int | None, ...]:
 
 
 def _plan_field(fspec: FieldSpec, tally: _Tally, p: float) -> list[PlanRow]:
-    base = dict(field=fspec.key, field_label=fspec.label, kind=fspec.kind, have=tally.have)
+    base = partial(
+        PlanRow, field=fspec.key, field_label=fspec.label, kind=fspec.kind, have=tally.have
+    )
     labels = {c.id: c.label for c in fspec.codes}
     n = tally.ratings
     if fspec.kind == "multi":
@@ -216,8 +221,7 @@ def _plan_field(fspec: FieldSpec, tally: _Tally, p: float) -> list[PlanRow]:
                 continue
             binary = None if share is None else min(share, 1 - share)
             themes.append(
-                PlanRow(
-                    **base,
+                base(
                     code=code.key,
                     code_label=code.label,
                     rarest=None,
@@ -229,19 +233,17 @@ def _plan_field(fspec: FieldSpec, tally: _Tally, p: float) -> list[PlanRow]:
         seen = [t for t in themes if t.needs() is not None]
         themes.sort(key=lambda t: (t.needs() is None, -(t.needs() or 0), t.label))
         if seen:
-            rarest = max(seen, key=lambda t: t.needs() or 0)
-            field_row = PlanRow(
-                **base,
+            hardest = max(seen, key=lambda t: t.needs() or 0)
+            field_row = base(
                 code=None,
                 code_label=None,
-                rarest=rarest.code_label,
-                share=rarest.share,
+                rarest=hardest.code_label,
+                share=hardest.share,
                 ratings=n,
-                needed=rarest.needed,
+                needed=hardest.needed,
             )
         else:
-            field_row = PlanRow(
-                **base,
+            field_row = base(
                 code=None,
                 code_label=None,
                 rarest=None,
@@ -270,8 +272,7 @@ def _plan_field(fspec: FieldSpec, tally: _Tally, p: float) -> list[PlanRow]:
     else:
         rarest, share = str(least[0]), least[1]
     return [
-        PlanRow(
-            **base,
+        base(
             code=None,
             code_label=None,
             rarest=rarest,

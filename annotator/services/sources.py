@@ -126,15 +126,15 @@ def values_in(
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         if source.kind == "consensus":
-            query = select(
+            agreed = select(
                 Consensus.recommendation_id,
                 Consensus.field_id,
                 Consensus.code_id,
                 Consensus.value,
             ).where(Consensus.recommendation_id.in_(chunk))
             if field_ids is not None:
-                query = query.where(Consensus.field_id.in_(list(field_ids)))
-            for rid, fid, code_id, value in session.execute(query):
+                agreed = agreed.where(Consensus.field_id.in_(list(field_ids)))
+            for rid, fid, code_id, value in session.execute(agreed):
                 rows.setdefault((rid, CONSENSUS_KEY, fid), []).append((code_id, value))
             continue
         query = select(

@@ -7,8 +7,9 @@ consensus, audit events) an identity that merges without collisions.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
+from typing import cast
+from uuid import UUID
 
 from sqlalchemy import (
     Boolean,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -80,6 +82,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as the ``Table`` it is (SQLAlchemy types ``__table__``
+    as the wider ``FromClause``, which has no ``insert()`` or ``name``)."""
+    return cast(Table, model.__table__)
+
+
 class ProjectInfo(Base):
     """Key/value facts about the project itself (its UUID, name, creation time)."""
 
@@ -110,7 +118,7 @@ class Review(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     state_id: Mapped[int] = mapped_column(ForeignKey("state.id"))
     cycle: Mapped[int] = mapped_column(Integer)
     session: Mapped[int | None] = mapped_column(Integer)
@@ -152,7 +160,7 @@ class Recommendation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"))
     # Paragraph numbers are text: "28.10" and "28.1" are different recommendations.
     number: Mapped[str | None] = mapped_column(String(20))
@@ -203,7 +211,7 @@ class ResponseEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
     )
@@ -246,7 +254,7 @@ class Codebook(Base):
     __tablename__ = "codebook"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -286,7 +294,7 @@ class CodebookField(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     codebook_id: Mapped[int] = mapped_column(ForeignKey("codebook.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(200))
@@ -309,7 +317,7 @@ class Code(Base):
     __table_args__ = (UniqueConstraint("field_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     field_id: Mapped[int] = mapped_column(ForeignKey("codebook_field.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(200))
@@ -334,7 +342,7 @@ class Coder(Base):
     __table_args__ = (CheckConstraint(_in("role", CODER_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     role: Mapped[str] = mapped_column(String(20), default="coder")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -361,7 +369,7 @@ class Annotation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE")
     )
@@ -425,7 +433,7 @@ class Consensus(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendation.id", ondelete="CASCADE")
     )
@@ -447,12 +455,12 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
+    uuid: Mapped[UUID] = mapped_column(Uuid, unique=True, default=new_uuid)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     coder_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
-    entity_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    entity_uuid: Mapped[UUID | None] = mapped_column(Uuid)
     recommendation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
@@ -472,11 +480,11 @@ class MergeLog(Base):
     merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
     coder_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
     # Kept apart from coder_id so the log still says whose work it was if the coder goes.
-    coder_uuid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    coder_uuid: Mapped[UUID] = mapped_column(Uuid)
     coder_name: Mapped[str] = mapped_column(String(120))
     package_name: Mapped[str] = mapped_column(String(255))
     package_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    package_uuid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    package_uuid: Mapped[UUID] = mapped_column(Uuid)
     package_made_at: Mapped[datetime] = mapped_column(UTCDateTime)
     counts: Mapped[str] = mapped_column(Text)
 

@@ -7,12 +7,12 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, inspect, make_url, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -273,7 +273,7 @@ def read_revision(path: Path, *, immutable: bool = False) -> str | None:
     return rows[0][0]
 
 
-def foreign_schema(columns: dict[str, set[str]], revisions: list) -> str | None:
+def foreign_schema(columns: dict[str, set[str]], revisions: Sequence[Any]) -> str | None:
     """What makes a database someone else's (``columns``: the columns found for each
     table of ``CORE_COLUMNS``; ``revisions``: the rows of its alembic_version), or None."""
     for table, needed in CORE_COLUMNS.items():
@@ -408,7 +408,7 @@ def read_server_revision(url: str) -> tuple[set[str], str | None]:
                 for table in CORE_COLUMNS
                 if table in tables
             }
-            revisions = []
+            revisions: Sequence[Any] = []
             if "alembic_version" in tables:
                 revisions = connection.execute(
                     text("SELECT version_num FROM alembic_version")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 
@@ -129,14 +130,15 @@ def _tables(connection: Connection) -> list[tuple[str, set[str]]]:
     tables: dict[str, set[str]] = {}
     for table, column in rows:
         tables.setdefault(table, set()).add(column)
-    kinds = dict(
-        connection.execute(
+    kinds: dict[str, str] = {
+        name: kind
+        for name, kind in connection.execute(
             text(
                 "SELECT table_name, table_type FROM information_schema.tables "
                 "WHERE table_schema = current_schema()"
             )
-        ).all()
-    )
+        )
+    }
     return [(t, c) for t, c in tables.items() if kinds.get(t) == "BASE TABLE"]
 
 
@@ -250,7 +252,9 @@ def create_login(connection: Connection, login: str, password: str | None) -> No
         statement = sql.SQL("ALTER ROLE {} PASSWORD {}").format(
             sql.Identifier(login), sql.Literal(password)
         )
-        with connection.connection.cursor() as cursor:
+        # The raw psycopg connection: its cursor takes psycopg's composed SQL.
+        raw = cast(Any, connection.connection.driver_connection)
+        with raw.cursor() as cursor:
             cursor.execute(statement)
 
 
