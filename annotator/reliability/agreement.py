@@ -17,10 +17,6 @@ from annotator.reliability.ratings import (
     _undefined,
 )
 
-# --------------------------------------------------------------------------------------
-# Percent agreement
-# --------------------------------------------------------------------------------------
-
 
 def percent_agreement(
     df: pd.DataFrame, method: Literal["pairwise", "unanimous"] = "pairwise"

@@ -25,10 +25,6 @@ from annotator.reliability.ratings import (
     _undefined,
 )
 
-# --------------------------------------------------------------------------------------
-# Krippendorff's alpha
-# --------------------------------------------------------------------------------------
-
 
 def krippendorff_alpha(
     df: pd.DataFrame,

@@ -17,10 +17,6 @@ from annotator.reliability.many_coders import _gwet_family, fleiss_kappa, gwet_a
 from annotator.reliability.ratings import Coefficient, _prepare, _Ratings
 from annotator.reliability.two_coders import _cohen_kappa, _scott_pi, cohen_kappa, scott_pi
 
-# --------------------------------------------------------------------------------------
-# Bootstrap, pairwise matrix, interpretation
-# --------------------------------------------------------------------------------------
-
 _INTERNAL: dict[Callable[..., Coefficient], Callable[..., Coefficient]] = {
     percent_agreement: _percent_agreement,
     cohen_kappa: _cohen_kappa,

@@ -22,10 +22,6 @@ from annotator.reliability.ratings import (
     _undefined,
 )
 
-# --------------------------------------------------------------------------------------
-# Any number of coders: Fleiss' kappa, Gwet's AC1 and AC2
-# --------------------------------------------------------------------------------------
-
 _GWET_VARIANT = (
     "Gwet (2014) generalisation for missing ratings: observed agreement averaged over "
     "the units rated by two or more coders, each unit with its own number of raters; "

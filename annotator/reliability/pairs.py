@@ -13,10 +13,6 @@ from annotator.reliability.ratings import _Ratings
 # so memory stays flat however many units there are.
 _PAIR_CHUNK = 1 << 20
 
-# --------------------------------------------------------------------------------------
-# Sums over units
-# --------------------------------------------------------------------------------------
-
 
 def _pairs(
     r: _Ratings, units: np.ndarray

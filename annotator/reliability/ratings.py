@@ -50,11 +50,6 @@ class Coefficient:
         return not math.isnan(self.value)
 
 
-# --------------------------------------------------------------------------------------
-# Preparing the ratings
-# --------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class _Ratings:
     """The ratings as integer codes, and the sparse unit × value count table.

@@ -19,10 +19,6 @@ from annotator.reliability.ratings import (
     _undefined,
 )
 
-# --------------------------------------------------------------------------------------
-# Two coders: Cohen's kappa and Scott's pi
-# --------------------------------------------------------------------------------------
-
 
 def cohen_kappa(
     df: pd.DataFrame,
