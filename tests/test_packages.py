@@ -27,7 +27,7 @@ from annotator.services.assignments import assign
 from annotator.services.codebooks import store_codebook
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue, FormSpec
-from annotator.services.package_files import MARKER_KEY, PackageRefused
+from annotator.services.packages import MARKER_KEY, PackageRefused
 from annotator.services.projects import init_project
 from annotator.store import fts
 from annotator.store.models import (

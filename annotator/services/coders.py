@@ -61,12 +61,24 @@ def get_or_create_coder(session: Session, name: str, role: str = "coder") -> Cod
 
 
 def find_coder(session: Session, name: str) -> Coder | None:
-    """By name: exactly as written, else ignoring case."""
+    """The coder of that name, retired or not: exactly as written (spaces collapsed),
+    else the one whose name differs only in letter case (the earliest added, should two).
+
+    A name is typed by people (at the start, in ``--as``, in a coding sheet) and two
+    coders may not have names that differ only in case, so case is forgiven; the
+    comparison is Python's ``casefold`` rather than SQL's ``lower``, which SQLite
+    applies to ASCII letters only ("Élise" would not find "élise"), so that the same
+    name finds the same coder on SQLite and on PostgreSQL.
+    """
     cleaned = " ".join(name.split())
     exact = session.scalars(select(Coder).where(Coder.name == cleaned)).first()
     if exact is not None:
         return exact
-    return session.scalars(select(Coder).where(func.lower(Coder.name) == cleaned.lower())).first()
+    folded = cleaned.casefold()
+    for coder in session.scalars(select(Coder).order_by(Coder.id)):
+        if coder.name.casefold() == folded:
+            return coder
+    return None
 
 
 def coder_by_uuid(session: Session, coder_uuid: uuid.UUID) -> Coder | None:

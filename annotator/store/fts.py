@@ -17,8 +17,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, text
 
+from annotator.store.queries import in_chunks
+
 FTS_TABLE = "recommendation_fts"
-_BATCH = 900  # below SQLite's default limit on bound parameters
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -31,8 +32,7 @@ def index(connection: Connection, ids: Sequence[int]) -> None:
     """(Re)index the texts of these recommendations as they are now."""
     if not available(connection):
         return
-    for start in range(0, len(ids), _BATCH):
-        chunk = list(ids[start : start + _BATCH])
+    for chunk in in_chunks(ids):
         connection.execute(
             text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
                 bindparam("ids", expanding=True)
@@ -55,15 +55,6 @@ def index_all(connection: Connection) -> None:
     connection.execute(text(f"DELETE FROM {FTS_TABLE}"))
     connection.execute(
         text(f"INSERT INTO {FTS_TABLE}(rowid, text) SELECT id, text FROM recommendation")
-    )
-
-
-def prune(connection: Connection) -> None:
-    """Drop entries of recommendations that no longer exist."""
-    if not available(connection):
-        return
-    connection.execute(
-        text(f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM recommendation)")
     )
 
 
