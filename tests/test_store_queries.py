@@ -37,4 +37,5 @@ def test_in_chunks_reads_more_ids_than_sqlite_binds_in_one_statement(tmp_path):
                 select(Recommendation.id).where(Recommendation.id.in_(chunk))
             )
         ]
+    project.close()
     assert sorted(found) == sorted(ids) and len(ids) == 1200

@@ -54,32 +54,12 @@ from annotator.analysis.categories import (
     response_category,
     with_categories,
 )
-from annotator.analysis.cycles import (
-    CycleComparison,
-    compare_reviews,
-)
-from annotator.analysis.progress import (
-    STATUS_COLUMNS,
-    CodingProgress,
-    coding_progress,
-)
-from annotator.analysis.recommending import (
-    by_recommending_state,
-    by_regional_group,
-)
-from annotator.analysis.shares import (
-    percent,
-    readable,
-)
-from annotator.analysis.statements import (
-    StatementCheck,
-    check_statement,
-)
-from annotator.analysis.themes import (
-    CrossTab,
-    recommendations_in_cell,
-    theme_crosstab,
-)
+from annotator.analysis.cycles import CycleComparison, compare_reviews
+from annotator.analysis.progress import STATUS_COLUMNS, CodingProgress, coding_progress
+from annotator.analysis.recommending import by_recommending_state, by_regional_group
+from annotator.analysis.shares import percent, readable
+from annotator.analysis.statements import StatementCheck, check_statement
+from annotator.analysis.themes import CrossTab, recommendations_in_cell, theme_crosstab
 from annotator.analysis.verification import (
     CONFIRMED,
     CORRECTED,

@@ -23,11 +23,11 @@ from annotator.analysis.categories import (
     RATE_STRICT,
     REJECTED,
     UN_VOCABULARY,
-    _category_counts,
+    category_counts,
     implementation_stage,
     with_categories,
 )
-from annotator.analysis.shares import _share, percent
+from annotator.analysis.shares import percent, share_of
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Rate:
 
     @property
     def value(self) -> float:
-        return _share(self.numerator, self.denominator)
+        return share_of(self.numerator, self.denominator)
 
     def __str__(self) -> str:
         return f"{self.label}: {self.numerator} / {self.denominator} = {percent(self.value)}"
@@ -81,7 +81,7 @@ class ResponseBreakdown:
         return self.counts.get(category, 0)
 
     def share(self, category: str) -> float:
-        return _share(self.count(category), self.total)
+        return share_of(self.count(category), self.total)
 
     def rate(self, key: str) -> Rate:
         return next(r for r in self.rates if r.key == key)
@@ -135,22 +135,22 @@ def response_breakdown(
     if review_id is not None:
         frame = frame[frame["review_id"] == review_id]
     total = len(frame)
-    counts = _category_counts(frame["category"])
+    counts = category_counts(frame["category"])
     categories = pd.DataFrame(
         {
             "Response": [CATEGORY_LABELS.get(c, c) for c in counts],
             "Recommendations": list(counts.values()),
-            "Share": [_share(n, total) for n in counts.values()],
+            "Share": [share_of(n, total) for n in counts.values()],
         },
         index=pd.Index(list(counts), name="category"),
     )
-    wording = frame["response"].astype("object").map(_wording_label)
+    wording = frame["response"].astype("object").map(wording_label)
     by_wording = wording.value_counts(sort=True)
     wordings = pd.DataFrame(
         {
             "Response as published": by_wording.index.astype(str),
             "Recommendations": by_wording.to_numpy(dtype="int64"),
-            "Share": [_share(n, total) for n in by_wording.to_numpy()],
+            "Share": [share_of(n, total) for n in by_wording.to_numpy()],
         }
     )
     if "position" in frame.columns:
@@ -165,7 +165,7 @@ def response_breakdown(
         {
             "Position (UN)": [POSITION_LABELS[k] for k in position_counts],
             "Recommendations": list(position_counts.values()),
-            "Share": [_share(n, total) for n in position_counts.values()],
+            "Share": [share_of(n, total) for n in position_counts.values()],
         }
     )
     state = year = cycle = month = None
@@ -177,7 +177,7 @@ def response_breakdown(
         month = _int_or_none(first.get("month"))
         label = label or str(first.get("review", state))
     published = frame["response"].astype("object")
-    distinct = {w for w in pd.unique(published) if _wording_label(w) != NO_WORDING}
+    distinct = {w for w in pd.unique(published) if wording_label(w) != NO_WORDING}
     stage_of = {w: implementation_stage(w) for w in distinct}
     stage_counts = published.map(stage_of).value_counts()
     stages = {str(k): int(v) for k, v in stage_counts.items() if k}
@@ -208,7 +208,7 @@ def breakdown_by_review(recommendations: pd.DataFrame) -> pd.DataFrame:
     frame = with_categories(recommendations)
     rows = []
     for review_id, part in frame.groupby("review_id", sort=False):
-        counts = _category_counts(part["category"])
+        counts = category_counts(part["category"])
         total = len(part)
         strict, broad = rejection_rates(counts, total)
         rows.append(
@@ -233,7 +233,7 @@ def breakdown_by_review(recommendations: pd.DataFrame) -> pd.DataFrame:
     return result.sort_values("Review", kind="stable").reset_index(drop=True)
 
 
-def _wording_label(wording: object) -> str:
+def wording_label(wording: object) -> str:
     if wording is None or (isinstance(wording, float) and math.isnan(wording)):
         return NO_WORDING
     text = " ".join(str(wording).split())

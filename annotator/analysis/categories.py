@@ -105,7 +105,7 @@ def with_categories(recommendations: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _category_counts(categories: Iterable[str]) -> dict[str, int]:
+def category_counts(categories: Iterable[str]) -> dict[str, int]:
     counts = dict.fromkeys(CATEGORIES, 0)
     for category, count in pd.Series(list(categories), dtype="object").value_counts().items():
         counts[str(category)] = counts.get(str(category), 0) + int(count)

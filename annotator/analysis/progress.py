@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from annotator.analysis.shares import _share
+from annotator.analysis.shares import share_of
 
 STATUS_COLUMNS = {
     "done": "Done",
@@ -67,7 +67,7 @@ def coding_progress(
             row[label] = n
             started += n
         row["Not started"] = max(to_code - started, 0)
-        row["Share done"] = _share(int(row["Done"]), to_code)  # type: ignore[arg-type]
+        row["Share done"] = share_of(int(row["Done"]), to_code)  # type: ignore[arg-type]
         rows.append(row)
     by_coder = pd.DataFrame(
         rows,

@@ -15,7 +15,7 @@ from annotator.analysis.categories import (
     REJECTED,
     with_categories,
 )
-from annotator.analysis.shares import _plain
+from annotator.analysis.shares import plain_columns
 
 
 def _answers(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -39,8 +39,10 @@ def by_recommending_state(
     """One row a recommending state: how many recommendations it made (a joint one counts
     for each of its states) and how they were answered."""
     frame = with_categories(recommendations)[["id", "category"]]
-    joined = _plain(recommending, "state", "regional_group").merge(frame, on="id", how="inner")
-    joined = _plain(joined, "category")
+    joined = plain_columns(recommending, "state", "regional_group").merge(
+        frame, on="id", how="inner"
+    )
+    joined = plain_columns(joined, "category")
     if joined.empty:
         return pd.DataFrame(columns=["Regional group", "Recommendations"])
     result = _answers(joined, "state")
@@ -56,11 +58,11 @@ def by_regional_group(recommendations: pd.DataFrame, recommending: pd.DataFrame)
     """One row a UN regional group of the recommending states; a recommendation made
     jointly by two states of one group counts once for it."""
     frame = with_categories(recommendations)[["id", "category"]]
-    plain = _plain(recommending, "state", "regional_group")
+    plain = plain_columns(recommending, "state", "regional_group")
     groups = plain.assign(
         regional_group=plain["regional_group"].fillna("(no regional group)")
     ).drop_duplicates(["id", "regional_group"])
-    joined = _plain(groups.merge(frame, on="id", how="inner"), "category")
+    joined = plain_columns(groups.merge(frame, on="id", how="inner"), "category")
     if joined.empty:
         return pd.DataFrame(columns=["Recommendations"])
     result = _answers(joined, "regional_group")

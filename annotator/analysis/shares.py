@@ -14,11 +14,11 @@ def percent(share: float | None, digits: int = 1) -> str:
     return f"{share * 100:.{digits}f} %"
 
 
-def _share(part: float, whole: float) -> float:
+def share_of(part: float, whole: float) -> float:
     return part / whole if whole else float("nan")
 
 
-def _plain(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+def plain_columns(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Categorical columns as plain objects: grouping them would bring every unused
     category along, and they refuse values they do not know."""
     changes = {c: "object" for c in columns if c in frame.columns}

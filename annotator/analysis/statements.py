@@ -15,8 +15,8 @@ from annotator.analysis.categories import (
     NO_RESPONSE,
     with_categories,
 )
-from annotator.analysis.shares import _plain
-from annotator.analysis.themes import _category_key, _reading_order
+from annotator.analysis.shares import plain_columns
+from annotator.analysis.themes import category_key, reading_order
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class StatementCheck:
 
 def _find_theme(themes: pd.DataFrame, theme: str) -> tuple[str, pd.Series]:
     """(its label, a mask of the rows of ``themes`` it covers): by key, label or group."""
-    themes = _plain(themes, "key", "theme", "group")
+    themes = plain_columns(themes, "key", "theme", "group")
     wanted = theme.strip().casefold()
     for column in ("key", "theme"):
         if column in themes.columns:
@@ -59,7 +59,7 @@ def check_statement(
     recommendations that contradict it. ``theme`` is a code key, label or group label;
     a theme of the codebook that nobody coded (named in ``known_themes``) concerns none.
     """
-    key = _category_key(category)
+    key = category_key(category)
     frame = with_categories(recommendations)
     try:
         label, mask = _find_theme(themes, theme)
@@ -78,7 +78,7 @@ def check_statement(
         counter = in_theme[in_theme["category"] != key]
     else:
         raise ValueError("A statement says 'none' or 'all'.")
-    counter = _reading_order(counter)
+    counter = reading_order(counter)
     holds = counter.empty and (quantifier == "none" or len(in_theme) > 0)
     n = len(in_theme)
     coded = int(frame["id"].isin(set(themes["id"])).sum()) if len(themes) else 0

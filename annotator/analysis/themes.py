@@ -19,7 +19,7 @@ from annotator.analysis.categories import (
     REJECTED,
     with_categories,
 )
-from annotator.analysis.shares import _plain
+from annotator.analysis.shares import plain_columns
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,12 @@ class CrossTab:
         """The recommendations behind a cell (category key or label; None: the row)."""
         rows = self.members[self.members["theme"] == theme]
         if category is not None and category != "Total":
-            key = _category_key(category)
+            key = category_key(category)
             rows = rows[rows["category"] == key]
         return sorted(int(i) for i in rows["id"].unique())
 
 
-def _category_key(category: str) -> str:
+def category_key(category: str) -> str:
     if category in CATEGORIES:
         return category
     for key, label in CATEGORY_LABELS.items():
@@ -73,7 +73,7 @@ def theme_crosstab(
     coded_ids = int(frame["id"].isin(set(themes["id"])).sum()) if len(themes) else 0
     column = "theme" if level == "theme" else "group"
     wanted = ["id", column, *(["order"] if "order" in themes.columns else [])]
-    coded = _plain(themes, column)[wanted]
+    coded = plain_columns(themes, column)[wanted]
     coded = coded.rename(columns={column: "theme"})
     coded = coded[coded["id"].isin(frame["id"])]
     members = coded.merge(frame, on="id", how="inner").drop_duplicates(["id", "theme"])
@@ -141,9 +141,9 @@ def recommendations_in_cell(
     ids = crosstab.ids(theme, category)
     frame = with_categories(recommendations)
     rows = frame[frame["id"].isin(ids)]
-    return _reading_order(rows)
+    return reading_order(rows)
 
 
-def _reading_order(frame: pd.DataFrame) -> pd.DataFrame:
+def reading_order(frame: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("review", "sort_key", "id") if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)

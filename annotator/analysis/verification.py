@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from annotator.analysis.breakdown import _wording_label
+from annotator.analysis.breakdown import wording_label
 from annotator.analysis.categories import (
     CATEGORY_LABELS,
     NO_RESPONSE,
@@ -89,7 +89,7 @@ def verify_responses(
                     "id": int(row.id),
                     "Review": getattr(row, "review", ""),
                     "Number": getattr(row, "number", ""),
-                    "Published response": _wording_label(row.response),
+                    "Published response": wording_label(row.response),
                     "Published category": CATEGORY_LABELS.get(row.category, row.category),
                     "Verified": (CATEGORY_LABELS.get(only, only) if only else "(coders disagree)"),
                     "Coders": "; ".join(

@@ -9,12 +9,12 @@ import pandas as pd
 
 from annotator.reliability.ratings import (
     Coefficient,
-    _mult,
-    _no_pairs_reason,
-    _pairable,
-    _prepare,
-    _Ratings,
-    _undefined,
+    Ratings,
+    no_pairs_reason,
+    pairable_units,
+    prepare,
+    undefined_coefficient,
+    unit_counts,
 )
 
 
@@ -34,20 +34,20 @@ def percent_agreement(
     Set values (frozensets) agree only when they are equal. One category used by
     everyone gives 1.0; no unit rated twice gives NaN.
     """
-    return _percent_agreement(_prepare(df), None, method=method)
+    return percent_agreement_of_ratings(prepare(df), None, method=method)
 
 
-def _percent_agreement(
-    r: _Ratings, mult: np.ndarray | None, method: str = "pairwise"
+def percent_agreement_of_ratings(
+    r: Ratings, mult: np.ndarray | None, method: str = "pairwise"
 ) -> Coefficient:
     if method not in ("pairwise", "unanimous"):
         raise ValueError(f"method must be 'pairwise' or 'unanimous', not {method!r}")
     name = f"Percent agreement ({method})"
-    mult = _mult(r, mult)
-    pairable = _pairable(r, mult)
+    mult = unit_counts(r, mult)
+    pairable = pairable_units(r, mult)
     n_pairable = int(pairable.sum())
     if n_pairable == 0:
-        return _undefined(name, r, _no_pairs_reason(r))
+        return undefined_coefficient(name, r, no_pairs_reason(r))
     weight = np.where(pairable, mult, 0.0)
     if method == "pairwise":
         m = np.where(pairable, r.m, 2.0)

@@ -11,18 +11,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from annotator.reliability.pairs import _diagonal_sum, _pair_sum
+from annotator.reliability.pairs import diagonal_sum, pair_sum
 from annotator.reliability.ratings import (
     Coefficient,
     Level,
+    Ratings,
     SetDistance,
-    _mult,
-    _no_pairs_reason,
-    _ordering,
-    _pairable,
-    _prepare,
-    _Ratings,
-    _undefined,
+    no_pairs_reason,
+    ordering,
+    pairable_units,
+    prepare,
+    undefined_coefficient,
+    unit_counts,
 )
 
 
@@ -56,8 +56,8 @@ def krippendorff_alpha(
     ``details`` holds ``n_pairable_values`` (n), ``observed_disagreement`` and
     ``expected_disagreement``.
     """
-    return _krippendorff_alpha(
-        _prepare(df), None, level=level, distance=distance, categories=categories
+    return krippendorff_alpha_of_ratings(
+        prepare(df), None, level=level, distance=distance, categories=categories
     )
 
 
@@ -85,8 +85,8 @@ def _set_distances(sets: list[Any], kind: str) -> np.ndarray:
     return 1.0 - jaccard * monotonicity
 
 
-def _krippendorff_alpha(
-    r: _Ratings,
+def krippendorff_alpha_of_ratings(
+    r: Ratings,
     mult: np.ndarray | None,
     level: str = "nominal",
     distance: str | None = None,
@@ -101,25 +101,25 @@ def _krippendorff_alpha(
     name = f"Krippendorff's alpha ({distance.upper() if distance else level})"
     if distance == "jaccard":
         name = "Krippendorff's alpha (Jaccard)"
-    mult = _mult(r, mult)
+    mult = unit_counts(r, mult)
     details: dict[str, Any] = {"level": level, "distance": distance}
     if level in ("interval", "ratio"):
         bad = [v for v in r.values if not isinstance(v, numbers.Real) or isinstance(v, bool)]
         if bad:
             raise ValueError(f"{level} alpha needs numbers; got {bad[0]!r}")
     if level == "ordinal" and r.values:
-        ordered, position = _ordering(r, categories)
+        ordered, position = ordering(r, categories)
     else:
         ordered, position = list(r.values), np.arange(len(r.values))
     size = len(ordered)
-    pairable = _pairable(r, mult)
+    pairable = pairable_units(r, mult)
     n_pairable = int(pairable.sum())
     if n_pairable == 0:
-        return _undefined(name, r, _no_pairs_reason(r), 0, details)
+        return undefined_coefficient(name, r, no_pairs_reason(r), 0, details)
     m_safe = np.where(pairable, r.m, 2.0)
     unit_weight = np.where(pairable, mult / (m_safe - 1), 0.0)
     # Row sums of the coincidence matrix: the pairable values of each category.
-    n_c = _diagonal_sum(r, unit_weight * (m_safe - 1), position, size, power=1)
+    n_c = diagonal_sum(r, unit_weight * (m_safe - 1), position, size, power=1)
     n = float(n_c.sum())
     if level == "nominal" and distance is None:
         # δ = [c ≠ k] needs only each unit's count of disagreeing pairs, m² − Σ_c n_uc²,
@@ -128,8 +128,8 @@ def _krippendorff_alpha(
         observed = float((unit_weight * (r.m * r.m - squares)).sum())
         expected = (n * n - float((n_c * n_c).sum())) / (n - 1)
     else:
-        o = _pair_sum(r, unit_weight, position, size)
-        o[np.diag_indices(size)] -= _diagonal_sum(r, unit_weight, position, size, power=1)
+        o = pair_sum(r, unit_weight, position, size)
+        o[np.diag_indices(size)] -= diagonal_sum(r, unit_weight, position, size, power=1)
         if distance is not None:
             delta = _set_distances(list(r.values), distance)
         elif level == "ordinal":
@@ -154,7 +154,7 @@ def _krippendorff_alpha(
         expected_disagreement=expected / n,
     )
     if expected <= 0 or not math.isfinite(expected):
-        return _undefined(
+        return undefined_coefficient(
             name,
             r,
             "Every pairable rating has the same value, so there is no variation to "
@@ -186,7 +186,7 @@ def per_code_alpha(df: pd.DataFrame, codes: Sequence[Hashable] | None = None) ->
     ``interpretation`` and ``reason``; sorted by alpha ascending, undefined codes last,
     ties in the order of ``codes`` and then of the other codes sorted.
     """
-    r = _prepare(df)
+    r = prepare(df)
     sets = r.values
     bad = [s for s in sets if not isinstance(s, frozenset)]
     if bad:
@@ -226,7 +226,7 @@ def per_code_alpha(df: pd.DataFrame, codes: Sequence[Hashable] | None = None) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = np.where((n1 > 0) & (n0 > 0), 1.0 - (n - 1) * o01 / (n1 * n0), np.nan)
     if not pairable.any():
-        reasons = [_no_pairs_reason(r)] * k
+        reasons = [no_pairs_reason(r)] * k
     else:
         reasons = [
             None

@@ -11,28 +11,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from annotator.reliability.agreement import _percent_agreement, percent_agreement
-from annotator.reliability.alpha import _krippendorff_alpha, krippendorff_alpha
-from annotator.reliability.many_coders import _gwet_family, fleiss_kappa, gwet_ac1, gwet_ac2
-from annotator.reliability.ratings import Coefficient, _prepare, _Ratings
-from annotator.reliability.two_coders import _cohen_kappa, _scott_pi, cohen_kappa, scott_pi
+from annotator.reliability.agreement import percent_agreement, percent_agreement_of_ratings
+from annotator.reliability.alpha import krippendorff_alpha, krippendorff_alpha_of_ratings
+from annotator.reliability.many_coders import fleiss_kappa, gwet_ac1, gwet_ac2, gwet_family
+from annotator.reliability.ratings import Coefficient, Ratings, prepare
+from annotator.reliability.two_coders import (
+    cohen_kappa,
+    cohen_kappa_of_ratings,
+    scott_pi,
+    scott_pi_of_ratings,
+)
 
 _INTERNAL: dict[Callable[..., Coefficient], Callable[..., Coefficient]] = {
-    percent_agreement: _percent_agreement,
-    cohen_kappa: _cohen_kappa,
-    scott_pi: _scott_pi,
-    fleiss_kappa: lambda r, mult: _gwet_family(r, mult, chance="fleiss"),
-    gwet_ac1: lambda r, mult, categories=None: _gwet_family(
+    percent_agreement: percent_agreement_of_ratings,
+    cohen_kappa: cohen_kappa_of_ratings,
+    scott_pi: scott_pi_of_ratings,
+    fleiss_kappa: lambda r, mult: gwet_family(r, mult, chance="fleiss"),
+    gwet_ac1: lambda r, mult, categories=None: gwet_family(
         r, mult, chance="gwet", weights="identity", categories=categories
     ),
-    gwet_ac2: lambda r, mult, weights="quadratic", categories=None: _gwet_family(
+    gwet_ac2: lambda r, mult, weights="quadratic", categories=None: gwet_family(
         r, mult, chance="gwet", weights=weights, categories=categories
     ),
-    krippendorff_alpha: _krippendorff_alpha,
+    krippendorff_alpha: krippendorff_alpha_of_ratings,
 }
 
 
-def _resampled_table(r: _Ratings, drawn: np.ndarray) -> pd.DataFrame:
+def _resampled_table(r: Ratings, drawn: np.ndarray) -> pd.DataFrame:
     """The ratings of the drawn units, a unit drawn twice becoming two units."""
     order = np.argsort(r.unit, kind="stable")
     counts = r.m.astype(np.int64)
@@ -90,7 +95,7 @@ def bootstrap_ci(
             "level is the confidence level, between 0 and 1 (e.g. 0.95); to bootstrap "
             "an ordinal alpha pass functools.partial(krippendorff_alpha, level='ordinal')"
         )
-    r = _prepare(df)
+    r = prepare(df)
     if isinstance(statistic, functools.partial) and statistic.func in _INTERNAL:
         # A partial of one of ours still gets the fast path, with its arguments.
         kwargs = {**statistic.keywords, **kwargs}

@@ -9,17 +9,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from annotator.reliability.pairs import _diagonal_sum, _unit_pair_sum
+from annotator.reliability.pairs import diagonal_sum, unit_pair_sum
 from annotator.reliability.ratings import (
     GWET_WEIGHTS,
     Coefficient,
-    _mult,
-    _no_pairs_reason,
-    _ordering,
-    _pairable,
-    _prepare,
-    _Ratings,
-    _undefined,
+    Ratings,
+    no_pairs_reason,
+    ordering,
+    pairable_units,
+    prepare,
+    undefined_coefficient,
+    unit_counts,
 )
 
 _GWET_VARIANT = (
@@ -45,7 +45,7 @@ def fleiss_kappa(df: pd.DataFrame) -> Coefficient:
 
     Undefined (NaN) when no unit was rated twice or when p_e = 1 (one category only).
     """
-    return _gwet_family(_prepare(df), None, chance="fleiss")
+    return gwet_family(prepare(df), None, chance="fleiss")
 
 
 def gwet_ac1(df: pd.DataFrame, categories: Sequence[Any] | None = None) -> Coefficient:
@@ -59,9 +59,7 @@ def gwet_ac1(df: pd.DataFrame, categories: Sequence[Any] | None = None) -> Coeff
     unit was rated twice. With one category used by all coders but q ≥ 2 declared, AC1
     is 1 (chance agreement is then 0).
     """
-    return _gwet_family(
-        _prepare(df), None, chance="gwet", weights="identity", categories=categories
-    )
+    return gwet_family(prepare(df), None, chance="gwet", weights="identity", categories=categories)
 
 
 def gwet_ac2(
@@ -82,7 +80,7 @@ def gwet_ac2(
     Σ_k r_ik (r*_ik − 1) / (r_i(r_i − 1)), with r*_ik = Σ_l w_kl r_il; chance agreement
     p_e = (Σ_kl w_kl / (q(q − 1))) · Σ_k π_k(1 − π_k). Undefined as for `gwet_ac1`.
     """
-    return _gwet_family(_prepare(df), None, chance="gwet", weights=weights, categories=categories)
+    return gwet_family(prepare(df), None, chance="gwet", weights=weights, categories=categories)
 
 
 def _gwet_weight_matrix(kind: str | np.ndarray, ordered: list[Any]) -> np.ndarray:
@@ -124,8 +122,8 @@ def _gwet_weight_matrix(kind: str | np.ndarray, ordered: list[Any]) -> np.ndarra
     return 1 - raw / raw.max()
 
 
-def _gwet_family(
-    r: _Ratings,
+def gwet_family(
+    r: Ratings,
     mult: np.ndarray | None,
     chance: Literal["fleiss", "gwet"],
     weights: str | np.ndarray = "identity",
@@ -140,7 +138,7 @@ def _gwet_family(
     else:
         label = weights if isinstance(weights, str) else "custom"
         name = f"Gwet's AC2 ({label} weights)"
-    mult = _mult(r, mult)
+    mult = unit_counts(r, mult)
     unweighted = chance == "fleiss" or (isinstance(weights, str) and weights == "identity")
     if unweighted and categories is None and r.declared is None:
         # Order does not matter without weights, and set values have none to sort by.
@@ -148,17 +146,17 @@ def _gwet_family(
     elif chance == "fleiss":
         ordered, position = list(r.values), np.arange(len(r.values))
     elif r.values or categories is not None:
-        ordered, position = _ordering(r, categories)
+        ordered, position = ordering(r, categories)
     else:
         ordered, position = [], np.empty(0, np.int64)
     q = len(ordered)
     details: dict[str, Any] = {"variant": _GWET_VARIANT, "categories": ordered}
-    pairable = _pairable(r, mult)
+    pairable = pairable_units(r, mult)
     n_pairable = int(pairable.sum())
     if n_pairable == 0:
-        return _undefined(name, r, _no_pairs_reason(r), 0, details)
+        return undefined_coefficient(name, r, no_pairs_reason(r), 0, details)
     if chance == "gwet" and q < 2:
-        return _undefined(
+        return undefined_coefficient(
             name,
             r,
             "Only one category exists, so Gwet's chance agreement (which divides by "
@@ -173,13 +171,13 @@ def _gwet_family(
     if unweighted:
         agreeing = np.bincount(r.e_unit, weights=r.e_count**2, minlength=r.n_units)
     else:
-        agreeing = _unit_pair_sum(r, pairable, w, position)
+        agreeing = unit_pair_sum(r, pairable, w, position)
     m_safe = np.where(pairable, r.m, 2.0)
     per_unit = np.where(pairable, (agreeing - r.m) / (m_safe * (m_safe - 1)), 0.0)
     p_a = float((mult * per_unit).sum() / mult[pairable].sum())
     rated = mult > 0
     share = np.where(rated, mult / np.where(r.m > 0, r.m, 1.0), 0.0)
-    pi = _diagonal_sum(r, share, position, q, power=1) / mult[rated].sum()
+    pi = diagonal_sum(r, share, position, q, power=1) / mult[rated].sum()
     if chance == "fleiss":
         p_e = float(pi @ w @ pi)
     else:
@@ -187,7 +185,7 @@ def _gwet_family(
     details.update(p_a=p_a, p_e=p_e, category_shares=dict(zip(ordered, pi.tolist(), strict=True)))
     # Tested on the shares, not on p_e == 1, which rounding can miss by an ulp.
     if (chance == "fleiss" and (pi > 0).sum() <= 1) or p_e >= 1:
-        return _undefined(
+        return undefined_coefficient(
             name,
             r,
             "Chance agreement is 1: every rating is in the same category, so agreement "

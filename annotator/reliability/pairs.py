@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from annotator.reliability.ratings import _Ratings
+from annotator.reliability.ratings import Ratings
 
 # Above this many (unit, value, value) triples the coincidences are summed chunk by chunk,
 # so memory stays flat however many units there are.
@@ -15,7 +15,7 @@ _PAIR_CHUNK = 1 << 20
 
 
 def _pairs(
-    r: _Ratings, units: np.ndarray
+    r: Ratings, units: np.ndarray
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Every ordered pair of count-table entries within each unit where ``units`` holds.
 
@@ -46,8 +46,8 @@ def _pairs(
         yield r.e_unit[i], i, j, r.e_count[i] * r.e_count[j]
 
 
-def _pair_sum(
-    r: _Ratings, unit_weight: np.ndarray, position: np.ndarray | None, size: int
+def pair_sum(
+    r: Ratings, unit_weight: np.ndarray, position: np.ndarray | None, size: int
 ) -> np.ndarray:
     """Σ_u w_u · n_u n_uᵀ: a size × size matrix, n_u being unit u's value counts."""
     ev = r.e_value if position is None else position[r.e_value]
@@ -59,8 +59,8 @@ def _pair_sum(
     return out.reshape(size, size)
 
 
-def _unit_pair_sum(
-    r: _Ratings, units: np.ndarray, weights: np.ndarray, position: np.ndarray
+def unit_pair_sum(
+    r: Ratings, units: np.ndarray, weights: np.ndarray, position: np.ndarray
 ) -> np.ndarray:
     """For each unit, Σ_kl w_kl · n_uk n_ul: its weighted count of agreeing pairs."""
     ev = position[r.e_value]
@@ -70,10 +70,10 @@ def _unit_pair_sum(
     return out
 
 
-def _diagonal_sum(
-    r: _Ratings, unit_weight: np.ndarray, position: np.ndarray | None, size: int, power: int
+def diagonal_sum(
+    r: Ratings, unit_weight: np.ndarray, position: np.ndarray | None, size: int, power: int
 ) -> np.ndarray:
-    """Σ_u w_u · n_uc^power for each value c: the cheap part of `_pair_sum`."""
+    """Σ_u w_u · n_uc^power for each value c: the cheap part of `pair_sum`."""
     ev = r.e_value if position is None else position[r.e_value]
     weight = unit_weight[r.e_unit] * r.e_count**power
     return np.bincount(ev, weights=weight, minlength=size)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from annotator.reliability.ratings import Coefficient, _prepare
+from annotator.reliability.ratings import Coefficient, prepare
 from annotator.reliability.two_coders import cohen_kappa
 
 
@@ -23,7 +23,7 @@ def pairwise_matrix(
     The table is symmetric; the diagonal is NaN (a coder is not compared with
     themselves), and so is a pair that shares no unit.
     """
-    coders = _prepare(df).coders  # validates the table once, not once per pair
+    coders = prepare(df).coders  # validates the table once, not once per pair
     df = df.loc[df["value"].notna()]
     index = pd.Index(coders, name="coder")
     table = pd.DataFrame(np.nan, index=index, columns=index.rename("other coder"))

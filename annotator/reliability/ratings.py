@@ -51,7 +51,7 @@ class Coefficient:
 
 
 @dataclass(frozen=True)
-class _Ratings:
+class Ratings:
     """The ratings as integer codes, and the sparse unit × value count table.
 
     Units, coders and values are coded 0..n-1. The count table lists, for every unit,
@@ -109,7 +109,7 @@ def _distinct_counts(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray
     return np.unique(key, return_counts=True)
 
 
-def _prepare(df: pd.DataFrame) -> _Ratings:
+def prepare(df: pd.DataFrame) -> Ratings:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in ("unit", "coder", "value") if c not in df.columns]
@@ -159,7 +159,7 @@ def _prepare(df: pd.DataFrame) -> _Ratings:
         )
     width = max(n_values, 1)
     keys, counts = _distinct_counts(unit_codes * width + value_codes, n_units * width)
-    return _Ratings(
+    return Ratings(
         unit=unit_codes,
         coder=coder_codes,
         value=value_codes,
@@ -175,18 +175,18 @@ def _prepare(df: pd.DataFrame) -> _Ratings:
     )
 
 
-def _mult(r: _Ratings, mult: np.ndarray | None) -> np.ndarray:
+def unit_counts(r: Ratings, mult: np.ndarray | None) -> np.ndarray:
     """How many times each unit counts: 1 normally, its draw count in a bootstrap."""
     return np.ones(r.n_units) if mult is None else mult
 
 
-def _pairable(r: _Ratings, mult: np.ndarray) -> np.ndarray:
+def pairable_units(r: Ratings, mult: np.ndarray) -> np.ndarray:
     return (r.m >= 2) & (mult > 0)
 
 
-def _undefined(
+def undefined_coefficient(
     name: str,
-    r: _Ratings,
+    r: Ratings,
     reason: str,
     n_pairable: int = 0,
     details: dict[str, Any] | None = None,
@@ -202,7 +202,7 @@ def _undefined(
     )
 
 
-def _no_pairs_reason(r: _Ratings) -> str:
+def no_pairs_reason(r: Ratings) -> str:
     if r.n_ratings == 0:
         return "There are no ratings."
     if r.n_coders < 2:
@@ -210,7 +210,7 @@ def _no_pairs_reason(r: _Ratings) -> str:
     return "No unit was rated by two or more coders, so there is nothing to compare."
 
 
-def _ordering(r: _Ratings, categories: Sequence[Any] | None) -> tuple[list[Any], np.ndarray]:
+def ordering(r: Ratings, categories: Sequence[Any] | None) -> tuple[list[Any], np.ndarray]:
     """The categories in order, and each value code's position in that order.
 
     Given ``categories`` fix the order and may include categories nobody used; without

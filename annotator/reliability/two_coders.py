@@ -11,12 +11,12 @@ import pandas as pd
 from annotator.reliability.ratings import (
     Coefficient,
     CohenWeights,
-    _mult,
-    _no_pairs_reason,
-    _ordering,
-    _prepare,
-    _Ratings,
-    _undefined,
+    Ratings,
+    no_pairs_reason,
+    ordering,
+    prepare,
+    undefined_coefficient,
+    unit_counts,
 )
 
 
@@ -42,7 +42,7 @@ def cohen_kappa(
     `pairwise_matrix`). Fewer than two, no unit rated by both, or chance agreement of
     1 (both coders used one and the same category throughout) give NaN with a reason.
     """
-    return _cohen_kappa(_prepare(df), None, weights=weights, categories=categories)
+    return cohen_kappa_of_ratings(prepare(df), None, weights=weights, categories=categories)
 
 
 def scott_pi(df: pd.DataFrame) -> Coefficient:
@@ -53,10 +53,10 @@ def scott_pi(df: pd.DataFrame) -> Coefficient:
     (`fleiss_kappa`) is its generalisation to any number of coders; on complete
     two-coder data the two are equal. Undefined cases as for `cohen_kappa`.
     """
-    return _scott_pi(_prepare(df), None)
+    return scott_pi_of_ratings(prepare(df), None)
 
 
-def _check_two_coders(r: _Ratings, name: str) -> None:
+def _check_two_coders(r: Ratings, name: str) -> None:
     if r.n_coders > 2:
         raise ValueError(
             f"{name} compares exactly two coders, and these ratings come from "
@@ -66,7 +66,7 @@ def _check_two_coders(r: _Ratings, name: str) -> None:
 
 
 def _two_coder_table(
-    r: _Ratings, mult: np.ndarray, position: np.ndarray, size: int
+    r: Ratings, mult: np.ndarray, position: np.ndarray, size: int
 ) -> tuple[np.ndarray, int]:
     """The size × size table of (first coder's value, second coder's value) counts."""
     first = np.full(r.n_units, -1, dtype=np.int64)
@@ -83,7 +83,7 @@ def _two_coder_table(
 
 def _chance_corrected(
     name: str,
-    r: _Ratings,
+    r: Ratings,
     observed: np.ndarray,
     expected: np.ndarray,
     disagreement: np.ndarray,
@@ -97,7 +97,7 @@ def _chance_corrected(
     d_e = float((disagreement * expected).sum() / total / scale)
     details = {**details, "p_o": 1.0 - d_o, "p_e": 1.0 - d_e}
     if d_e <= 0:
-        return _undefined(
+        return undefined_coefficient(
             name,
             r,
             "Chance agreement is 1: the coders used a single category throughout, so "
@@ -115,8 +115,8 @@ def _chance_corrected(
     )
 
 
-def _cohen_kappa(
-    r: _Ratings,
+def cohen_kappa_of_ratings(
+    r: Ratings,
     mult: np.ndarray | None,
     weights: str | None = None,
     categories: Sequence[Any] | None = None,
@@ -125,15 +125,15 @@ def _cohen_kappa(
         raise ValueError(f"weights must be None, 'linear' or 'quadratic', not {weights!r}")
     name = "Cohen's kappa" if weights is None else f"Cohen's weighted kappa ({weights})"
     _check_two_coders(r, "Cohen's kappa")
-    ordered, position = _ordering(r, categories) if r.values else ([], np.empty(0, np.int64))
+    ordered, position = ordering(r, categories) if r.values else ([], np.empty(0, np.int64))
     if r.n_coders < 2:
-        return _undefined(name, r, _no_pairs_reason(r))
-    mult = _mult(r, mult)
+        return undefined_coefficient(name, r, no_pairs_reason(r))
+    mult = unit_counts(r, mult)
     size = len(ordered)
     table, n_both = _two_coder_table(r, mult, position, size)
     details: dict[str, Any] = {"coders": list(r.coders), "categories": ordered}
     if n_both == 0:
-        return _undefined(name, r, "The two coders rated no unit in common.", 0, details)
+        return undefined_coefficient(name, r, "The two coders rated no unit in common.", 0, details)
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     index = np.arange(size)
     gap = np.abs(index[:, None] - index[None, :]).astype(np.float64)
@@ -141,17 +141,17 @@ def _cohen_kappa(
     return _chance_corrected(name, r, table, expected, disagreement, n_both, details)
 
 
-def _scott_pi(r: _Ratings, mult: np.ndarray | None) -> Coefficient:
+def scott_pi_of_ratings(r: Ratings, mult: np.ndarray | None) -> Coefficient:
     name = "Scott's pi"
     _check_two_coders(r, "Scott's pi")
     if r.n_coders < 2:
-        return _undefined(name, r, _no_pairs_reason(r))
-    mult = _mult(r, mult)
+        return undefined_coefficient(name, r, no_pairs_reason(r))
+    mult = unit_counts(r, mult)
     size = len(r.values)
     table, n_both = _two_coder_table(r, mult, np.arange(size), size)
     details: dict[str, Any] = {"coders": list(r.coders)}
     if n_both == 0:
-        return _undefined(name, r, "The two coders rated no unit in common.", 0, details)
+        return undefined_coefficient(name, r, "The two coders rated no unit in common.", 0, details)
     pooled = (table.sum(axis=1) + table.sum(axis=0)) / (2 * table.sum())
     expected = np.outer(pooled, pooled) * table.sum()
     disagreement = 1.0 - np.eye(size)

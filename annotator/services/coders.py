@@ -10,7 +10,6 @@ claim the role (the app offers it once to the first person who opens the project
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -79,10 +78,6 @@ def find_coder(session: Session, name: str) -> Coder | None:
         if coder.name.casefold() == folded:
             return coder
     return None
-
-
-def coder_by_uuid(session: Session, coder_uuid: uuid.UUID) -> Coder | None:
-    return session.scalars(select(Coder).where(Coder.uuid == coder_uuid)).first()
 
 
 def get_coder(session: Session, coder_id: int) -> Coder | None:

@@ -72,22 +72,6 @@ def match_expression(query: str) -> str | None:
     return " ".join(quoted)
 
 
-def search_ids(connection: Connection, query: str) -> list[int]:
-    """Ids of recommendations whose text has every word of ``query``, best match first."""
-    expression = match_expression(query)
-    if expression is None or not available(connection):
-        return []
-    return list(
-        connection.execute(
-            text(
-                f"SELECT f.rowid FROM {FTS_TABLE} f JOIN recommendation r ON r.id = f.rowid "
-                f"WHERE {FTS_TABLE} MATCH :q ORDER BY rank"
-            ),
-            {"q": expression},
-        ).scalars()
-    )
-
-
 def matching(connection: Connection, id_column, text_column, query: str) -> ColumnElement | None:
     """A WHERE clause keeping recommendations whose text has every word of ``query`` (the
     last as a prefix): FTS5 on SQLite, PostgreSQL's own full-text search on a server.

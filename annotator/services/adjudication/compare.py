@@ -10,12 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.services import permissions
-from annotator.services.coding import (
-    FieldSpec,
-    FieldValue,
-    FormSpec,
-    form_spec,
-)
+from annotator.services.coding import FieldSpec, FieldValue, FormSpec, form_spec
 from annotator.services.recommendations import recommendation_rows
 from annotator.services.reliability_report import (
     DEFAULT_KINDS,
@@ -25,10 +20,7 @@ from annotator.services.reliability_report import (
     resolve_field,
     shared_units,
 )
-from annotator.store.models import (
-    Coder,
-    Consensus,
-)
+from annotator.store.models import Coder, Consensus
 
 DECIDERS = permissions.DECIDERS
 DECISION_ACTIONS = ("decide", "accept_agreement")
@@ -124,10 +116,10 @@ def _consensus_of_field(session: Session, field_id: int) -> dict[int, FieldValue
         )
     ):
         found.setdefault(rid, []).append((code_id, value))
-    return {rid: _value_from_rows(rows) for rid, rows in found.items()}
+    return {rid: value_from_rows(rows) for rid, rows in found.items()}
 
 
-def _value_from_rows(rows: Iterable[tuple[int | None, str | None]]) -> FieldValue:
+def value_from_rows(rows: Iterable[tuple[int | None, str | None]]) -> FieldValue:
     codes = frozenset(code for code, _ in rows if code is not None)
     texts = [value for code, value in rows if code is None and value is not None]
     return FieldValue(codes, texts[0] if texts else None)
@@ -251,7 +243,7 @@ def consensus_values(session: Session, recommendation_id: int) -> dict[int, Fiel
         )
     ):
         found.setdefault(field_id, []).append((code_id, value))
-    return {fid: _value_from_rows(rows) for fid, rows in found.items()}
+    return {fid: value_from_rows(rows) for fid, rows in found.items()}
 
 
 def coders_who_coded(session: Session, *, by_coder_id: int | None = None) -> list[str]:

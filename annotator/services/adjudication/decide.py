@@ -16,23 +16,13 @@ from annotator.services.adjudication.compare import (
     DECISION_ACTIONS,
     UNDO_ACTION,
     Decision,
-    _value_from_rows,
     agreements,
     comparable,
+    value_from_rows,
 )
-from annotator.services.coding import (
-    FieldSpec,
-    FieldValue,
-    check_text_length,
-    form_spec,
-)
+from annotator.services.coding import FieldSpec, FieldValue, check_text_length, form_spec
 from annotator.store.ids import new_uuid
-from annotator.store.models import (
-    AuditEvent,
-    Coder,
-    Consensus,
-    Recommendation,
-)
+from annotator.store.models import AuditEvent, Coder, Consensus, Recommendation
 
 
 def check_decider(session: Session, coder_id: int) -> Coder:
@@ -89,7 +79,7 @@ def _snapshot(session: Session, spec: FieldSpec, recommendation_id: int) -> dict
 def _value_of_snapshot(snapshot: dict[str, Any]) -> FieldValue | None:
     if not snapshot["decided"]:
         return None
-    return _value_from_rows((r["code_id"], r["value"]) for r in snapshot["rows"])
+    return value_from_rows((r["code_id"], r["value"]) for r in snapshot["rows"])
 
 
 def _rows_for(value: FieldValue) -> list[tuple[int | None, str | None]]:

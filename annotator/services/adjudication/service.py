@@ -29,12 +29,8 @@ from annotator.services.coding import (
     form_spec,
     recommendation_detail,
 )
-from annotator.services.reliability_report import (
-    CoderRef,
-)
-from annotator.store.models import (
-    Coder,
-)
+from annotator.services.reliability_report import CoderRef
+from annotator.store.models import Coder
 from annotator.store.project import Project
 
 

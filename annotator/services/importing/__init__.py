@@ -21,11 +21,7 @@ What happens to each incoming recommendation:
   recommendations already in the project under another wording).
 """
 
-from annotator.services.importing.matching import (
-    AMBIGUITY_MARGIN,
-    LINK_THRESHOLD,
-    normalise_text,
-)
+from annotator.services.importing.matching import AMBIGUITY_MARGIN, LINK_THRESHOLD, normalise_text
 from annotator.services.importing.plan import (
     ImportCancelled,
     ImportOptions,
@@ -35,10 +31,7 @@ from annotator.services.importing.plan import (
     RecommendationChange,
     ResponseChange,
 )
-from annotator.services.importing.report import (
-    describe,
-    summary,
-)
+from annotator.services.importing.report import describe, summary
 from annotator.services.importing.reviews import (
     apply_review_metadata,
     find_review_by_symbol,
@@ -46,11 +39,7 @@ from annotator.services.importing.reviews import (
     resolve_review,
     review_from_symbol,
 )
-from annotator.services.importing.run import (
-    import_files,
-    read_files,
-    run_import,
-)
+from annotator.services.importing.run import import_files, read_files, run_import
 
 __all__ = [
     "AMBIGUITY_MARGIN",

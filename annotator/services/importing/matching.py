@@ -13,21 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator import states
-from annotator.importers.records import (
-    ImportBatch,
-    RecommendationRecord,
-    ReviewRecord,
-)
+from annotator.importers.records import ImportBatch, RecommendationRecord, ReviewRecord
 from annotator.responses import clean_wording
 from annotator.services import response_history
 from annotator.services.importing.plan import Progress, RecommendationChange
-from annotator.services.importing.reviews import _review_key
-from annotator.store.models import (
-    Recommendation,
-    RecommendationState,
-    SourceTag,
-    State,
-)
+from annotator.services.importing.reviews import review_key
+from annotator.store.models import Recommendation, RecommendationState, SourceTag, State
 
 # Below this similarity (0-100, rapidfuzz token_set_ratio) two texts are different
 # recommendations; measured on UPR Info against OHCHR wording of the same review, true
@@ -117,7 +108,7 @@ def _existing_recommendations(
     return list(found.values())
 
 
-def _plan_recommendations(
+def plan_recommendations(
     session: Session,
     batch: ImportBatch,
     known_reviews: dict[tuple[str, int], int],
@@ -132,7 +123,7 @@ def _plan_recommendations(
     document = response_history.document_of(batch)
     doc = (document.kind, response_history.document_key(document, batch.file))
     for review, records in by_review.items():
-        review_id = known_reviews.get(_review_key(review))
+        review_id = known_reviews.get(review_key(review))
         existing = _existing_recommendations(session, review_id, doc) if review_id else []
         matcher = _Matcher(existing)
         matcher.pair_numbers(records)

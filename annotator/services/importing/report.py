@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annotator.services.importing.plan import ImportPlan, RecommendationChange
-from annotator.services.importing.reviews import _review_label
+from annotator.services.importing.reviews import describe_review
 
 
 def summary(plan: ImportPlan) -> dict:
@@ -45,7 +45,7 @@ def describe(plan: ImportPlan, *, limit: int = 50) -> list[str]:
     ):
         if reviews:
             lines.append(f"{label}: {len(reviews)}")
-            lines.extend(f"  {_review_label(r)}" for r in reviews[:limit])
+            lines.extend(f"  {describe_review(r)}" for r in reviews[:limit])
     counts = summary(plan)["recommendations"]
     if plan.recommendations:
         lines.append(

@@ -8,25 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.importers.numbers import resolve_serial
-from annotator.importers.records import (
-    ImportBatch,
-    ImportProblem,
-)
+from annotator.importers.records import ImportBatch, ImportProblem
 from annotator.recnumbers import sort_key
 from annotator.responses import read_wording
 from annotator.services import response_history
 from annotator.services.importing.plan import ImportOptions, ImportPlan, ResponseChange
-from annotator.services.importing.reviews import _response_review
-from annotator.store.models import (
-    Recommendation,
-    Review,
-)
+from annotator.services.importing.reviews import response_review
+from annotator.store.models import Recommendation, Review
 
 
-def _plan_responses(
+def plan_responses(
     session: Session, plan: ImportPlan, batch: ImportBatch, options: ImportOptions
 ) -> list[ResponseChange]:
-    review_id = _response_review(session, plan, batch, options)
+    review_id = response_review(session, plan, batch, options)
     if review_id is None:
         return []
     plan.response_review_id = review_id

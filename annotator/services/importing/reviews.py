@@ -10,30 +10,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator import states, upr_calendar
-from annotator.importers.records import (
-    ImportBatch,
-    ImportProblem,
-    ReviewRecord,
-)
+from annotator.importers.records import ImportBatch, ImportProblem, ReviewRecord
 from annotator.services.importing.plan import ImportOptions, ImportPlan
-from annotator.store.models import (
-    Review,
-    State,
-)
+from annotator.store.models import Review, State
 from annotator.store.project import Project
 
 
-def _known_reviews(session: Session) -> dict[tuple[str, int], int]:
+def project_reviews(session: Session) -> dict[tuple[str, int], int]:
     """Reviews in the project by (state, cycle), as importers identify them."""
     rows = session.execute(select(Review.id, State.iso3, Review.cycle).join(State)).all()
     return {(iso3, cycle): rid for rid, iso3, cycle in rows}
 
 
-def _review_key(review: ReviewRecord) -> tuple[str, int]:
+def review_key(review: ReviewRecord) -> tuple[str, int]:
     return (review.state_iso3, review.cycle)
 
 
-def _with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
+def with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
     """The review named at import (--review China:4, A/HRC/56/6) with what the UPR
     calendar says of its session, on every recommendation of the batch."""
     named = options.review
@@ -44,7 +37,7 @@ def _with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
         return  # a symbol names one review; a file of many keeps what it says of each
     for record in batch.recommendations:
         review = record.review
-        if named is not None and _review_key(named) != _review_key(review):
+        if named is not None and review_key(named) != review_key(review):
             continue
         fill = {}
         if symbol and not review.report_symbol and "/ADD" not in symbol.upper():
@@ -57,15 +50,15 @@ def _with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
             record.review = dataclasses.replace(review, **fill)
 
 
-def _fill_review_metadata(session: Session, plan: ImportPlan, batch: ImportBatch) -> None:
+def fill_review_metadata(session: Session, plan: ImportPlan, batch: ImportBatch) -> None:
     """What the batch says of its reviews fills what the project does not know yet:
     session, year and month (from the UPR calendar), report and addendum symbols. A
     value the project holds is never overwritten: a different one is a warning."""
-    known = _known_reviews(session)
+    known = project_reviews(session)
     # A Working Group report says its own symbol and session where the reader found them.
     document = batch.document if batch.document and batch.document.kind == "report" else None
     for record in batch.reviews:
-        rid = known.get(_review_key(record))
+        rid = known.get(review_key(record))
         review = session.get(Review, rid) if rid else None
         if review is None:
             continue
@@ -145,7 +138,7 @@ def apply_review_metadata(
     return warnings
 
 
-def _response_review(
+def response_review(
     session: Session, plan: ImportPlan, batch: ImportBatch, options: ImportOptions
 ) -> int | None:
     if options.review_symbol:
@@ -214,7 +207,7 @@ def find_review_by_symbol(session: Session, symbol: str) -> int | None:
     return rid
 
 
-def _review_label(review: ReviewRecord) -> str:
+def describe_review(review: ReviewRecord) -> str:
     state = states.by_iso3(review.state_iso3).name
     parts = [f"{state}, cycle {review.cycle}"]
     if review.year:

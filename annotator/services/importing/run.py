@@ -9,12 +9,9 @@ from pathlib import Path
 
 from annotator.importers import detect
 from annotator.importers.files import SourceFileError
-from annotator.importers.records import (
-    ImportBatch,
-    ImportProblem,
-)
+from annotator.importers.records import ImportBatch, ImportProblem
 from annotator.responses import read_wording
-from annotator.services.importing.matching import _plan_recommendations
+from annotator.services.importing.matching import plan_recommendations
 from annotator.services.importing.plan import (
     ImportOptions,
     ImportPlan,
@@ -23,18 +20,16 @@ from annotator.services.importing.plan import (
     RecommendationChange,
 )
 from annotator.services.importing.report import summary
-from annotator.services.importing.responses import _plan_responses
+from annotator.services.importing.responses import plan_responses
 from annotator.services.importing.reviews import (
-    _fill_review_metadata,
-    _known_reviews,
-    _review_key,
-    _with_review_named,
+    fill_review_metadata,
+    project_reviews,
     resolve_review,
+    review_key,
+    with_review_named,
 )
-from annotator.services.importing.writing import _apply_recommendations, _apply_responses
-from annotator.store.models import (
-    AuditEvent,
-)
+from annotator.services.importing.writing import apply_recommendations, apply_responses
+from annotator.store.models import AuditEvent
 from annotator.store.project import Project
 
 
@@ -97,19 +92,19 @@ def run_import(
         with project.write() as session:
             for batch in batches:
                 plan.problems.extend(batch.problems)
-                _with_review_named(batch, options)
+                with_review_named(batch, options)
                 _check_announced_totals(plan, batch)
-                known = _known_reviews(session)
+                known = project_reviews(session)
                 if batch.recommendations:
-                    changes = _plan_recommendations(session, batch, known, progress)
+                    changes = plan_recommendations(session, batch, known, progress)
                     _note_reviews(plan, changes, known)
                     plan.recommendations.extend(changes)
-                    _apply_recommendations(session, batch, changes, progress)
-                    _fill_review_metadata(session, plan, batch)
+                    apply_recommendations(session, batch, changes, progress)
+                    fill_review_metadata(session, plan, batch)
                 if batch.responses:
-                    responses = _plan_responses(session, plan, batch, options)
+                    responses = plan_responses(session, plan, batch, options)
                     plan.responses.extend(responses)
-                    _apply_responses(session, responses)
+                    apply_responses(session, responses)
             if progress:
                 progress("Saving", 1, 1)
             if not commit or plan.errors:
@@ -131,7 +126,7 @@ def _note_reviews(
     plan: ImportPlan, changes: list[RecommendationChange], known: dict[tuple[str, int], int]
 ) -> None:
     for review in dict.fromkeys(c.record.review for c in changes):
-        target = plan.existing_reviews if _review_key(review) in known else plan.new_reviews
+        target = plan.existing_reviews if review_key(review) in known else plan.new_reviews
         if review not in target:
             target.append(review)
 

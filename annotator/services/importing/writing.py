@@ -5,22 +5,16 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from annotator.importers.records import (
-    ImportBatch,
-    SourceDocument,
-)
+from annotator.importers.records import ImportBatch, SourceDocument
 from annotator.recnumbers import sort_key
 from annotator.services import response_history
 from annotator.services.bulk import write_batch
 from annotator.services.importing.plan import Progress, RecommendationChange, ResponseChange
 from annotator.store import fts
-from annotator.store.models import (
-    Recommendation,
-    SourceTag,
-)
+from annotator.store.models import Recommendation, SourceTag
 
 
-def _apply_recommendations(
+def apply_recommendations(
     session: Session,
     batch: ImportBatch,
     changes: list[RecommendationChange],
@@ -75,7 +69,7 @@ def _entry(change: RecommendationChange) -> response_history.NewEntry:
     )
 
 
-def _apply_responses(session: Session, responses: list[ResponseChange]) -> None:
+def apply_responses(session: Session, responses: list[ResponseChange]) -> None:
     if not responses:
         return
     first = responses[0]

@@ -25,43 +25,20 @@ then merged in one transaction with the rest:
 See docs/packages.md for the reasoning.
 """
 
-from annotator.services.packages.contents import (
-    MARKER_KEY,
-)
+from annotator.services.packages.contents import MARKER_KEY
 from annotator.services.packages.create import (
     PackageReport,
     coder_opening,
     create_package,
     package_marker,
 )
-from annotator.services.packages.errors import (
-    PackageError,
-    PackageRefused,
-)
-from annotator.services.packages.log import (
-    MergeLogEntry,
-    merge_log,
-)
-from annotator.services.packages.merge import (
-    merge,
-    merge_preview,
-)
-from annotator.services.packages.names import (
-    package_file_names,
-)
-from annotator.services.packages.opening import (
-    file_sha256,
-    read_package,
-)
-from annotator.services.packages.plan import (
-    CoderPlan,
-    MergePlan,
-    PackagePlan,
-    ValueChange,
-)
-from annotator.services.packages.shared import (
-    MergeCancelled,
-)
+from annotator.services.packages.errors import PackageError, PackageRefused
+from annotator.services.packages.log import MergeLogEntry, merge_log
+from annotator.services.packages.merge import merge, merge_preview
+from annotator.services.packages.names import package_file_names
+from annotator.services.packages.opening import file_sha256, read_package
+from annotator.services.packages.plan import CoderPlan, MergePlan, PackagePlan, ValueChange
+from annotator.services.packages.shared import MergeCancelled
 
 __all__ = [
     "MARKER_KEY",

@@ -14,7 +14,7 @@ from annotator.services.packages.plan import PackagePlan
 
 
 @dataclass(frozen=True)
-class _FieldMap:
+class FieldMap:
     id: int
     key: str
     label: str
@@ -22,7 +22,7 @@ class _FieldMap:
 
 
 @dataclass(frozen=True)
-class _CodeMap:
+class CodeMap:
     id: int
     field_id: int
     key: str
@@ -31,13 +31,13 @@ class _CodeMap:
 
 
 @dataclass
-class _Codebook:
-    fields: dict[uuid.UUID, _FieldMap]  # package field uuid -> the project's field
-    codes: dict[uuid.UUID, _CodeMap]  # code uuid -> the project's code
-    code_by_id: dict[int, tuple[uuid.UUID, _CodeMap]]
+class MappedCodebook:
+    fields: dict[uuid.UUID, FieldMap]  # package field uuid -> the project's field
+    codes: dict[uuid.UUID, CodeMap]  # code uuid -> the project's code
+    code_by_id: dict[int, tuple[uuid.UUID, CodeMap]]
 
 
-def _map_codebook(session: Session, package: PackageContents, plan: PackagePlan) -> _Codebook:
+def map_codebook(session: Session, package: PackageContents, plan: PackagePlan) -> MappedCodebook:
     book = active_codebook_row(session)
     theirs = package.codebook
     if book is None:
@@ -59,7 +59,7 @@ def _map_codebook(session: Session, package: PackageContents, plan: PackagePlan)
     codes = {c.uuid: (f, c) for f in book.fields for c in f.codes}
     used_fields = {a.field_uuid for a in package.annotations}
     used_codes = {a.code_uuid for a in package.annotations if a.code_uuid is not None}
-    mapped = _Codebook({}, {}, {})
+    mapped = MappedCodebook({}, {}, {})
     for fuuid, info in theirs.fields.items():
         mine = fields.get(fuuid)
         if mine is None or mine.kind != info.kind:
@@ -71,7 +71,7 @@ def _map_codebook(session: Session, package: PackageContents, plan: PackagePlan)
                     + ("no longer has that field" if mine is None else "changed its kind"),
                 )
             continue
-        mapped.fields[fuuid] = _FieldMap(mine.id, mine.key, mine.label, mine.kind)
+        mapped.fields[fuuid] = FieldMap(mine.id, mine.key, mine.label, mine.kind)
     for cuuid, info in theirs.codes.items():
         found = codes.get(cuuid)
         if found is None or found[0].uuid != info.field_uuid:
@@ -83,12 +83,12 @@ def _map_codebook(session: Session, package: PackageContents, plan: PackagePlan)
                 )
             continue
         frow, crow = found
-        mapped.codes[cuuid] = _CodeMap(crow.id, frow.id, crow.key, crow.label, crow.retired)
+        mapped.codes[cuuid] = CodeMap(crow.id, frow.id, crow.key, crow.label, crow.retired)
     for frow in book.fields:
         for crow in frow.codes:
             mapped.code_by_id[crow.id] = (
                 crow.uuid,
-                _CodeMap(crow.id, frow.id, crow.key, crow.label, crow.retired),
+                CodeMap(crow.id, frow.id, crow.key, crow.label, crow.retired),
             )
     if theirs.version < book.version:
         plan.warnings.append(

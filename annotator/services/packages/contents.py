@@ -16,7 +16,13 @@ from annotator.limits import (
     MAX_SOURCE_TEXT,
 )
 from annotator.services.packages.errors import PackageRefused, refuse
-from annotator.services.packages.value_checks import _int, _optional_text, _text, _time, _uuid
+from annotator.services.packages.value_checks import (
+    as_int,
+    as_optional_text,
+    as_text,
+    as_time,
+    as_uuid,
+)
 
 MARKER_KEY = "package_of"
 FORMAT = "upr-coder-package"
@@ -44,7 +50,7 @@ LONG_COLUMNS = {
 }
 # SQLite's own statistics (ANALYZE) hold no code; a package may have them.
 TOLERATED = frozenset({"sqlite_stat1", "sqlite_stat4"})
-_READ_ONLY_ACTIONS = frozenset(
+READ_ONLY_ACTIONS = frozenset(
     {
         sqlite3.SQLITE_SELECT,
         sqlite3.SQLITE_READ,
@@ -53,7 +59,7 @@ _READ_ONLY_ACTIONS = frozenset(
         sqlite3.SQLITE_RECURSIVE,
     }
 )
-_COPY_CHUNK = 1024 * 1024
+COPY_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -99,14 +105,14 @@ class Marker:
                     "version of UPR Coder does not read",
                 )
             return cls(
-                package_uuid=_uuid(data["package_uuid"]),
-                coder_uuid=_uuid(data["coder_uuid"]),
-                coder_name=_text(data["coder_name"]),
-                made_at=_time(data["made_at"]),
-                made_by=_optional_text(data.get("made_by")),
-                codebook_uuid=_uuid(data["codebook_uuid"]),
-                codebook_version=_int(data["codebook_version"]),
-                recommendations=_int(data["recommendations"]),
+                package_uuid=as_uuid(data["package_uuid"]),
+                coder_uuid=as_uuid(data["coder_uuid"]),
+                coder_name=as_text(data["coder_name"]),
+                made_at=as_time(data["made_at"]),
+                made_by=as_optional_text(data.get("made_by")),
+                codebook_uuid=as_uuid(data["codebook_uuid"]),
+                codebook_version=as_int(data["codebook_version"]),
+                recommendations=as_int(data["recommendations"]),
             )
         except PackageRefused:
             raise
@@ -214,7 +220,7 @@ class PackageContents:
 
 
 @dataclass(frozen=True)
-class _Counts:
+class PackageCounts:
     recommendations: int
     coders: int
     annotations: int

@@ -17,12 +17,7 @@ from annotator.services.codebooks import active_codebook, active_codebook_row
 from annotator.services.coders import clean_name, find_coder, get_or_create_coder
 from annotator.services.packages.contents import MARKER_KEY, Marker
 from annotator.services.packages.errors import PackageError
-from annotator.services.packages.shared import (
-    PackageScope,
-    ProgressFn,
-    _no_progress,
-    _plural,
-)
+from annotator.services.packages.shared import PackageScope, ProgressFn, counted, no_progress
 from annotator.services.projects import init_project
 from annotator.store import fts
 from annotator.store.ids import new_uuid
@@ -66,8 +61,8 @@ class PackageReport:
             "chosen": "chosen",
         }[self.scope]
         return (
-            f"Package for {self.coder}: {_plural(self.recommendations, 'recommendation')} "
-            f"({scope}), {_plural(self.annotations, 'earlier value')}, written to {self.path}"
+            f"Package for {self.coder}: {counted(self.recommendations, 'recommendation')} "
+            f"({scope}), {counted(self.annotations, 'earlier value')}, written to {self.path}"
         )
 
 
@@ -112,7 +107,7 @@ def _package_ids(
         known.update(session.scalars(select(Recommendation.id).where(Recommendation.id.in_(chunk))))
     if len(known) != len(wanted):
         raise PackageError(
-            f"{_plural(len(wanted) - len(known), 'chosen recommendation')} "
+            f"{counted(len(wanted) - len(known), 'chosen recommendation')} "
             "not in this project; no package was written."
         )
     return wanted, "chosen"
@@ -381,7 +376,7 @@ def create_package(
     The file is written under a temporary name and renamed at the end, so a failure
     leaves nothing half-made behind.
     """
-    report = progress or _no_progress
+    report = progress or no_progress
     out = _package_target(master, out_path, overwrite=overwrite)
     made_at = datetime.now(UTC)
     report("Reading the project…", 0, 3)

@@ -8,11 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from annotator.services.packages.shared import _json
-from annotator.store.models import (
-    Coder,
-    MergeLog,
-)
+from annotator.services.packages.shared import json_object
+from annotator.store.models import Coder, MergeLog
 from annotator.store.project import Project
 
 
@@ -39,7 +36,7 @@ def merge_log(project: Project) -> list[MergeLogEntry]:
                 package_name=row.package_name,
                 package_sha256=row.package_sha256,
                 package_made_at=row.package_made_at,
-                counts=_json(row.counts),
+                counts=json_object(row.counts),
             )
             for row in session.scalars(select(MergeLog).order_by(MergeLog.id))
         ]

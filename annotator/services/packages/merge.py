@@ -14,21 +14,16 @@ from sqlalchemy.orm import Session
 from annotator import __version__
 from annotator.services import permissions
 from annotator.services.coders import find_coder
-from annotator.services.packages.codebook_map import _map_codebook
+from annotator.services.packages.codebook_map import map_codebook
 from annotator.services.packages.contents import MARKER_KEY, PackageContents
 from annotator.services.packages.errors import PackageError, PackageRefused, refuse
 from annotator.services.packages.opening import read_package
-from annotator.services.packages.plan import MergePlan, PackagePlan, _label_changes
-from annotator.services.packages.shared import ProgressFn, _no_progress, _plural
-from annotator.services.packages.statuses import _copy_events, _merge_statuses
-from annotator.services.packages.values import _merge_values
+from annotator.services.packages.plan import MergePlan, PackagePlan, label_changes
+from annotator.services.packages.shared import ProgressFn, counted, no_progress
+from annotator.services.packages.statuses import copy_events, merge_statuses
+from annotator.services.packages.values import merge_values
 from annotator.store.backups import make_backup
-from annotator.store.models import (
-    Coder,
-    MergeLog,
-    ProjectInfo,
-    Recommendation,
-)
+from annotator.store.models import Coder, MergeLog, ProjectInfo, Recommendation
 from annotator.store.project import Project
 from annotator.store.queries import in_chunks
 
@@ -92,7 +87,7 @@ def _run(
     preview: MergePlan | None,
     progress: ProgressFn | None,
 ) -> MergePlan:
-    report = progress or _no_progress
+    report = progress or no_progress
     with master.session() as session:  # who asks is settled before any file is read
         if session.get(ProjectInfo, MARKER_KEY) is not None:
             raise PackageError(
@@ -189,14 +184,14 @@ def _merge_one(
     if merged_at is not None:
         plan.already_merged_at = merged_at
         return plan
-    book = _map_codebook(session, package, plan)
+    book = map_codebook(session, package, plan)
     coder = _master_coder(session, package, plan, add_coders)
     plan.coder = coder.name
     recs = _master_recommendations(session, package.recommendations)
     missing = len(package.recommendations) - len(recs)
     if missing:
         plan.warnings.append(
-            f"{_plural(missing, 'recommendation')} of the package "
+            f"{counted(missing, 'recommendation')} of the package "
             f"{'is' if missing == 1 else 'are'} no longer in the project; the coder's "
             "codes on them are not merged."
         )
@@ -216,10 +211,10 @@ def _merge_one(
             f"{marker.coder_name} does in this one must be recorded under "
             f"{marker.coder_name} (UPR Coder now opens a package as its coder)",
         )
-    _merge_values(session, package, plan, coder, recs, book, now, by_coder_id)
-    _merge_statuses(session, package, plan, coder, recs, now, by_coder_id)
-    _copy_events(session, package, plan, coder, recs, book)
-    _label_changes(session, plan)
+    merge_values(session, package, plan, coder, recs, book, now, by_coder_id)
+    merge_statuses(session, package, plan, coder, recs, now, by_coder_id)
+    copy_events(session, package, plan, coder, recs, book)
+    label_changes(session, plan)
     session.add(
         MergeLog(
             merged_at=now,

@@ -32,8 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from annotator.services.packages.contents import (
-    _COPY_CHUNK,
     CHOICE_KINDS,
+    COPY_CHUNK,
     EVENTS_PER_VALUE,
     LONG_COLUMNS,
     MAX_BYTES,
@@ -44,17 +44,17 @@ from annotator.services.packages.contents import (
     MAX_ROWS,
     MAX_TEXT,
     PackageContents,
-    _Counts,
+    PackageCounts,
 )
 from annotator.services.packages.errors import PackageRefused, refuse
-from annotator.services.packages.reading import _read
+from annotator.services.packages.reading import read_records
 from annotator.services.packages.schema import (
-    _check_schema,
-    _connect_read_only,
-    _quote,
+    check_schema,
+    connect_read_only,
     expected_schema,
+    quote_name,
 )
-from annotator.services.packages.value_checks import _Bad
+from annotator.services.packages.value_checks import BadValue
 from annotator.store.migrations import head_revision, known_revisions
 from annotator.store.project import SQLITE_HEADER
 
@@ -95,7 +95,7 @@ def _copy(path: Path, folder: Path) -> tuple[Path, str]:
         if source is not path and not _has_content(source):
             continue  # no uncheckpointed work beside the file
         with source.open("rb") as src, copy.open("wb") as dst:
-            while chunk := src.read(_COPY_CHUNK):
+            while chunk := src.read(COPY_CHUNK):
                 digest.update(chunk)
                 dst.write(chunk)
     return target, digest.hexdigest()
@@ -107,7 +107,7 @@ def _private_copy(path: Path) -> Iterator[tuple[sqlite3.Connection, str, int]]:
     with tempfile.TemporaryDirectory(prefix="upr-package-") as folder:
         copy, sha256 = _copy(path, Path(folder))
         try:
-            connection = _connect_read_only(copy)
+            connection = connect_read_only(copy)
         except sqlite3.Error as error:
             raise refuse(path, f"it could not be opened ({error})") from None
         try:
@@ -127,12 +127,12 @@ def read_package(path: Path) -> PackageContents:
     path = Path(path)
     with _private_copy(path) as (connection, sha256, size):
         try:
-            _check_schema(connection, path)
+            check_schema(connection, path)
             _check_integrity(connection, path)
             _check_revision(connection, path)
             counts = _check_sizes(connection, path)
-            return _read(connection, path, sha256, size, counts)
-        except _Bad as bad:
+            return read_records(connection, path, sha256, size, counts)
+        except BadValue as bad:
             raise refuse(path, f"it is damaged or was altered ({bad})") from None
         except sqlite3.DatabaseError as error:
             raise refuse(path, f"it is damaged ({error})") from None
@@ -167,10 +167,10 @@ def _check_revision(connection: sqlite3.Connection, path: Path) -> None:
 
 
 def _count(connection: sqlite3.Connection, table: str) -> int:
-    return connection.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+    return connection.execute(f"SELECT count(*) FROM {quote_name(table)}").fetchone()[0]
 
 
-def _check_sizes(connection: sqlite3.Connection, path: Path) -> _Counts:
+def _check_sizes(connection: sqlite3.Connection, path: Path) -> PackageCounts:
     expected = expected_schema()
     for table, columns in expected.columns.items():
         if table.startswith("recommendation_fts"):
@@ -180,8 +180,8 @@ def _check_sizes(connection: sqlite3.Connection, path: Path) -> _Counts:
         names = [c[1] for c in columns]
         longest = connection.execute(
             "SELECT "
-            + ", ".join(f"max(length({_quote(n)}))" for n in names)
-            + f" FROM {_quote(table)}"
+            + ", ".join(f"max(length({quote_name(n)}))" for n in names)
+            + f" FROM {quote_name(table)}"
         ).fetchone()
         for name, length in zip(names, longest, strict=True):
             limit = LONG_COLUMNS.get((table, name), MAX_TEXT)
@@ -191,7 +191,7 @@ def _check_sizes(connection: sqlite3.Connection, path: Path) -> _Counts:
                     f"it holds a text of {length:,} characters ('{table}.{name}'); no value "
                     f"a coder enters is longer than {limit:,}",
                 )
-    counts = _Counts(
+    counts = PackageCounts(
         recommendations=_count(connection, "recommendation"),
         coders=_count(connection, "coder"),
         annotations=_count(connection, "annotation"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from annotator.services.packages.shared import _plural
+from annotator.services.packages.shared import counted
 from annotator.services.recommendations import recommendation_rows
 
 
@@ -115,7 +115,7 @@ class PackagePlan:
             f"{self.added} {verbs[0]}",
             f"{self.changed} {verbs[1]}",
             f"{self.removed} {verbs[2]}",
-            _plural(self.conflicts, "conflict"),
+            counted(self.conflicts, "conflict"),
         ]
         status = f"statuses: {self.statuses_added} new, {self.statuses_changed} changed"
         if self.time_updated:
@@ -192,11 +192,11 @@ class MergePlan:
         """The plan as a person reads it: per coder, per package, conflicts first."""
         out: list[str] = []
         for coder in self.coders:
-            out.append(f"{coder.coder}: {_plural(len(coder.packages), 'package')}")
+            out.append(f"{coder.coder}: {counted(len(coder.packages), 'package')}")
             for plan in coder.packages:
                 made = f"made {plan.made_at:%Y-%m-%d %H:%M} UTC"
                 out.append(
-                    f"  {plan.name} ({made}, {_plural(plan.recommendations, 'recommendation')})"
+                    f"  {plan.name} ({made}, {counted(plan.recommendations, 'recommendation')})"
                 )
                 out.append(f"    {plan.summary(applied=self.applied)}")
                 if plan.coder_added:
@@ -208,7 +208,7 @@ class MergePlan:
                     out.append(f"    … and {len(shown) - details} more")
                 for key, count in sorted(plan.retired.items()):
                     out.append(
-                        f"    retired code kept: {key} ({_plural(count, 'value')}); "
+                        f"    retired code kept: {key} ({counted(count, 'value')}); "
                         "the project's codebook retired it"
                     )
                 for warning in plan.warnings:
@@ -216,7 +216,7 @@ class MergePlan:
         return out
 
 
-def _label_changes(session: Session, plan: PackagePlan) -> None:
+def label_changes(session: Session, plan: PackagePlan) -> None:
     if not plan.changes:
         return
     rows = recommendation_rows(

@@ -19,33 +19,29 @@ from annotator.services.packages.contents import (
     FieldInfo,
     Marker,
     PackageContents,
+    PackageCounts,
     PackagedCodebook,
     StatusRecord,
-    _Counts,
 )
 from annotator.services.packages.errors import refuse
 from annotator.services.packages.value_checks import (
-    _Bad,
-    _int,
-    _optional_text,
-    _seconds,
-    _text,
-    _time,
-    _unique_uuids,
-    _uuid,
+    BadValue,
+    as_int,
+    as_optional_text,
+    as_seconds,
+    as_text,
+    as_time,
+    as_uuid,
+    unique_uuids,
 )
-from annotator.store.models import (
-    CODER_ROLES,
-    FIELD_KINDS,
-    STATUSES,
-)
+from annotator.store.models import CODER_ROLES, FIELD_KINDS, STATUSES
 
 
-def _read(
-    connection: sqlite3.Connection, path: Path, sha256: str, size: int, counts: _Counts
+def read_records(
+    connection: sqlite3.Connection, path: Path, sha256: str, size: int, counts: PackageCounts
 ) -> PackageContents:
     info = {
-        _text(key): _text(value)
+        as_text(key): as_text(value)
         for key, value in connection.execute("SELECT key, value FROM project_info")
     }
     if "project_uuid" not in info:
@@ -67,28 +63,30 @@ def _read(
         )
     coders: dict[int, CoderInfo] = {}
     rows = connection.execute("SELECT id, uuid, name, role, created_at FROM coder").fetchall()
-    coder_uuids = _unique_uuids(((r[0], r[1]) for r in rows), "coders", path)
+    coder_uuids = unique_uuids(((r[0], r[1]) for r in rows), "coders", path)
     for cid, _, name, role, created in rows:
-        role = _text(role)
+        role = as_text(role)
         if role not in CODER_ROLES:
-            raise _Bad(f"unknown role {role!r:.20}")
-        coders[_int(cid)] = CoderInfo(coder_uuids[_int(cid)], _text(name), role, _time(created))
+            raise BadValue(f"unknown role {role!r:.20}")
+        coders[as_int(cid)] = CoderInfo(
+            coder_uuids[as_int(cid)], as_text(name), role, as_time(created)
+        )
     if marker.coder_uuid not in {c.uuid for c in coders.values()}:
         raise refuse(path, f"the coder it was made for ({marker.coder_name}) is not in it")
-    recommendations = _unique_uuids(
+    recommendations = unique_uuids(
         connection.execute("SELECT id, uuid FROM recommendation"), "recommendations", path
     )
     for table, what in (("annotation", "codes or notes"), ("audit_event", "change records")):
-        _unique_uuids(connection.execute(f"SELECT id, uuid FROM {table}"), what, path)
+        unique_uuids(connection.execute(f"SELECT id, uuid FROM {table}"), what, path)
     annotations = _read_annotations(connection, field_ids, code_ids, coders, recommendations)
     statuses = [
         StatusRecord(
-            recommendation_uuid=recommendations[_int(rid)],
-            coder_uuid=coders[_int(cid)].uuid,
+            recommendation_uuid=recommendations[as_int(rid)],
+            coder_uuid=coders[as_int(cid)].uuid,
             status=_status(status),
-            flag_reason=_optional_text(reason),
-            seconds_spent=_seconds(seconds),
-            updated_at=_time(updated),
+            flag_reason=as_optional_text(reason),
+            seconds_spent=as_seconds(seconds),
+            updated_at=as_time(updated),
         )
         for rid, cid, status, reason, seconds, updated in connection.execute(
             "SELECT recommendation_id, coder_id, status, flag_reason, seconds_spent, updated_at "
@@ -113,9 +111,9 @@ def _read(
 
 
 def _status(value: Any) -> str:
-    status = _text(value)
+    status = as_text(value)
     if status not in STATUSES:
-        raise _Bad(f"unknown status {status!r:.20}")
+        raise BadValue(f"unknown status {status!r:.20}")
     return status
 
 
@@ -132,24 +130,26 @@ def _read_codebook(
     rows = connection.execute(
         "SELECT id, uuid, key, label, kind FROM codebook_field WHERE codebook_id = ?", (book_id,)
     ).fetchall()
-    field_uuids = _unique_uuids(((r[0], r[1]) for r in rows), "codebook fields", path)
+    field_uuids = unique_uuids(((r[0], r[1]) for r in rows), "codebook fields", path)
     for fid, _, key, label, kind in rows:
-        kind = _text(kind)
+        kind = as_text(kind)
         if kind not in FIELD_KINDS:
-            raise _Bad(f"unknown kind of field {kind!r:.20}")
-        fields[_int(fid)] = FieldInfo(field_uuids[_int(fid)], _text(key), _text(label), kind)
+            raise BadValue(f"unknown kind of field {kind!r:.20}")
+        fields[as_int(fid)] = FieldInfo(
+            field_uuids[as_int(fid)], as_text(key), as_text(label), kind
+        )
     codes: dict[int, CodeInfo] = {}
     rows = connection.execute("SELECT id, uuid, field_id, key, label FROM code").fetchall()
-    code_uuids = _unique_uuids(((r[0], r[1]) for r in rows), "codes of the codebook", path)
+    code_uuids = unique_uuids(((r[0], r[1]) for r in rows), "codes of the codebook", path)
     for cid, _, field_id, key, label in rows:
-        if _int(field_id) in fields:
-            codes[_int(cid)] = CodeInfo(
-                code_uuids[_int(cid)], fields[field_id].uuid, _text(key), _text(label)
+        if as_int(field_id) in fields:
+            codes[as_int(cid)] = CodeInfo(
+                code_uuids[as_int(cid)], fields[field_id].uuid, as_text(key), as_text(label)
             )
     book = PackagedCodebook(
-        uuid=_uuid(book_uuid),
-        name=_text(name),
-        version=_int(version),
+        uuid=as_uuid(book_uuid),
+        name=as_text(name),
+        version=as_int(version),
         fields={f.uuid: f for f in fields.values()},
         codes={c.uuid: c for c in codes.values()},
     )
@@ -179,35 +179,35 @@ def _read_annotations(
         "SELECT uuid, recommendation_id, coder_id, field_id, code_id, value, codebook_version, "
         "created_at, updated_at FROM annotation"
     ):
-        fld = fields.get(_int(fid))
+        fld = fields.get(as_int(fid))
         if fld is None:
-            raise _Bad("an annotation of a field outside the package's codebook")
+            raise BadValue("an annotation of a field outside the package's codebook")
         if fld.kind in CHOICE_KINDS:
             code = codes.get(code_id) if code_id is not None else None
             if code is None or code.field_uuid != fld.uuid:
-                raise _Bad(f"an annotation of field '{fld.key}' without one of its codes")
+                raise BadValue(f"an annotation of field '{fld.key}' without one of its codes")
             code_uuid: uuid.UUID | None = code.uuid
             value = None
         else:
             if code_id is not None:
-                raise _Bad(f"an annotation of field '{fld.key}' with a code")
-            key = (_int(rid), _int(cid), fid)
+                raise BadValue(f"an annotation of field '{fld.key}' with a code")
+            key = (as_int(rid), as_int(cid), fid)
             if key in texts:
-                raise _Bad(f"two values of field '{fld.key}' for one recommendation")
+                raise BadValue(f"two values of field '{fld.key}' for one recommendation")
             texts.add(key)
             code_uuid = None
-            value = _optional_text(value)
+            value = as_optional_text(value)
         out.append(
             AnnotationRecord(
-                uuid=_uuid(auuid),
-                recommendation_uuid=recs[_int(rid)],
-                coder_uuid=coders[_int(cid)].uuid,
+                uuid=as_uuid(auuid),
+                recommendation_uuid=recs[as_int(rid)],
+                coder_uuid=coders[as_int(cid)].uuid,
                 field_uuid=fld.uuid,
                 code_uuid=code_uuid,
                 value=value,
-                codebook_version=_int(version),
-                created_at=_time(created),
-                updated_at=_time(updated),
+                codebook_version=as_int(version),
+                created_at=as_time(created),
+                updated_at=as_time(updated),
             )
         )
     return out
@@ -217,23 +217,23 @@ def _event_value(
     data: Any, field_info: FieldInfo, codes_by_key: dict[tuple[uuid.UUID, str], uuid.UUID]
 ) -> EventValue:
     if not isinstance(data, dict):
-        raise _Bad("a change record that is not readable")
+        raise BadValue("a change record that is not readable")
     keys = data.get("codes") or []
     if not isinstance(keys, list):
-        raise _Bad("a change record that is not readable")
+        raise BadValue("a change record that is not readable")
     found = set()
     for key in keys:
-        code = codes_by_key.get((field_info.uuid, _text(key)))
+        code = codes_by_key.get((field_info.uuid, as_text(key)))
         if code is None:
-            raise _Bad(f"a change naming code {key!r:.40}, which its codebook does not have")
+            raise BadValue(f"a change naming code {key!r:.40}, which its codebook does not have")
         found.add(code)
-    return EventValue(frozenset(found), _optional_text(data.get("text")))
+    return EventValue(frozenset(found), as_optional_text(data.get("text")))
 
 
 def _status_value(data: Any) -> tuple[str, str | None]:
     if not isinstance(data, dict):
-        raise _Bad("a change record that is not readable")
-    return _status(data.get("status")), _optional_text(data.get("reason"))
+        raise BadValue("a change record that is not readable")
+    return _status(data.get("status")), as_optional_text(data.get("reason"))
 
 
 def _read_events(
@@ -259,22 +259,22 @@ def _read_events(
         if coder is None or rec is None:
             continue  # not about a coder's work on a packaged recommendation
         try:
-            old, new = json.loads(_text(before)), json.loads(_text(after))
+            old, new = json.loads(as_text(before)), json.loads(as_text(after))
         except json.JSONDecodeError:
-            raise _Bad("a change record that is not readable") from None
+            raise BadValue("a change record that is not readable") from None
         if action == "annotate":
             if not isinstance(new, dict):
-                raise _Bad("a change record that is not readable")
+                raise BadValue("a change record that is not readable")
             fid = new.get("field_id")
             fld = fields.get(fid) if isinstance(fid, int) and not isinstance(fid, bool) else None
             if fld is None or entity != "annotation":
-                raise _Bad("a change of a field outside the package's codebook")
+                raise BadValue("a change of a field outside the package's codebook")
             record = EventRecord(
-                uuid=_uuid(euuid),
-                at=_time(at),
+                uuid=as_uuid(euuid),
+                at=as_time(at),
                 coder_uuid=coder.uuid,
                 action=action,
-                entity=_text(entity),
+                entity=as_text(entity),
                 recommendation_uuid=rec,
                 field_uuid=fld.uuid,
                 before=_event_value(old, fld, codes_by_key),
@@ -282,13 +282,13 @@ def _read_events(
             )
         else:
             if entity != "coding_status":
-                raise _Bad("a change of status that is not readable")
+                raise BadValue("a change of status that is not readable")
             record = EventRecord(
-                uuid=_uuid(euuid),
-                at=_time(at),
+                uuid=as_uuid(euuid),
+                at=as_time(at),
                 coder_uuid=coder.uuid,
                 action=action,
-                entity=_text(entity),
+                entity=as_text(entity),
                 recommendation_uuid=rec,
                 field_uuid=None,
                 before=_status_value(old),

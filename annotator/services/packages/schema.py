@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotator.services.packages.contents import _READ_ONLY_ACTIONS, TOLERATED
+from annotator.services.packages.contents import READ_ONLY_ACTIONS, TOLERATED
 from annotator.services.packages.errors import refuse
 from annotator.store.migrations import head_revision
 from annotator.store.project import open_project
@@ -35,7 +35,7 @@ class Schema:
 AUTOINDEX = "sqlite_autoindex_"
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -62,20 +62,21 @@ def _read_schema(connection: sqlite3.Connection, only: Schema | None = None) -> 
     tables = sorted(n for t, n, _ in names if t == "table" and n not in virtual)
 
     def index(name: str, unique: int, origin: str, partial: int) -> tuple[Any, ...]:
-        described = tuple(connection.execute(f"PRAGMA index_xinfo({_quote(name)})").fetchall())
+        described = tuple(connection.execute(f"PRAGMA index_xinfo({quote_name(name)})").fetchall())
         shown = "(constraint)" if name.startswith(AUTOINDEX) else name
         return (shown, unique, origin, partial, described)
 
     return Schema(
         objects=objects,
         columns={
-            t: tuple(connection.execute(f"PRAGMA table_xinfo({_quote(t)})").fetchall())
+            t: tuple(connection.execute(f"PRAGMA table_xinfo({quote_name(t)})").fetchall())
             for t in tables
         },
         foreign_keys={
             t: tuple(
                 sorted(
-                    row[1:] for row in connection.execute(f"PRAGMA foreign_key_list({_quote(t)})")
+                    row[1:]
+                    for row in connection.execute(f"PRAGMA foreign_key_list({quote_name(t)})")
                 )
             )
             for t in tables
@@ -85,7 +86,7 @@ def _read_schema(connection: sqlite3.Connection, only: Schema | None = None) -> 
                 sorted(
                     index(name, unique, origin, partial)
                     for _, name, unique, origin, partial in connection.execute(
-                        f"PRAGMA index_list({_quote(t)})"
+                        f"PRAGMA index_list({quote_name(t)})"
                     ).fetchall()
                 )
             )
@@ -105,12 +106,12 @@ def expected_schema() -> Schema:
         with tempfile.TemporaryDirectory(prefix="upr-schema-") as folder:
             fresh = Path(folder) / "empty.upr"
             open_project(fresh, create=True).close()
-            with closing(_connect_read_only(fresh)) as connection:
+            with closing(connect_read_only(fresh)) as connection:
                 _EXPECTED[head] = _read_schema(connection)
     return _EXPECTED[head]
 
 
-def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
+def check_schema(connection: sqlite3.Connection, path: Path) -> None:
     expected = expected_schema()
     try:
         rows = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
@@ -157,10 +158,10 @@ def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
 
 
 def _authorize(action: int, *_: Any) -> int:
-    return sqlite3.SQLITE_OK if action in _READ_ONLY_ACTIONS else sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK if action in READ_ONLY_ACTIONS else sqlite3.SQLITE_DENY
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
+def connect_read_only(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     connection.isolation_level = None
     connection.execute("PRAGMA trusted_schema = OFF")

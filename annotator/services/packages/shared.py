@@ -21,15 +21,15 @@ class MergeCancelled(Exception):
     """The coordinator stopped a merge or a package creation; nothing was written."""
 
 
-def _no_progress(_label: str, _done: int, _total: int) -> None:
+def no_progress(_label: str, _done: int, _total: int) -> None:
     return None
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
+def counted(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
-def _json(text: str | None) -> dict[str, Any]:
+def json_object(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
     try:

@@ -10,20 +10,16 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from annotator.services.packages.codebook_map import _Codebook, _FieldMap
+from annotator.services.packages.codebook_map import FieldMap, MappedCodebook
 from annotator.services.packages.contents import EventValue, PackageContents
 from annotator.services.packages.plan import PackagePlan
 from annotator.services.packages.shared import MERGE_NAMESPACE
-from annotator.services.packages.values import _write_events
-from annotator.store.models import (
-    AuditEvent,
-    Coder,
-    CodingStatus,
-)
+from annotator.services.packages.values import write_events
+from annotator.store.models import AuditEvent, Coder, CodingStatus
 from annotator.store.queries import in_chunks
 
 
-def _merge_statuses(
+def merge_statuses(
     session: Session,
     package: PackageContents,
     plan: PackagePlan,
@@ -186,16 +182,16 @@ def _merge_statuses(
             ),
             updates,
         )
-    _write_events(session, events, now, by_coder_id)
+    write_events(session, events, now, by_coder_id)
 
 
-def _copy_events(
+def copy_events(
     session: Session,
     package: PackageContents,
     plan: PackagePlan,
     coder: Coder,
     recs: dict[uuid.UUID, int],
-    book: _Codebook,
+    book: MappedCodebook,
 ) -> None:
     """Bring the coder's own change history into the project's audit trail.
 
@@ -218,7 +214,7 @@ def _copy_events(
         # A code the project deleted since keeps the key the package knew it by.
         return sorted(book.codes[c].key if c in book.codes else theirs[c].key for c in codes)
 
-    def shown(value: EventValue | tuple[str, str | None], fmap: _FieldMap | None) -> str:
+    def shown(value: EventValue | tuple[str, str | None], fmap: FieldMap | None) -> str:
         if isinstance(value, EventValue):
             assert fmap is not None
             data = {"field_id": fmap.id, "codes": keys(value.codes), "text": value.text}

@@ -12,67 +12,67 @@ from typing import Any
 from annotator.services.packages.errors import refuse
 
 
-class _Bad(ValueError):
+class BadValue(ValueError):
     """A value of the wrong type or form; turned into a refusal naming the package."""
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Bad(f"text expected, found {type(value).__name__}")
+        raise BadValue(f"text expected, found {type(value).__name__}")
     return value
 
 
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
+def as_optional_text(value: Any) -> str | None:
+    return None if value is None else as_text(value)
 
 
-def _int(value: Any) -> int:
+def as_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(f"a whole number expected, found {type(value).__name__}")
+        raise BadValue(f"a whole number expected, found {type(value).__name__}")
     return value
 
 
-def _uuid(value: Any) -> uuid.UUID:
+def as_uuid(value: Any) -> uuid.UUID:
     try:
-        return uuid.UUID(_text(value))
+        return uuid.UUID(as_text(value))
     except ValueError:
-        raise _Bad(f"an identifier expected, found {value!r:.40}") from None
+        raise BadValue(f"an identifier expected, found {value!r:.40}") from None
 
 
-def _unique_uuids(rows: Iterable[tuple[Any, Any]], what: str, path: Path) -> dict[int, uuid.UUID]:
+def unique_uuids(rows: Iterable[tuple[Any, Any]], what: str, path: Path) -> dict[int, uuid.UUID]:
     """Each record's parsed uuid by its id; two records whose uuids are one and the same
     once parsed (``ABC…`` and ``abc…``, with or without dashes) refuse the package."""
     parsed: dict[int, uuid.UUID] = {}
     first: dict[uuid.UUID, tuple[int, str]] = {}
     for rid, raw in rows:
-        key, value = _int(rid), _uuid(raw)
+        key, value = as_int(rid), as_uuid(raw)
         if value in first:
-            (one, one_text), (two, two_text) = sorted([first[value], (key, _text(raw))])
+            (one, one_text), (two, two_text) = sorted([first[value], (key, as_text(raw))])
             raise refuse(
                 path,
                 f"two {what} (its records {one} and {two}) carry the same identity "
                 f"{value}, written as {one_text!r:.40} and {two_text!r:.40}; it was altered "
                 "after it was made, so ask the coder to make the package again",
             )
-        first[value] = (key, _text(raw))
+        first[value] = (key, as_text(raw))
         parsed[key] = value
     return parsed
 
 
-def _time(value: Any) -> datetime:
+def as_time(value: Any) -> datetime:
     try:
-        moment = datetime.fromisoformat(_text(value))
+        moment = datetime.fromisoformat(as_text(value))
     except ValueError:
-        raise _Bad(f"a time expected, found {value!r:.40}") from None
+        raise BadValue(f"a time expected, found {value!r:.40}") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)  # SQLite keeps no zone; the app stores UTC
     return moment.astimezone(UTC)
 
 
-def _seconds(value: Any) -> float:
+def as_seconds(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Bad("a number of seconds expected")
+        raise BadValue("a number of seconds expected")
     seconds = float(value)
     if not math.isfinite(seconds) or not 0 <= seconds < 10**9:
-        raise _Bad(f"an impossible time spent: {seconds!r}")
+        raise BadValue(f"an impossible time spent: {seconds!r}")
     return seconds

@@ -13,21 +13,17 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from annotator.services.packages.codebook_map import _Codebook, _FieldMap
+from annotator.services.packages.codebook_map import FieldMap, MappedCodebook
 from annotator.services.packages.contents import AnnotationRecord, PackageContents
 from annotator.services.packages.plan import PackagePlan, ValueChange
 from annotator.services.packages.shared import (
     MERGE_ACTION,
     MERGE_NAMESPACE,
     SHOWN_TEXT,
-    _json,
+    json_object,
 )
 from annotator.store.ids import new_uuid
-from annotator.store.models import (
-    Annotation,
-    AuditEvent,
-    Coder,
-)
+from annotator.store.models import Annotation, AuditEvent, Coder
 from annotator.store.queries import in_chunks
 
 
@@ -70,7 +66,7 @@ def _master_change_times(
                 AuditEvent.recommendation_id.in_(chunk),
             )
         ):
-            data = _json(after) or _json(before)
+            data = json_object(after) or json_object(before)
             note(rid, data.get("field_id"), at)
         # Merging or un-merging codes in the codebook editor moves annotations too.
         for at, rid, before, after in session.execute(
@@ -82,19 +78,19 @@ def _master_change_times(
                 AuditEvent.recommendation_id.in_(chunk),
             )
         ):
-            data = _json(before) or _json(after)
+            data = json_object(before) or json_object(after)
             if data.get("coder_id") == coder.id:
                 note(rid, data.get("field_id"), at)
     return out
 
 
-def _merge_values(
+def merge_values(
     session: Session,
     package: PackageContents,
     plan: PackagePlan,
     coder: Coder,
     recs: dict[uuid.UUID, int],
-    book: _Codebook,
+    book: MappedCodebook,
     now: datetime,
     by_coder_id: int | None,
 ) -> None:
@@ -287,7 +283,7 @@ def _merge_values(
                     f"{row['code_id']}|{coder.uuid}",
                 )
         session.execute(insert(Annotation), inserts)
-    _write_events(session, events, now, by_coder_id)
+    write_events(session, events, now, by_coder_id)
 
 
 def _value(rows: Sequence[_Row]) -> tuple[frozenset[int], str | None]:
@@ -301,13 +297,13 @@ def _empty(value: tuple[frozenset[int], str | None]) -> bool:
 
 
 def _value_json(
-    fmap: _FieldMap, value: tuple[frozenset[int], str | None], book: _Codebook
+    fmap: FieldMap, value: tuple[frozenset[int], str | None], book: MappedCodebook
 ) -> dict[str, Any]:
     keys = sorted(book.code_by_id[c][1].key for c in value[0])
     return {"field_id": fmap.id, "codes": keys, "text": value[1]}
 
 
-def _shown(value: tuple[frozenset[int], str | None], book: _Codebook) -> str:
+def _shown(value: tuple[frozenset[int], str | None], book: MappedCodebook) -> str:
     if value[0]:
         return ", ".join(sorted(book.code_by_id[c][1].label for c in value[0]))
     if value[1]:
@@ -367,7 +363,7 @@ def _replace(
     deletes.extend(r.id for r in present if r.id is not None and r.id not in kept)
 
 
-def _write_events(
+def write_events(
     session: Session, events: list[dict[str, Any]], now: datetime, by_coder_id: int | None
 ) -> None:
     if not events:
