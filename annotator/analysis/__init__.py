@@ -22,6 +22,10 @@ Responses are read into five categories (``CATEGORIES``): accepted (whatever the
 wording adds: "already implemented", "being implemented"), partially accepted, noted,
 rejected, and no response / unclear. Reports define the rejection rate in two ways and
 both are given, labelled: rejected / all recommendations, and (rejected + noted) / all.
+
+Modules: ``categories`` (the five categories and the rates), ``shares`` (percentages as
+people read them), ``breakdown``, ``cycles``, ``themes``, ``statements``,
+``recommending`` (by state and group), ``verification`` and ``progress``, one a figure.
 """
 
 from annotator.analysis.breakdown import (

@@ -25,6 +25,13 @@ Counts in every result:
 The module is pure numpy and pandas (no database, no Qt) so that scripts, notebooks,
 the command line and the GUI's worker threads can all use it. The reasoning behind
 each variant is written up in ``docs/reliability.md``.
+
+Modules, in the order a coefficient is computed: ``ratings`` (the validated table and
+the `Coefficient` result), ``pairs`` (sums over pairs of values within units),
+``agreement`` (percent agreement), ``two_coders`` (Cohen's kappa, Scott's pi),
+``many_coders`` (Fleiss' kappa, Gwet's AC1 and AC2), ``alpha`` (Krippendorff's alpha, per
+code, and its reading), ``bootstrap`` (confidence intervals) and ``pairwise`` (a coder ×
+coder table).
 """
 
 from annotator.reliability.agreement import percent_agreement

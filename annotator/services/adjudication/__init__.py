@@ -6,6 +6,9 @@ with neither when the decision is "no code" (so a decided empty value is told ap
 from "not decided yet"). Every decision replaces the earlier one whole and records an
 audit event holding both, rows and uuids included, so that any decision can be undone
 exactly and nothing an adjudicator decided is lost.
+
+Modules: ``compare`` (disagreements, agreements, the consensus so far), ``decide``
+(deciding, accepting, undoing) and ``service`` (what the disagreements view calls).
 """
 
 from annotator.services.adjudication.compare import (

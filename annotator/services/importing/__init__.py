@@ -19,6 +19,11 @@ What happens to each incoming recommendation:
   brought, by text restricted to the same recommending state -> its tags are attached;
 - ambiguous / unmatched: reported, not added (adding them would duplicate
   recommendations already in the project under another wording).
+
+Modules, in the order of an import: ``run`` (``import_files``, ``read_files``,
+``run_import``), ``reviews`` (the review a file is imported under), ``matching``
+(recommendations), ``responses``, ``writing``, ``plan`` (what an import will do) and
+``report`` (the summary and the preview's lines).
 """
 
 from annotator.services.importing.matching import AMBIGUITY_MARGIN, LINK_THRESHOLD, normalise_text

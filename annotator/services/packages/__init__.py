@@ -23,6 +23,11 @@ then merged in one transaction with the rest:
   different coders touch disjoint values, so their order does not matter.
 
 See docs/packages.md for the reasoning.
+
+Modules: ``create`` (making a package); ``opening``, ``schema``, ``value_checks`` and
+``reading`` (reading one safely into the records of ``contents``); ``merge`` (the merge's
+transaction), ``codebook_map``, ``values`` and ``statuses`` (what it merges), ``plan`` (what
+a merge will do or did), ``log`` (the merge log); ``names`` (file names); ``errors``.
 """
 
 from annotator.services.packages.contents import MARKER_KEY
