@@ -6,7 +6,7 @@ import contextlib
 import math
 import numbers
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -14,9 +14,7 @@ import pandas as pd
 from annotator.reliability.pairs import diagonal_sum, pair_sum
 from annotator.reliability.ratings import (
     Coefficient,
-    Level,
     Ratings,
-    SetDistance,
     no_pairs_reason,
     ordering,
     pairable_units,
@@ -24,6 +22,9 @@ from annotator.reliability.ratings import (
     undefined_coefficient,
     unit_counts,
 )
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+SetDistance = Literal["masi", "jaccard"]
 
 
 def krippendorff_alpha(

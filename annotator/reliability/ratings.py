@@ -5,14 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
-SetDistance = Literal["masi", "jaccard"]
-CohenWeights = Literal["linear", "quadratic"]
 
 #: The weight schemes of Gwet (2014), as irrCAC names them, accepted by `gwet_ac2`.
 GWET_WEIGHTS = (

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from annotator.reliability.ratings import (
     Coefficient,
-    CohenWeights,
     Ratings,
     no_pairs_reason,
     ordering,
@@ -18,6 +17,8 @@ from annotator.reliability.ratings import (
     undefined_coefficient,
     unit_counts,
 )
+
+CohenWeights = Literal["linear", "quadratic"]
 
 
 def cohen_kappa(

@@ -34,7 +34,6 @@ from annotator.store.models import (
 from annotator.store.queries import in_chunks
 
 STRATA = ("position", "response")
-# Keeps every IN (...) well under SQLite's limit on bound parameters.
 
 
 @dataclass(frozen=True)

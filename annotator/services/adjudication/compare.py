@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +25,6 @@ from annotator.store.models import Coder, Consensus
 DECIDERS = permissions.DECIDERS
 DECISION_ACTIONS = ("decide", "accept_agreement")
 UNDO_ACTION = "undo_decision"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -11,7 +12,6 @@ from annotator.services.adjudication.compare import (
     Agreement,
     Decision,
     Disagreement,
-    T,
     agreements,
     coders_who_coded,
     disagreements,
@@ -32,6 +32,8 @@ from annotator.services.coding import (
 from annotator.services.reliability_report import CoderRef
 from annotator.store.models import Coder
 from annotator.store.project import Project
+
+T = TypeVar("T")
 
 
 class AdjudicationService:

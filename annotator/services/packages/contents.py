@@ -1,20 +1,13 @@
-"""What is read from a package: its marker and plain records, and the limits they must keep."""
+"""What is read from a package: its marker and the plain records a merge works on."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from annotator.limits import (
-    MAX_CODER_TEXT,
-    MAX_EVENT_JSON,
-    MAX_RECOMMENDATION_TEXT,
-    MAX_SOURCE_TEXT,
-)
 from annotator.services.packages.errors import PackageRefused, refuse
 from annotator.services.packages.value_checks import (
     as_int,
@@ -28,38 +21,6 @@ MARKER_KEY = "package_of"
 FORMAT = "upr-coder-package"
 FORMAT_VERSION = 1
 CHOICE_KINDS = ("multi", "single", "ordinal")
-
-# Limits far above any real package; they keep a crafted file from exhausting memory.
-# Texts: derived from the limits every entry point applies (annotator.limits), with room
-# for texts saved by versions of the app that had no limit, so that the merge accepts
-# whatever the app itself could have written.
-MAX_TEXT = 5 * max(MAX_RECOMMENDATION_TEXT, MAX_SOURCE_TEXT, MAX_CODER_TEXT)
-MAX_DOCUMENT = 2_000_000  # a codebook's YAML: definitions and examples of every code
-MAX_BYTES = 4 * 1024**3
-MAX_CODERS = 100
-MAX_FIELDS = 1_000
-MAX_CODES = 100_000
-MAX_INFO = 100
-MAX_ROWS = 5_000_000
-EVENTS_PER_VALUE = 100  # saves per field value: a coder changing their mind, many times
-LONG_COLUMNS = {
-    ("codebook_revision", "document"): MAX_DOCUMENT,
-    # A value before and after as JSON, every non-ASCII character escaped.
-    ("audit_event", "before"): MAX_EVENT_JSON,
-    ("audit_event", "after"): MAX_EVENT_JSON,
-}
-# SQLite's own statistics (ANALYZE) hold no code; a package may have them.
-TOLERATED = frozenset({"sqlite_stat1", "sqlite_stat4"})
-READ_ONLY_ACTIONS = frozenset(
-    {
-        sqlite3.SQLITE_SELECT,
-        sqlite3.SQLITE_READ,
-        sqlite3.SQLITE_PRAGMA,
-        sqlite3.SQLITE_FUNCTION,
-        sqlite3.SQLITE_RECURSIVE,
-    }
-)
-COPY_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)

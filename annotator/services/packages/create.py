@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from annotator.services.codebooks import active_codebook, active_codebook_row
 from annotator.services.coders import clean_name, find_coder, get_or_create_coder
 from annotator.services.packages.contents import MARKER_KEY, Marker
 from annotator.services.packages.errors import PackageError
-from annotator.services.packages.shared import PackageScope, ProgressFn, counted, no_progress
+from annotator.services.packages.shared import ProgressFn, counted, no_progress
 from annotator.services.projects import init_project
 from annotator.store import fts
 from annotator.store.ids import new_uuid
@@ -37,6 +38,8 @@ from annotator.store.models import (
 from annotator.store.project import Project
 from annotator.store.queries import in_chunks
 from annotator.store.safe_write import OutputRefused, check_target, written_whole
+
+PackageScope = Literal["mine", "all"] | Sequence[int] | None
 
 
 @dataclass(frozen=True)

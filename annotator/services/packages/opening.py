@@ -31,18 +31,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from annotator.limits import (
+    MAX_CODER_TEXT,
+    MAX_EVENT_JSON,
+    MAX_RECOMMENDATION_TEXT,
+    MAX_SOURCE_TEXT,
+)
 from annotator.services.packages.contents import (
     CHOICE_KINDS,
-    COPY_CHUNK,
-    EVENTS_PER_VALUE,
-    LONG_COLUMNS,
-    MAX_BYTES,
-    MAX_CODERS,
-    MAX_CODES,
-    MAX_FIELDS,
-    MAX_INFO,
-    MAX_ROWS,
-    MAX_TEXT,
     PackageContents,
     PackageCounts,
 )
@@ -57,6 +53,28 @@ from annotator.services.packages.schema import (
 from annotator.services.packages.value_checks import BadValue
 from annotator.store.migrations import head_revision, known_revisions
 from annotator.store.project import SQLITE_HEADER
+
+MAX_DOCUMENT = 2_000_000  # a codebook's YAML: definitions and examples of every code
+
+# Limits far above any real package; they keep a crafted file from exhausting memory.
+# Texts: derived from the limits every entry point applies (annotator.limits), with room
+# for texts saved by versions of the app that had no limit, so that the merge accepts
+# whatever the app itself could have written.
+MAX_TEXT = 5 * max(MAX_RECOMMENDATION_TEXT, MAX_SOURCE_TEXT, MAX_CODER_TEXT)
+MAX_BYTES = 4 * 1024**3
+MAX_CODERS = 100
+MAX_FIELDS = 1_000
+MAX_CODES = 100_000
+MAX_INFO = 100
+MAX_ROWS = 5_000_000
+EVENTS_PER_VALUE = 100  # saves per field value: a coder changing their mind, many times
+LONG_COLUMNS = {
+    ("codebook_revision", "document"): MAX_DOCUMENT,
+    # A value before and after as JSON, every non-ASCII character escaped.
+    ("audit_event", "before"): MAX_EVENT_JSON,
+    ("audit_event", "after"): MAX_EVENT_JSON,
+}
+COPY_CHUNK = 1024 * 1024
 
 
 def _check_file(path: Path) -> int:

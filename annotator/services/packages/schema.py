@@ -10,10 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotator.services.packages.contents import READ_ONLY_ACTIONS, TOLERATED
 from annotator.services.packages.errors import refuse
 from annotator.store.migrations import head_revision
 from annotator.store.project import open_project
+
+# SQLite's own statistics (ANALYZE) hold no code; a package may have them.
+TOLERATED = frozenset({"sqlite_stat1", "sqlite_stat4"})
+READ_ONLY_ACTIONS = frozenset(
+    {
+        sqlite3.SQLITE_SELECT,
+        sqlite3.SQLITE_READ,
+        sqlite3.SQLITE_PRAGMA,
+        sqlite3.SQLITE_FUNCTION,
+        sqlite3.SQLITE_RECURSIVE,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
 ProgressFn = Callable[[str, int, int], None]
-PackageScope = Literal["mine", "all"] | Sequence[int] | None
 
 MERGE_ACTION = "merge"
 # Fixed, so that the audit events a merge writes get the same identity whichever order
 # packages are merged in (and so that a repeated conflict is recorded once).
 MERGE_NAMESPACE = uuid.UUID("5b1f4a3e-7c0e-4d5e-9a61-2f7f0c8b9d14")
-SHOWN_TEXT = 120
 
 
 class MergeCancelled(Exception):

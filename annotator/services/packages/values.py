@@ -19,12 +19,13 @@ from annotator.services.packages.plan import PackagePlan, ValueChange
 from annotator.services.packages.shared import (
     MERGE_ACTION,
     MERGE_NAMESPACE,
-    SHOWN_TEXT,
     json_object,
 )
 from annotator.store.ids import new_uuid
 from annotator.store.models import Annotation, AuditEvent, Coder
 from annotator.store.queries import in_chunks
+
+SHOWN_TEXT = 120
 
 
 @dataclass(frozen=True)
