@@ -3,6 +3,10 @@ tests: they act as a coordinator, as a real team's coordinator would)."""
 
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import select
+
 from annotator.services.coders import get_or_create_coder
 from annotator.store.models import Coder
 from annotator.store.project import Project
@@ -46,3 +50,7 @@ def lead(session) -> int:
 def lead_of(project: Project) -> int:
     with project.session() as session:
         return lead(session)
+
+
+def coder_by_uuid(session, coder_uuid: uuid.UUID) -> Coder | None:
+    return session.scalars(select(Coder).where(Coder.uuid == coder_uuid)).first()

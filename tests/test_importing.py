@@ -20,7 +20,6 @@ from annotator.services.importing import (
     import_files,
     parse_review,
 )
-from annotator.store import fts
 from annotator.store.models import (
     Annotation,
     AuditEvent,
@@ -29,6 +28,7 @@ from annotator.store.models import (
     SourceTag,
 )
 from annotator.store.project import table_counts
+from tests.fts_search import search_ids
 
 DATA = Path(__file__).parent / "data"
 CHINA_CSV = DATA / "china_cycle3_2018_matrix.csv"
@@ -63,7 +63,7 @@ def test_dry_run_writes_nothing(empty_project):
     assert plan.count("new") == 346
     assert table_counts(empty_project) == before
     with empty_project.engine.connect() as connection:
-        assert fts.search_ids(connection, "torture") == []
+        assert search_ids(connection, "torture") == []
 
 
 def test_a_corrected_file_updates_texts_and_tags_but_not_annotations(empty_project, tmp_path):
@@ -102,7 +102,7 @@ def test_a_corrected_file_updates_texts_and_tags_but_not_annotations(empty_proje
         ).all()
         assert "A13 Tagged again" in tags
     with empty_project.engine.connect() as connection:
-        assert rec_id in fts.search_ids(connection, "third")
+        assert rec_id in search_ids(connection, "third")
 
 
 def test_an_error_in_one_file_writes_nothing_from_any(empty_project, tmp_path):

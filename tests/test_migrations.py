@@ -20,6 +20,7 @@ from annotator.store.engine import make_engine, to_url
 from annotator.store.errors import MigrationError
 from annotator.store.migrations import alembic_config, head_revision, run_alembic, upgrade
 from annotator.store.project import open_project, read_revision, table_counts
+from tests.fts_search import search_ids
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ def test_every_row_survives_the_table_rebuild(tmp_path):
             # Full-text search works on the rebuilt table.
             session.execute(text("UPDATE recommendation SET text = 'Abolish slavery' WHERE id = 4"))
             fts.index(session.connection(), [4])
-            assert fts.search_ids(session.connection(), "slavery") == [4]
+            assert search_ids(session.connection(), "slavery") == [4]
             broken = session.execute(text("PRAGMA foreign_key_check")).all()
             assert broken == []
     finally:

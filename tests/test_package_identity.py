@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from annotator.services import packages
-from annotator.services.package_files import PackageRefused
+from annotator.services.packages import PackageRefused
 from tests.roles import coordinator_id
 from tests.test_packages import checksum, code_in, file_digest, note, pkg_rec, team
 

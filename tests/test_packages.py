@@ -27,9 +27,8 @@ from annotator.services.assignments import assign
 from annotator.services.codebooks import store_codebook
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue, FormSpec
-from annotator.services.package_files import MARKER_KEY, PackageRefused
+from annotator.services.packages import MARKER_KEY, PackageRefused
 from annotator.services.projects import init_project
-from annotator.store import fts
 from annotator.store.models import (
     Annotation,
     AuditEvent,
@@ -43,6 +42,7 @@ from annotator.store.models import (
     SourceTag,
 )
 from annotator.store.project import Project, open_project
+from tests.fts_search import search_ids
 from tests.roles import boss, coordinator_id
 from tests.test_cli import annotator
 
@@ -277,7 +277,7 @@ def test_a_package_holds_one_coders_work_and_nothing_of_the_others(team):
             assert session.scalar(select(func.count()).select_from(Annotation)) == amina_rows
             # Full-text search works in the package, with its own ids.
             word = max(rec45_text.split(), key=len).strip(".,;:()")
-            hits = fts.search_ids(session.connection(), word)
+            hits = search_ids(session.connection(), word)
             assert rec_id(package, rec_uuid_of(master, 45)) in hits
             assert all(session.get(Recommendation, h).uuid in uuids for h in hits)
         service = CodingService(package, coder_id(package, "Amina"))

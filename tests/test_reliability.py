@@ -24,7 +24,6 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from annotator import reliability as rel
 from annotator.reliability import (
     GWET_WEIGHTS,
     Coefficient,
@@ -35,6 +34,7 @@ from annotator.reliability import (
     gwet_ac2,
     interpret_alpha,
     krippendorff_alpha,
+    pairs,
     pairwise_matrix,
     per_code_alpha,
     percent_agreement,
@@ -690,13 +690,13 @@ def test_perfect_agreement_gives_one_where_defined(case, multiplier):
 def test_chunked_coincidences_equal_unchunked(case, chunk):
     df, _ = case
     expected = [krippendorff_alpha(df, "ordinal"), gwet_ac2(df, "linear")]
-    original = rel._PAIR_CHUNK
-    rel._PAIR_CHUNK = chunk  # a tiny chunk forces the split into many pieces
+    original = pairs._PAIR_CHUNK
+    pairs._PAIR_CHUNK = chunk  # a tiny chunk forces the split into many pieces
     try:
         assert _same(krippendorff_alpha(df, "ordinal"), expected[0])
         assert _same(gwet_ac2(df, "linear"), expected[1])
     finally:
-        rel._PAIR_CHUNK = original
+        pairs._PAIR_CHUNK = original
 
 
 # --------------------------------------------------------------------------------------

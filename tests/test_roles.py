@@ -23,6 +23,7 @@ from annotator.services.exporting import ExportOptions, export
 from annotator.services.permissions import NotPermitted
 from annotator.store.models import AuditEvent, Coder, Recommendation
 from annotator.store.project import Project, open_project, table_counts
+from tests.roles import coder_by_uuid
 from tests.test_cli import annotator
 from tests.test_reliability_report import build_two_coder_project
 
@@ -439,7 +440,7 @@ def test_a_package_coded_under_its_coder_merges_and_add_coders_grants_no_role(
     package = open_project(tmp_path / "fay.upr")
     try:
         with package.session() as s:
-            fay = coders.coder_by_uuid(s, packages.package_marker(package).coder_uuid)
+            fay = coder_by_uuid(s, packages.package_marker(package).coder_uuid)
             assert fay.role == "coordinator"  # what the package claims
         service = CodingService(package, fay.id)
         themes = service.form().field_by_key("themes")

@@ -16,7 +16,7 @@ import pytest
 from annotator.services import packages
 from annotator.services.coders import get_or_create_coder
 from annotator.services.exporting import ExportOptions, export
-from annotator.services.package_names import package_file_names
+from annotator.services.packages import package_file_names
 from annotator.store.backups import backup_folder
 from annotator.store.project import open_project
 from annotator.store.safe_write import (

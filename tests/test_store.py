@@ -30,6 +30,7 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import open_project, read_revision
+from tests.fts_search import search_ids
 
 
 def digest(path: Path) -> str:
@@ -288,12 +289,12 @@ def test_full_text_search_follows_the_texts(tmp_path):
             fts.index(session.connection(), [r.id for r in recs])
             ids = {r.number: r.id for r in recs}
         with project.engine.connect() as connection:
-            assert fts.search_ids(connection, "torture") == [ids["28.2"]]
-            assert fts.search_ids(connection, "repris") == [ids["28.3"]]  # prefix as you type
-            assert fts.search_ids(connection, "death penalty") == [ids["28.1"]]
+            assert search_ids(connection, "torture") == [ids["28.2"]]
+            assert search_ids(connection, "repris") == [ids["28.3"]]  # prefix as you type
+            assert search_ids(connection, "death penalty") == [ids["28.1"]]
             # FTS syntax typed by a person is searched as words, not run as a query.
-            assert fts.search_ids(connection, 'torture" OR "death') == []
-            assert fts.search_ids(connection, "   ") == []
+            assert search_ids(connection, 'torture" OR "death') == []
+            assert search_ids(connection, "   ") == []
         with project.write() as session:
             session.execute(
                 text("UPDATE recommendation SET text = 'Ratify the CAT' WHERE id = :i"),
@@ -302,9 +303,9 @@ def test_full_text_search_follows_the_texts(tmp_path):
             fts.index(session.connection(), [ids["28.2"]])
             session.execute(text("DELETE FROM recommendation WHERE id = :i"), {"i": ids["28.3"]})
         with project.engine.connect() as connection:
-            assert fts.search_ids(connection, "torture") == []
-            assert fts.search_ids(connection, "ratify") == [ids["28.2"]]
-            assert fts.search_ids(connection, "reprisals") == []
+            assert search_ids(connection, "torture") == []
+            assert search_ids(connection, "ratify") == [ids["28.2"]]
+            assert search_ids(connection, "reprisals") == []
     finally:
         project.close()
 

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 from annotator.gui.worker import ProgressFn, Worker
 from annotator.services import assignments
 from annotator.services.coders import list_coders
-from annotator.services.package_names import package_file_names
 from annotator.services.packages import (
     MergeCancelled,
     MergePlan,
@@ -49,6 +48,7 @@ from annotator.services.packages import (
     create_package,
     merge,
     merge_preview,
+    package_file_names,
 )
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project

@@ -20,8 +20,6 @@ FORMATS: dict[str, str] = {
     "table": "Any other table, with a column mapping (.csv, .xlsx, .ods)",
     "matrix-csv": "OHCHR matrix as a CSV, one row a recommendation",
 }
-# Formats whose files do not say which review they belong to.
-NEEDS_REVIEW = {"wg-report", "responses"}
 # Formats that can also be pasted as text.
 TEXT_FORMATS = {"wg-report", "responses"}
 

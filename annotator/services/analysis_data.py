@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from annotator import analysis
 from annotator.services import permissions
 from annotator.services.coding import FieldSpec, FormSpec, form_spec
+from annotator.services.recommendations import review_label
 from annotator.services.sources import Source, default_source
 from annotator.store.models import (
     Annotation,
@@ -34,11 +35,6 @@ from annotator.store.models import (
 THEME_FIELD = "themes"
 VERIFIED_FIELD = "published_response"
 CHUNK_ROWS = 50_000
-
-
-def review_label(state: str, cycle: int, year: int | None) -> str:
-    """ "China 2018 (cycle 3)", or "China, cycle 3" when the year is unknown."""
-    return f"{state} {year} (cycle {cycle})" if year else f"{state}, cycle {cycle}"
 
 
 def reviews_frame(session: Session) -> pd.DataFrame:
@@ -76,7 +72,7 @@ def reviews_frame(session: Session) -> pd.DataFrame:
     return frame
 
 
-def _chunks(
+def _frame(
     session: Session, query: Select, columns: list[str], categories: Sequence[str] = ()
 ) -> pd.DataFrame:
     """A query's rows as a frame, built chunk by chunk; the ``categories`` columns (coder
@@ -121,7 +117,7 @@ def recommendations_frame(
     )
     if review_ids is not None:
         query = query.where(Recommendation.review_id.in_(list(review_ids)))
-    frame = _chunks(session, query, names)
+    frame = _frame(session, query, names)
     categories = {w: analysis.response_category(w) for w in frame["response"].unique()}
     frame["category"] = pd.Categorical(
         frame["response"].map(categories), categories=list(analysis.CATEGORIES)
@@ -150,7 +146,7 @@ def recommending_frame(session: Session, review_ids: Sequence[int] | None = None
         query = query.join(
             Recommendation, Recommendation.id == RecommendationState.recommendation_id
         ).where(Recommendation.review_id.in_(list(review_ids)))
-    frame = _chunks(session, query, ["id", "state", "regional_group"])
+    frame = _frame(session, query, ["id", "state", "regional_group"])
     frame["state"] = frame["state"].astype("category")
     frame["regional_group"] = frame["regional_group"].astype("category")
     return frame
@@ -199,7 +195,7 @@ def codes_frame(
         query = query.join(Recommendation, Recommendation.id == recommendation).where(
             Recommendation.review_id.in_(list(review_ids))
         )
-    found = _chunks(session, query, ["id", "code_id"])
+    found = _frame(session, query, ["id", "code_id"])
     frame = found.merge(_code_table(field), on="code_id", how="inner")
     for column in ("key", "theme", "group"):
         frame[column] = frame[column].astype("category")
@@ -226,7 +222,7 @@ def verified_frame(
         query = query.join(Recommendation, Recommendation.id == Annotation.recommendation_id).where(
             Recommendation.review_id.in_(list(review_ids))
         )
-    return _chunks(session, query, ["id", "coder", "value"], ("coder", "value"))
+    return _frame(session, query, ["id", "coder", "value"], ("coder", "value"))
 
 
 def statuses_frame(session: Session, review_ids: Sequence[int] | None = None) -> pd.DataFrame:
@@ -237,14 +233,14 @@ def statuses_frame(session: Session, review_ids: Sequence[int] | None = None) ->
         query = query.join(
             Recommendation, Recommendation.id == CodingStatus.recommendation_id
         ).where(Recommendation.review_id.in_(list(review_ids)))
-    return _chunks(session, query, ["id", "coder", "status"], ("coder", "status"))
+    return _frame(session, query, ["id", "coder", "status"], ("coder", "status"))
 
 
 def assignments_frame(session: Session) -> pd.DataFrame:
     query = select(Assignment.recommendation_id, Coder.name).join(
         Coder, Coder.id == Assignment.coder_id
     )
-    return _chunks(session, query, ["id", "coder"], ("coder",))
+    return _frame(session, query, ["id", "coder"], ("coder",))
 
 
 @dataclass

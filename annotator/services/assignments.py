@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +31,9 @@ from annotator.store.models import (
     Review,
     State,
 )
+from annotator.store.queries import in_chunks
 
 STRATA = ("position", "response")
-# Keeps every IN (...) well under SQLite's limit on bound parameters.
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ def unassign(
     else:
         ids = _unique(recommendation_ids)
         removed = 0
-        for chunk in _chunks(ids):
+        for chunk in in_chunks(ids):
             removed += session.execute(
                 delete(Assignment).where(
                     Assignment.coder_id == coder_id, Assignment.recommendation_id.in_(chunk)
@@ -483,7 +482,7 @@ def _count_existing(session: Session, ids: list[int]) -> int:
         session.scalar(
             select(func.count()).select_from(Recommendation).where(Recommendation.id.in_(chunk))
         )
-        for chunk in _chunks(ids)
+        for chunk in in_chunks(ids)
     )
 
 
@@ -517,11 +516,6 @@ def _audit(
 
 def _unique(ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def _plural(n: int, word: str) -> str:

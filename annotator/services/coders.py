@@ -10,7 +10,6 @@ claim the role (the app offers it once to the first person who opens the project
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,16 +60,24 @@ def get_or_create_coder(session: Session, name: str, role: str = "coder") -> Cod
 
 
 def find_coder(session: Session, name: str) -> Coder | None:
-    """By name: exactly as written, else ignoring case."""
+    """The coder of that name, retired or not: exactly as written (spaces collapsed),
+    else the one whose name differs only in letter case (the earliest added, should two).
+
+    A name is typed by people (at the start, in ``--as``, in a coding sheet) and two
+    coders may not have names that differ only in case, so case is forgiven; the
+    comparison is Python's ``casefold`` rather than SQL's ``lower``, which SQLite
+    applies to ASCII letters only ("Élise" would not find "élise"), so that the same
+    name finds the same coder on SQLite and on PostgreSQL.
+    """
     cleaned = " ".join(name.split())
     exact = session.scalars(select(Coder).where(Coder.name == cleaned)).first()
     if exact is not None:
         return exact
-    return session.scalars(select(Coder).where(func.lower(Coder.name) == cleaned.lower())).first()
-
-
-def coder_by_uuid(session: Session, coder_uuid: uuid.UUID) -> Coder | None:
-    return session.scalars(select(Coder).where(Coder.uuid == coder_uuid)).first()
+    folded = cleaned.casefold()
+    for coder in session.scalars(select(Coder).order_by(Coder.id)):
+        if coder.name.casefold() == folded:
+            return coder
+    return None
 
 
 def get_coder(session: Session, coder_id: int) -> Coder | None:

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, text
 
+from annotator.store.queries import in_chunks
+
 FTS_TABLE = "recommendation_fts"
-_BATCH = 900  # below SQLite's default limit on bound parameters
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -31,8 +32,7 @@ def index(connection: Connection, ids: Sequence[int]) -> None:
     """(Re)index the texts of these recommendations as they are now."""
     if not available(connection):
         return
-    for start in range(0, len(ids), _BATCH):
-        chunk = list(ids[start : start + _BATCH])
+    for chunk in in_chunks(ids):
         connection.execute(
             text(f"DELETE FROM {FTS_TABLE} WHERE rowid IN :ids").bindparams(
                 bindparam("ids", expanding=True)
@@ -58,15 +58,6 @@ def index_all(connection: Connection) -> None:
     )
 
 
-def prune(connection: Connection) -> None:
-    """Drop entries of recommendations that no longer exist."""
-    if not available(connection):
-        return
-    connection.execute(
-        text(f"DELETE FROM {FTS_TABLE} WHERE rowid NOT IN (SELECT id FROM recommendation)")
-    )
-
-
 def match_expression(query: str) -> str | None:
     """A safe FTS5 query for what a person typed: every word must appear, the last as a prefix.
 
@@ -79,22 +70,6 @@ def match_expression(query: str) -> str | None:
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
-
-
-def search_ids(connection: Connection, query: str) -> list[int]:
-    """Ids of recommendations whose text has every word of ``query``, best match first."""
-    expression = match_expression(query)
-    if expression is None or not available(connection):
-        return []
-    return list(
-        connection.execute(
-            text(
-                f"SELECT f.rowid FROM {FTS_TABLE} f JOIN recommendation r ON r.id = f.rowid "
-                f"WHERE {FTS_TABLE} MATCH :q ORDER BY rank"
-            ),
-            {"q": expression},
-        ).scalars()
-    )
 
 
 def matching(connection: Connection, id_column, text_column, query: str) -> ColumnElement | None:

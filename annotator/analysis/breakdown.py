@@ -1,0 +1,251 @@
+"""Response breakdown: how many recommendations were accepted, noted, rejected, per review."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from annotator.analysis.categories import (
+    ACCEPTED,
+    CATEGORIES,
+    CATEGORY_LABELS,
+    CATEGORY_VERBS,
+    NO_RESPONSE,
+    NO_WORDING,
+    NOTED,
+    PARTIAL,
+    POSITION_LABELS,
+    RATE_BROAD,
+    RATE_LABELS,
+    RATE_STRICT,
+    REJECTED,
+    UN_VOCABULARY,
+    category_counts,
+    implementation_stage,
+    with_categories,
+)
+from annotator.analysis.shares import percent, share_of
+
+
+@dataclass(frozen=True)
+class Rate:
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float:
+        return share_of(self.numerator, self.denominator)
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.numerator} / {self.denominator} = {percent(self.value)}"
+
+
+def rejection_rates(counts: Mapping[str, int], total: int) -> tuple[Rate, Rate]:
+    """Both definitions: rejected / all, and (rejected + noted) / all."""
+    rejected = int(counts.get(REJECTED, 0))
+    noted = int(counts.get(NOTED, 0))
+    return (
+        Rate(RATE_STRICT, RATE_LABELS[RATE_STRICT], rejected, total),
+        Rate(RATE_BROAD, RATE_LABELS[RATE_BROAD], rejected + noted, total),
+    )
+
+
+@dataclass(frozen=True)
+class ResponseBreakdown:
+    """How a review's (or any selection's) recommendations were answered."""
+
+    label: str
+    total: int
+    counts: dict[str, int]  # category -> recommendations, every category present
+    categories: pd.DataFrame  # Response, Recommendations, Share (one row a category)
+    wordings: pd.DataFrame  # the state's own wording as published: count and share
+    positions: pd.DataFrame  # the UN's normalised position: count and share
+    rates: tuple[Rate, Rate]
+    state: str | None = None
+    year: int | None = None
+    cycle: int | None = None
+    # Accepted recommendations whose wording says "already" or "being" implemented.
+    stages: dict[str, int] = field(default_factory=dict)
+    answered: int = 0  # recommendations with a published response
+    # True when every published wording is the UN's Supported / Noted: such a source
+    # cannot tell a rejection from a noted recommendation.
+    positions_only: bool = False
+    month: int | None = None
+
+    def count(self, category: str) -> int:
+        return self.counts.get(category, 0)
+
+    def share(self, category: str) -> float:
+        return share_of(self.count(category), self.total)
+
+    def rate(self, key: str) -> Rate:
+        return next(r for r in self.rates if r.key == key)
+
+    @property
+    def when(self) -> str:
+        if self.year:
+            return str(self.year)
+        return f"cycle {self.cycle}" if self.cycle else self.label
+
+    @property
+    def basis(self) -> str:
+        """What the figures rest on: "of 428 recommendations, 428 with a published response"."""
+        return f"of {self.total} recommendations, {self.answered} with a published response"
+
+    def sentence(self) -> str:
+        """ "China accepted 290 of 428 recommendations, partially accepted 8, noted 32 and
+        rejected 98." (categories with none are left out)."""
+        who = self.state or self.label
+        if not self.total:
+            return f"{who}: no recommendations."
+        first = f"{who} accepted {self.count(ACCEPTED)} of {self.total} recommendations"
+        split = [
+            f"{self.stages[stage]} {stage} implemented"
+            for stage in ("already", "being")
+            if self.stages.get(stage)
+        ]
+        if split:
+            first += f" ({', '.join(split)})"
+        rest = [
+            f"{CATEGORY_VERBS[c]} {self.count(c)}"
+            for c in (PARTIAL, NOTED, REJECTED, NO_RESPONSE)
+            if self.count(c)
+        ]
+        if not rest:
+            return first + "."
+        if len(rest) == 1:
+            return f"{first} and {rest[0]}."
+        return f"{first}, {', '.join(rest[:-1])} and {rest[-1]}."
+
+
+def response_breakdown(
+    recommendations: pd.DataFrame,
+    review_id: int | None = None,
+    *,
+    label: str | None = None,
+) -> ResponseBreakdown:
+    """Counts and shares by category, by published wording and by normalised position,
+    with both rejection rates, for one review (or every recommendation given)."""
+    frame = with_categories(recommendations)
+    if review_id is not None:
+        frame = frame[frame["review_id"] == review_id]
+    total = len(frame)
+    counts = category_counts(frame["category"])
+    categories = pd.DataFrame(
+        {
+            "Response": [CATEGORY_LABELS.get(c, c) for c in counts],
+            "Recommendations": list(counts.values()),
+            "Share": [share_of(n, total) for n in counts.values()],
+        },
+        index=pd.Index(list(counts), name="category"),
+    )
+    wording = frame["response"].astype("object").map(wording_label)
+    by_wording = wording.value_counts(sort=True)
+    wordings = pd.DataFrame(
+        {
+            "Response as published": by_wording.index.astype(str),
+            "Recommendations": by_wording.to_numpy(dtype="int64"),
+            "Share": [share_of(n, total) for n in by_wording.to_numpy()],
+        }
+    )
+    if "position" in frame.columns:
+        positions_raw = frame["position"].astype("object")
+    else:
+        positions_raw = pd.Series([None] * total, dtype="object")
+    position_counts = {
+        key: int((positions_raw == key).sum()) if key else int(positions_raw.isna().sum())
+        for key in POSITION_LABELS
+    }
+    positions = pd.DataFrame(
+        {
+            "Position (UN)": [POSITION_LABELS[k] for k in position_counts],
+            "Recommendations": list(position_counts.values()),
+            "Share": [share_of(n, total) for n in position_counts.values()],
+        }
+    )
+    state = year = cycle = month = None
+    if review_id is not None and total:
+        first = frame.iloc[0]
+        state = str(first["state"]) if "state" in frame.columns else None
+        year = _int_or_none(first.get("year"))
+        cycle = _int_or_none(first.get("cycle"))
+        month = _int_or_none(first.get("month"))
+        label = label or str(first.get("review", state))
+    published = frame["response"].astype("object")
+    distinct = {w for w in pd.unique(published) if wording_label(w) != NO_WORDING}
+    stage_of = {w: implementation_stage(w) for w in distinct}
+    stage_counts = published.map(stage_of).value_counts()
+    stages = {str(k): int(v) for k, v in stage_counts.items() if k}
+    answered = int(published.map(lambda w: w in distinct).sum()) if distinct else 0
+    positions_only = bool(distinct) and all(
+        " ".join(str(w).split()).casefold() in UN_VOCABULARY for w in distinct
+    )
+    return ResponseBreakdown(
+        label=label or ("All recommendations" if review_id is None else f"review {review_id}"),
+        total=total,
+        counts=counts,
+        categories=categories,
+        wordings=wordings,
+        positions=positions,
+        rates=rejection_rates(counts, total),
+        state=state,
+        year=year,
+        cycle=cycle,
+        stages=stages,
+        answered=answered,
+        positions_only=positions_only,
+        month=month,
+    )
+
+
+def breakdown_by_review(recommendations: pd.DataFrame) -> pd.DataFrame:
+    """One row a review: counts per category, total, and both rejection rates."""
+    frame = with_categories(recommendations)
+    rows = []
+    for review_id, part in frame.groupby("review_id", sort=False):
+        counts = category_counts(part["category"])
+        total = len(part)
+        strict, broad = rejection_rates(counts, total)
+        rows.append(
+            {
+                "review_id": review_id,
+                "Review": part["review"].iloc[0],
+                **{CATEGORY_LABELS[c]: counts[c] for c in CATEGORIES},
+                "Total": total,
+                RATE_LABELS[RATE_STRICT]: strict.value,
+                RATE_LABELS[RATE_BROAD]: broad.value,
+            }
+        )
+    columns = [
+        "review_id",
+        "Review",
+        *(CATEGORY_LABELS[c] for c in CATEGORIES),
+        "Total",
+        RATE_LABELS[RATE_STRICT],
+        RATE_LABELS[RATE_BROAD],
+    ]
+    result = pd.DataFrame(rows, columns=columns)
+    return result.sort_values("Review", kind="stable").reset_index(drop=True)
+
+
+def wording_label(wording: object) -> str:
+    if wording is None or (isinstance(wording, float) and math.isnan(wording)):
+        return NO_WORDING
+    text = " ".join(str(wording).split())
+    return text or NO_WORDING
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return int(value)  # type: ignore[arg-type]

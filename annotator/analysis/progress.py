@@ -1,0 +1,77 @@
+"""Coding progress per coder and overall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from annotator.analysis.shares import share_of
+
+STATUS_COLUMNS = {
+    "done": "Done",
+    "in_progress": "In progress",
+    "flagged": "Flagged",
+    "skipped": "Skipped",
+}
+
+
+@dataclass(frozen=True)
+class CodingProgress:
+    by_coder: pd.DataFrame  # one row a coder
+    total: int  # recommendations in the selection
+    done_by_any: int  # done by at least one coder
+    done_by_two: int  # done by two coders or more (what reliability can compare)
+
+
+def coding_progress(
+    statuses: pd.DataFrame,
+    total: int,
+    *,
+    coders: Sequence[str] = (),
+    assignments: pd.DataFrame | None = None,
+    ids: Iterable[int] | None = None,
+) -> CodingProgress:
+    """Per coder: how many recommendations they have to code (their assignment, or all
+    of them when they have none), and how many of those are done, in progress, flagged,
+    skipped or not started; overall: done by one coder or more, and by two or more.
+
+    ``statuses``: ``id``, ``coder``, ``status``; ``assignments``: ``id``, ``coder``;
+    ``ids`` limits everything to those recommendations (``total`` is their number).
+    """
+    if ids is not None:
+        keep = set(ids)
+        statuses = statuses[statuses["id"].isin(keep)]
+        if assignments is not None:
+            assignments = assignments[assignments["id"].isin(keep)]
+    names = list(dict.fromkeys([*coders, *statuses["coder"].astype(str)]))
+    assigned: dict[str, set[int]] = {}
+    if assignments is not None:
+        for coder, part in assignments.groupby("coder"):
+            assigned[str(coder)] = set(part["id"])
+            if str(coder) not in names:
+                names.append(str(coder))
+    rows = []
+    for name in sorted(names, key=str.casefold):
+        own = statuses[statuses["coder"] == name]
+        scope = assigned.get(name)
+        if scope is not None:
+            own = own[own["id"].isin(scope)]
+        to_code = len(scope) if scope is not None else total
+        counts = own["status"].value_counts()
+        row: dict[str, object] = {"Coder": name, "To code": to_code}
+        started = 0
+        for status, label in STATUS_COLUMNS.items():
+            n = int(counts.get(status, 0))
+            row[label] = n
+            started += n
+        row["Not started"] = max(to_code - started, 0)
+        row["Share done"] = share_of(int(row["Done"]), to_code)  # type: ignore[arg-type]
+        rows.append(row)
+    by_coder = pd.DataFrame(
+        rows,
+        columns=["Coder", "To code", *STATUS_COLUMNS.values(), "Not started", "Share done"],
+    )
+    done = statuses[statuses["status"] == "done"].groupby("id")["coder"].nunique()
+    return CodingProgress(by_coder, total, int((done >= 1).sum()), int((done >= 2).sum()))
