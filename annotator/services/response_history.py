@@ -24,6 +24,7 @@ from annotator.responses import clean_wording, read_wording
 from annotator.services.bulk import db_value, insert_rows
 from annotator.store.ids import uuid_hex_batch
 from annotator.store.models import Recommendation, ResponseEntry, table_of, utcnow
+from annotator.store.queries import in_chunks
 
 # Which document's response is current when several gave one: preliminary positions
 # in the report < a secondary source's restatement (UPR Info < a table < the OHCHR
@@ -47,7 +48,6 @@ KIND_OF_FORMAT = {
     "uhri": "database",
     "table": "table",
 }
-CHUNK = 900
 LEGACY_KEY = "%s:before history"  # responses kept by migration 0006
 
 
@@ -111,8 +111,7 @@ def existing_wordings(
     """This document's wording for each recommendation it already gave a response."""
     ids = list(recommendation_ids)
     found: dict[int, str | None] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         found.update(
             session.execute(
                 select(ResponseEntry.recommendation_id, ResponseEntry.wording).where(
@@ -161,8 +160,7 @@ def record(
     table = table_of(ResponseEntry)
     have: dict[int, tuple] = {}  # this document's entry: (id, *COMPARED)
     legacy: dict[int, tuple] = {}  # an entry kept by migration 0006, of this kind
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         for row in session.execute(
             select(
                 table.c.recommendation_id,
@@ -310,8 +308,7 @@ def _order(entry: ResponseEntry) -> tuple:
 def refresh_current(session: Session, recommendation_ids: Iterable[int]) -> None:
     """Cache each recommendation's current (latest) response on it."""
     ids = sorted(set(recommendation_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         best: dict[int, ResponseEntry] = {}
         for entry in session.scalars(
             select(ResponseEntry).where(ResponseEntry.recommendation_id.in_(chunk))
@@ -364,8 +361,7 @@ def current_sources(
     """Where each recommendation's current response came from: (document kind, symbol)."""
     ids = list(recommendation_ids)
     best: dict[int, ResponseEntry] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         for entry in session.scalars(
             select(ResponseEntry).where(ResponseEntry.recommendation_id.in_(chunk))
         ):

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from annotator.services.coders import clean_name, get_or_create_coder
+from annotator.services.coders import clean_name, find_coder, get_or_create_coder
 from annotator.store import server_security as security
 from annotator.store.errors import ProjectError
 from annotator.store.models import Coder
@@ -124,7 +122,7 @@ def grant_login(
                 )
             security.create_login(connection, login, password)
             created_login = True
-        known = session.scalar(select(Coder).where(Coder.name == name))
+        known = find_coder(session, name)
         coder = known or get_or_create_coder(session, name)
         security.secure(connection)
         security.grant(connection, login, coder.id, coder.role)

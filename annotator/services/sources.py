@@ -14,14 +14,15 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from annotator.services.coders import find_coder
 from annotator.services.coding import FieldValue
 from annotator.store.models import Annotation, Coder, CodingStatus, Consensus
+from annotator.store.queries import in_chunks
 
 SourceKind = Literal["consensus", "coder", "all-coders"]
 SOURCE_HELP = "consensus, coder:NAME or all-coders"
 # The key under which the consensus sits where values are keyed by coder.
 CONSENSUS_KEY = 0
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,11 @@ def parse_source(session: Session, text: str) -> Source:
 
 
 def coder_source(session: Session, name: str) -> Source:
+    coder = find_coder(session, name)
+    if coder is not None:
+        return Source("coder", coder.id, coder.name)
+    known = ", ".join(sorted(session.scalars(select(Coder.name)))) or "none yet"
     wanted = " ".join(name.split())
-    coders = list(session.execute(select(Coder.id, Coder.name)))
-    for cid, cname in coders:
-        if cname == wanted:
-            return Source("coder", cid, cname)
-    for cid, cname in coders:
-        if cname.casefold() == wanted.casefold():
-            return Source("coder", cid, cname)
-    known = ", ".join(sorted(n for _, n in coders)) or "none yet"
     raise ValueError(f"There is no coder named '{wanted}' in this project. Its coders: {known}.")
 
 
@@ -123,8 +120,7 @@ def values_in(
     value, for the recommendations ``ids`` (read in chunks). A field is present when the
     source has a value for it (a decided empty consensus included)."""
     rows: dict[tuple[int, int, int], list[tuple[int | None, str | None]]] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start : start + CHUNK])
+    for chunk in in_chunks(ids):
         if source.kind == "consensus":
             agreed = select(
                 Consensus.recommendation_id,
@@ -161,8 +157,7 @@ def statuses_in(
 ) -> dict[tuple[int, int], str]:
     """(recommendation id, coder id) -> status, for ``ids`` (one coder's, or everyone's)."""
     found: dict[tuple[int, int], str] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start : start + CHUNK])
+    for chunk in in_chunks(ids):
         query = select(
             CodingStatus.recommendation_id, CodingStatus.coder_id, CodingStatus.status
         ).where(CodingStatus.recommendation_id.in_(chunk))
