@@ -810,7 +810,7 @@ def _db_copy(_target: str | Path, args: argparse.Namespace) -> int:
 
 
 def _init(target: str | Path, args: argparse.Namespace) -> int:
-    from annotator.services.codebooks import load_codebook_file
+    from annotator.services.codebook import load_codebook_file
     from annotator.services.coders import clean_name
     from annotator.services.projects import init_project, summarise
 

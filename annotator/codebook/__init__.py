@@ -20,6 +20,7 @@ File format notes: ``docs/codebook-format.md``.
 from annotator.codebook.dict_form import from_dict, to_dict
 from annotator.codebook.model import (
     CODE_ATTRIBUTES,
+    FIELD_ATTRIBUTES,
     FORMAT_VERSION,
     Code,
     Codebook,
@@ -36,6 +37,7 @@ from annotator.vocabulary import CHOICE_KINDS, FIELD_KINDS
 __all__ = [
     "CHOICE_KINDS",
     "CODE_ATTRIBUTES",
+    "FIELD_ATTRIBUTES",
     "FIELD_KINDS",
     "FORMAT_VERSION",
     "Code",

@@ -135,6 +135,12 @@ class Field:
         return out
 
 
+# What a field says besides its codes (the YAML keys, xlsx columns and stored columns).
+FIELD_ATTRIBUTES: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(Field) if f.name != "codes" and not f.metadata.get("stored")
+)
+
+
 @dataclass
 class Codebook:
     name: str

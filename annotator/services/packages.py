@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from annotator import __version__
 from annotator.services import assignments, permissions
-from annotator.services.codebooks import active_codebook, active_codebook_row
+from annotator.services.codebook import active_codebook, active_codebook_row
 from annotator.services.coders import clean_name, get_or_create_coder
 from annotator.services.package_files import (
     MARKER_KEY,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from annotator import codebook as cbk
 from annotator.paths import resource_path
 from annotator.services.bulk import ensure_states
-from annotator.services.codebooks import active_codebook_row, store_codebook
+from annotator.services.codebook import active_codebook_row, store_codebook
 from annotator.services.coders import get_or_create_coder
 from annotator.services.importing import ImportPlan, ImportRefused, import_files
 from annotator.store.errors import ProjectError
