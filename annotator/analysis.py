@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from annotator import responses
+from annotator import responses, vocabulary
 
 ACCEPTED = "accepted"
 PARTIAL = "partially_accepted"
@@ -867,10 +867,8 @@ def verify_responses(
 # ---------------------------------------------------------------------- coding progress
 
 STATUS_COLUMNS = {
-    "done": "Done",
-    "in_progress": "In progress",
-    "flagged": "Flagged",
-    "skipped": "Skipped",
+    status: vocabulary.status_label(status).capitalize()
+    for status in ("done", "in_progress", "flagged", "skipped")
 }
 
 

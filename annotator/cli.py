@@ -854,8 +854,9 @@ def _creator(args: argparse.Namespace) -> str | None:
 
 
 def _info(target: str | Path, _args: argparse.Namespace) -> int:
-    from annotator.services.projects import STATUS_LABELS, summarise
+    from annotator.services.projects import summarise
     from annotator.store.project import open_project
+    from annotator.vocabulary import STATUS_LABELS
 
     project = open_project(target)
     try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable
 from typing import Any
 
 from annotator.codebook.model import (
     CODE_ATTRIBUTES,
+    FIELD_ATTRIBUTES,
     FORMAT_VERSION,
     Code,
     Codebook,
@@ -22,10 +24,15 @@ from annotator.codebook.validate import _Ctx, _quote_hint, _run_checks, _Where
 
 _CB_KEYS = ("format_version", "name", "version", "description", "fields")
 _CB_REQUIRED = ("format_version", "name", "fields")
-_FIELD_KEYS = ("key", "label", "kind", "description", "required", "codes")
+_FIELD_KEYS = (*FIELD_ATTRIBUTES, "codes")
 _FIELD_REQUIRED = ("key", "label", "kind")
 _CODE_KEYS = CODE_ATTRIBUTES
 _CODE_REQUIRED = ("key", "label")
+_CODE_DEFAULTS = {
+    f.name: f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
+    for f in dataclasses.fields(Code)
+    if f.name not in _CODE_REQUIRED
+}
 
 
 def to_dict(cb: Codebook) -> dict[str, Any]:
@@ -53,17 +60,14 @@ def _field_to_dict(fld: Field) -> dict[str, Any]:
 
 
 def _code_to_dict(code: Code) -> dict[str, Any]:
-    out: dict[str, Any] = {"key": code.key, "label": code.label}
-    for attr in ("definition", "include", "exclude", "example"):
-        if getattr(code, attr):
-            out[attr] = getattr(code, attr)
-    for attr in ("parent", "shortcut", "colour"):
-        if getattr(code, attr) is not None:
-            out[attr] = getattr(code, attr)
-    if code.retired:
-        out["retired"] = True
-    if code.keywords:
-        out["keywords"] = list(code.keywords)
+    out: dict[str, Any] = {}
+    for attr in _CODE_KEYS:
+        value = getattr(code, attr)
+        if attr in _CODE_REQUIRED:
+            out[attr] = value
+        # left out: None, and an empty text, list or False where that is the default
+        elif value is not None and (value or _CODE_DEFAULTS[attr] is None):
+            out[attr] = list(value) if isinstance(value, list) else value
     return out
 
 
