@@ -66,12 +66,13 @@ def write_rows(session: Session, cb_row: models.Codebook, book: cbk.Codebook) ->
         frow.position = fpos
         by_code = {c.key: c for c in frow.codes}
         wanted = {c.key for c in fld.codes}
-        for crow in list(frow.codes):
-            if crow.key not in wanted:
-                frow.codes.remove(crow)  # delete-orphan
+        for gone in [c for c in frow.codes if c.key not in wanted]:
+            frow.codes.remove(gone)  # delete-orphan
         for cpos, code in enumerate(fld.codes):
-            crow = by_code.get(code.key)
-            if crow is None:
+            found = by_code.get(code.key)
+            if found is not None:
+                crow = found
+            else:
                 crow = models.Code(key=code.key)
                 frow.codes.append(crow)
                 by_code[code.key] = crow
