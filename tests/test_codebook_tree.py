@@ -50,9 +50,11 @@ def test_descendants_reach_every_level():
     assert fld.descendants("torture") == []
 
 
-def test_depth():
+def test_depth_and_ancestors():
     fld = _field(*TREE)
     assert [fld.depth(k) for k, _ in TREE] == [0, 1, 2, 1, 0, 1]
+    assert keys(fld.ancestors("girls")) == ["women", "rights"]
+    assert fld.ancestors("justice") == []
 
 
 def test_preorder_puts_children_right_after_their_parent():
@@ -68,6 +70,7 @@ def test_a_broken_tree_can_still_be_walked():
     assert keys(fld.descendants("a")) == ["b"]
     assert fld.depth("c") == 0 and fld.depth("d") == 0
     assert fld.depth("a") == 1  # once round the cycle
+    assert keys(fld.ancestors("a")) == ["b"]
 
 
 def test_the_builtin_codebook_tree():

@@ -2,7 +2,8 @@
 
 Pure Python (no Qt, no database). A codebook has fields of a kind (``multi``, ``single``,
 ``ordinal``, ``boolean``, ``text``); choice fields have codes, which may form a tree
-(``Field.children``, ``Field.descendants``, ``Field.depth``, ``Field.preorder``).
+(``Field.children``, ``siblings``, ``descendants``, ``ancestors``, ``depth`` and
+``preorder``).
 Codebooks are shared as YAML (``load_yaml`` / ``dump_yaml``) and as an Excel workbook
 (``load_xlsx`` / ``save_xlsx``); every loader checks everything, collects all problems
 and raises one ``CodebookError`` whose problems name the file and the YAML line or the

@@ -101,16 +101,25 @@ class Field:
                     todo.append(code.key)
         return out
 
-    def depth(self, key: str) -> int:
-        """0 for a top-level code, 1 for its children, ...; a cycle counts once round."""
+    def ancestors(self, key: str) -> list[Code]:
+        """The code's parent, its parent's parent, ... up to a top-level code.
+
+        A cycle of parents is followed once round (the code itself is never included).
+        """
         keys = {c.key for c in self.codes}
-        depth, seen = 0, {key}
+        out: list[Code] = []
+        seen = {key}
         parent = self._parent_in_tree(self.code(key), keys)
         while parent is not None and parent not in seen:
             seen.add(parent)
-            depth += 1
-            parent = self._parent_in_tree(self.code(parent), keys)
-        return depth
+            code = self.code(parent)
+            out.append(code)
+            parent = self._parent_in_tree(code, keys)
+        return out
+
+    def depth(self, key: str) -> int:
+        """0 for a top-level code, 1 for its children, ...; a cycle counts once round."""
+        return len(self.ancestors(key))
 
     def preorder(self) -> list[Code]:
         """The codes with every code's children right after it, siblings in their order.
