@@ -20,8 +20,6 @@ from annotator.codebook.model import (
 from annotator.codebook.shortcuts import _type_name, normalise_shortcut
 from annotator.codebook.validate import _Ctx, _quote_hint, _run_checks, _Where
 
-# --------------------------------------------------------------------------- dict form
-
 _CB_KEYS = ("format_version", "name", "version", "description", "fields")
 _CB_REQUIRED = ("format_version", "name", "fields")
 _FIELD_KEYS = (*FIELD_ATTRIBUTES, "codes")

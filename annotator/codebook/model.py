@@ -11,10 +11,6 @@ from annotator.vocabulary import CHOICE_KINDS
 
 FORMAT_VERSION = 1  # version of the YAML/xlsx file format itself
 
-BUILTIN_FILE = "upr-recommendations.yaml"
-
-
-# --------------------------------------------------------------------------- the model
 
 # Ids of the project's rows: set on a codebook read from a project, None in a file or a
 # new code. They are not part of what a code says, so comparing codebooks ignores them.

@@ -6,8 +6,6 @@ import datetime
 import re
 from typing import Any
 
-# --------------------------------------------------------------------------- shortcuts
-
 _MODIFIERS = {
     "ctrl": "Ctrl",
     "control": "Ctrl",

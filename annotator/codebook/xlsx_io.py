@@ -20,8 +20,6 @@ from annotator.codebook.validate import _Ctx, _run_checks, _Where
 from annotator.codebook.yaml_io import _raise_if_invalid, _write_atomically
 from annotator.vocabulary import FIELD_KINDS
 
-# --------------------------------------------------------------------------- xlsx
-
 SHEET_CODES = "Codes"
 SHEET_FIELDS = "Fields"
 SHEET_CODEBOOK = "Codebook"

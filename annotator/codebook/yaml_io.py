@@ -11,11 +11,9 @@ from typing import Any
 import yaml
 
 from annotator.codebook.dict_form import _parse_tree, to_dict
-from annotator.codebook.model import BUILTIN_FILE, Codebook, CodebookError, Problem
+from annotator.codebook.model import Codebook, CodebookError, Problem
 from annotator.codebook.shortcuts import _type_name
 from annotator.codebook.validate import _NOWHERE, _Ctx, _run_checks, _Where, validate
-
-# --------------------------------------------------------------------------- YAML
 
 
 class _LineDict(dict):  # type: ignore[type-arg]
@@ -230,6 +228,9 @@ def save_yaml(cb: Codebook, path: str | Path) -> None:
 
 
 # --------------------------------------------------------------------------- built-in
+
+
+BUILTIN_FILE = "upr-recommendations.yaml"
 
 
 def builtin_codebook() -> Codebook:

@@ -58,9 +58,6 @@ class SavedChange:
     event_id: int
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def _fail(message: str) -> CodebookEditError:
     return CodebookEditError(message)
 

@@ -83,9 +83,6 @@ class MergeInfo:
     version: int
 
 
-# --------------------------------------------------------------------------- merging
-
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

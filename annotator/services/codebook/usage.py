@@ -22,9 +22,6 @@ class CodeUsage:
         return bool(self.annotations or self.consensus)
 
 
-# --------------------------------------------------------------------------- usage
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
