@@ -810,7 +810,7 @@ def _db_copy(_target: str | Path, args: argparse.Namespace) -> int:
 
 
 def _init(target: str | Path, args: argparse.Namespace) -> int:
-    from annotator.services.codebooks import load_codebook_file
+    from annotator.services.codebook import load_codebook_file
     from annotator.services.coders import clean_name
     from annotator.services.projects import init_project, summarise
 
@@ -854,8 +854,9 @@ def _creator(args: argparse.Namespace) -> str | None:
 
 
 def _info(target: str | Path, _args: argparse.Namespace) -> int:
-    from annotator.services.projects import STATUS_LABELS, summarise
+    from annotator.services.projects import summarise
     from annotator.store.project import open_project
+    from annotator.vocabulary import STATUS_LABELS
 
     project = open_project(target)
     try:

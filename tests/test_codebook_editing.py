@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from annotator import codebook as cbk
-from annotator.services import codebook_editing as ce
+from annotator.services import codebook as ce
 from annotator.services.bulk import write_annotations
-from annotator.services.codebooks import active_codebook, active_codebook_row
+from annotator.services.codebook import active_codebook, active_codebook_row
 from annotator.services.coders import get_or_create_coder
 from annotator.store import models
 from annotator.store.project import Project, table_counts

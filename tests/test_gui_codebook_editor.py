@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from annotator.gui.codebook_editor import CodebookEditor, NewCodeDialog, NewFieldDialog
 from annotator.services.bulk import write_annotations
-from annotator.services.codebooks import active_codebook
+from annotator.services.codebook import active_codebook
 from annotator.services.coders import get_or_create_coder
 from annotator.store import models
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from annotator.gui.main_window import MainWindow
 from annotator.gui.shortcuts import PreferencesDialog
-from annotator.services import codebooks
+from annotator.services import codebook as codebooks
 from annotator.services.bulk import write_annotations
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, form_spec, load_status, load_values

@@ -22,9 +22,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from annotator import codebook as cbk
-from annotator.services import codebook_editing, packages
+from annotator.services import codebook as codebook_editing
+from annotator.services import packages
 from annotator.services.assignments import assign
-from annotator.services.codebooks import store_codebook
+from annotator.services.codebook import store_codebook
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue, FormSpec
 from annotator.services.packages import MARKER_KEY, PackageRefused

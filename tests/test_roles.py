@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from annotator import codebook as cbk
 from annotator.services import adjudication as adj
 from annotator.services import assignments as asg
-from annotator.services import codebook_editing as ce
+from annotator.services import codebook as ce
 from annotator.services import coders, packages, permissions
 from annotator.services import reliability_report as rr
-from annotator.services.codebooks import store_codebook
+from annotator.services.codebook import store_codebook
 from annotator.services.coding import CodingService, FieldValue, form_spec, others_values
 from annotator.services.coding_sheet import import_coding_sheet, write_coding_sheet
 from annotator.services.db_copy import copy_project

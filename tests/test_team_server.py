@@ -9,7 +9,8 @@ from psycopg import errors
 from sqlalchemy import func, select
 
 from annotator import codebook as cbk
-from annotator.services import adjudication, codebook_editing, queue
+from annotator.services import adjudication, queue
+from annotator.services import codebook as codebook_editing
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import CodingService, FieldValue
 from annotator.services.permissions import NotPermitted

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from annotator import vocabulary
 from annotator.analysis.shares import share_of
 
 STATUS_COLUMNS = {
-    "done": "Done",
-    "in_progress": "In progress",
-    "flagged": "Flagged",
-    "skipped": "Skipped",
+    status: vocabulary.status_label(status).capitalize()
+    for status in ("done", "in_progress", "flagged", "skipped")
 }
 
 

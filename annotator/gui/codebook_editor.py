@@ -1,6 +1,6 @@
 """Codebook ▸ Edit: the fields and codes of the project's codebook, and a form per code.
 
-Every change is saved through ``annotator.services.codebook_editing`` and committed at
+Every change is saved through ``annotator.services.codebook`` and committed at
 once; the dialog emits ``changed`` afterwards so the main window can rebuild its coding
 form. Edits in the form are saved with Save, or when another code is selected or the
 dialog is closed.
@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import codebook as cbk
-from annotator.services import codebook_editing as ce
-from annotator.services.codebooks import active_codebook
+from annotator.services import codebook as ce
+from annotator.services.codebook import active_codebook
 from annotator.store.project import Project
 
 log = logging.getLogger(__name__)

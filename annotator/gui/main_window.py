@@ -71,6 +71,7 @@ from annotator.store.errors import (
     read_only_message,
 )
 from annotator.store.project import Project
+from annotator.vocabulary import STATUS_LABELS as STATUS_WORDS
 
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
 ROW_HEIGHT_PADDING = 8
@@ -78,13 +79,6 @@ COLUMN_WIDTHS = {"number": 64, "review": 96, "recommending": 150, "response": 86
 RETRY_MS = 2_000
 # How long one save from the window waits for another program's write lock.
 GUI_BUSY_TIMEOUT_MS = 250
-STATUS_WORDS = {
-    "not_started": "not started",
-    "in_progress": "in progress",
-    "done": "done",
-    "flagged": "flagged",
-    "skipped": "skipped",
-}
 SEES_OTHERS = permissions.DECIDERS
 # Menu actions a role may lack, and the rule that decides (the services apply the same).
 ROLE_ACTIONS = {

@@ -17,9 +17,10 @@ from typing import TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from annotator import codebook as cbk
 from annotator.limits import MAX_CODER_TEXT
 from annotator.services import assignments, permissions, queue, response_history
-from annotator.services.codebooks import active_codebook_row
+from annotator.services.codebook import active_codebook_row, codebook_from_row
 from annotator.store.models import (
     Annotation,
     AuditEvent,
@@ -35,46 +36,20 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project
 
-CHOICE_KINDS = ("multi", "single", "ordinal")
-
 T = TypeVar("T")
 
 # -- what the form is made of -------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class CodeSpec:
-    id: int
-    key: str
-    label: str
-    definition: str
-    include: str
-    exclude: str
-    example: str
-    parent_id: int | None
-    shortcut: str | None
-    colour: str | None
-    retired: bool
-    keywords: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    id: int
-    key: str
-    label: str
-    kind: str
-    description: str
-    required: bool
-    codes: tuple[CodeSpec, ...]
-
-    @property
-    def is_choice(self) -> bool:
-        return self.kind in CHOICE_KINDS
+# The form's fields and codes are the codebook model itself, read from the project with
+# their ids (``annotator.codebook.Field`` and ``Code``; a code's ``parent_id`` is set).
+FieldSpec = cbk.Field
+CodeSpec = cbk.Code
 
 
 @dataclass(frozen=True)
 class FormSpec:
+    """The active codebook as the coding form shows it: its fields, in order, with ids."""
+
     codebook_name: str
     version: int
     fields: tuple[FieldSpec, ...]
@@ -92,38 +67,11 @@ class FormSpec:
 
 def form_spec(session: Session) -> FormSpec:
     """The active codebook as the coding form needs it (ids included)."""
-    book = active_codebook_row(session)
-    if book is None:
+    row = active_codebook_row(session)
+    if row is None:
         return FormSpec("no codebook", 0, ())
-    fields = tuple(
-        FieldSpec(
-            id=f.id,
-            key=f.key,
-            label=f.label,
-            kind=f.kind,
-            description=f.description,
-            required=f.required,
-            codes=tuple(
-                CodeSpec(
-                    id=c.id,
-                    key=c.key,
-                    label=c.label,
-                    definition=c.definition,
-                    include=c.include,
-                    exclude=c.exclude,
-                    example=c.example,
-                    parent_id=c.parent_id,
-                    shortcut=c.shortcut,
-                    colour=c.colour,
-                    retired=c.retired,
-                    keywords=tuple(k for k in c.keywords.split(";") if k),
-                )
-                for c in f.codes
-            ),
-        )
-        for f in book.fields
-    )
-    return FormSpec(book.name, book.version, fields)
+    book = codebook_from_row(row)
+    return FormSpec(book.name, book.version, tuple(book.fields))
 
 
 # -- what a coder said --------------------------------------------------------------------

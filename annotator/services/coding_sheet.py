@@ -44,7 +44,6 @@ from annotator.services.coding import (
     save_status,
     save_value,
 )
-from annotator.services.queue import STATUS_LABELS
 from annotator.services.sources import coder_source, statuses_in, values_in
 from annotator.services.xlsx_writing import Column, ListsSheet, Sheet, cell
 from annotator.store.models import (
@@ -56,6 +55,7 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project
 from annotator.store.safe_write import check_target, written_whole
+from annotator.vocabulary import STATUS_LABELS
 
 SHEET = "Coding"
 META_SHEET = "About this sheet"

@@ -36,7 +36,6 @@ from sqlalchemy.orm import Session
 from annotator import __version__, analysis
 from annotator.services import analysis_data, permissions, reliability_report, response_history
 from annotator.services.coding import FieldSpec, FieldValue, FormSpec, form_spec
-from annotator.services.queue import STATUS_LABELS
 from annotator.services.sources import (
     CONSENSUS_KEY,
     Source,
@@ -63,6 +62,7 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project
 from annotator.store.safe_write import check_target, written_whole
+from annotator.vocabulary import STATUS_LABELS
 
 ProgressFn = Callable[[str, int, int], None]
 FORMATS = ("xlsx", "csv")

@@ -10,22 +10,16 @@ from sqlalchemy import func, select
 from annotator import codebook as cbk
 from annotator.paths import resource_path
 from annotator.services.bulk import ensure_states
-from annotator.services.codebooks import active_codebook_row, store_codebook
+from annotator.services.codebook import active_codebook_row, store_codebook
 from annotator.services.coders import get_or_create_coder
 from annotator.services.importing import ImportPlan, ImportRefused, import_files
 from annotator.store.errors import ProjectError
 from annotator.store.models import Coder, CodingStatus, Recommendation, Review, State
 from annotator.store.project import Project, open_project
+from annotator.vocabulary import STATUSES
 
 SAMPLE_FILE = ("sample", "china_cycle3_2018_matrix.docx")
-STATUS_ORDER = ("not_started", "in_progress", "done", "flagged", "skipped")
-STATUS_LABELS = {
-    "not_started": "not started",
-    "in_progress": "in progress",
-    "done": "done",
-    "flagged": "flagged",
-    "skipped": "skipped",
-}
+STATUS_ORDER = STATUSES
 
 
 def init_project(

@@ -21,15 +21,7 @@ from annotator.store.models import (
     Review,
     State,
 )
-
-STATUS_LABELS = {
-    None: "not started",
-    "not_started": "not started",
-    "in_progress": "in progress",
-    "done": "done",
-    "flagged": "flagged",
-    "skipped": "skipped",
-}
+from annotator.vocabulary import STATUS_LABELS
 
 
 @dataclass(frozen=True)

@@ -29,19 +29,13 @@ from annotator.services.coding import EMPTY, FieldSpec, FieldValue, FormSpec, fo
 from annotator.services.xlsx_writing import clean_text, csv_safe
 from annotator.store.models import Annotation, Coder, CodingStatus
 from annotator.store.safe_write import check_target, written_whole
+from annotator.vocabulary import KIND_LABELS
 
 if TYPE_CHECKING:
     from annotator.services.sample_plan import SamplePlan
 
 ProgressFn = Callable[[str, int, int], None]
 
-KIND_LABELS = {
-    "multi": "multi-choice",
-    "single": "single choice",
-    "ordinal": "ordinal scale",
-    "boolean": "yes / no",
-    "text": "free text",
-}
 # Kinds whose value a coder gives by marking the recommendation done without ticking
 # anything: no theme ticked is the answer "none of these themes", an unticked box "no".
 # For the others, nothing entered is a missing rating, not a rating of "nothing".

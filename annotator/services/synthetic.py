@@ -19,7 +19,7 @@ from annotator.importers import detect
 from annotator.importers.records import ImportBatch, RecommendationRecord, ReviewRecord
 from annotator.paths import resource_path
 from annotator.services.bulk import write_annotations, write_batch, write_statuses
-from annotator.services.codebooks import active_codebook_row
+from annotator.services.codebook import active_codebook_row
 from annotator.services.coders import get_or_create_coder
 from annotator.services.projects import SAMPLE_FILE
 from annotator.store.models import CodebookField

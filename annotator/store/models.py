@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from annotator.store.ids import new_uuid
+from annotator.vocabulary import FIELD_KINDS, POSITIONS, STATUSES
 
 # Named constraints let Alembic's batch mode on SQLite find and alter them later.
 NAMING_CONVENTION = {
@@ -41,10 +42,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-FIELD_KINDS = ("multi", "single", "ordinal", "boolean", "text")
 CODER_ROLES = ("coder", "adjudicator", "coordinator")
-STATUSES = ("not_started", "in_progress", "done", "flagged", "skipped")
-POSITIONS = ("supported", "noted")
 # The documents a response can come from (annotator.importers.records.DocumentKind).
 DOCUMENT_KINDS = ("report", "addendum", "update", "matrix", "database", "table")
 

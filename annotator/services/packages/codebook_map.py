@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from annotator.services.codebooks import active_codebook_row
+from annotator.services.codebook import active_codebook_row
 from annotator.services.packages.contents import PackageContents
 from annotator.services.packages.errors import refuse
 from annotator.services.packages.plan import PackagePlan

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from annotator.services import assignments, permissions
-from annotator.services.codebooks import active_codebook, active_codebook_row
+from annotator.services.codebook import active_codebook, active_codebook_row
 from annotator.services.coders import clean_name, find_coder, get_or_create_coder
 from annotator.services.packages.contents import MARKER_KEY, Marker
 from annotator.services.packages.errors import PackageError
