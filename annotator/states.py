@@ -217,19 +217,19 @@ def _load(states_csv: Path, aliases_csv: Path) -> _Tables:
         alias, iso3 = values["alias"], values["iso3"]
         if not alias:
             raise _error(aliases_csv, row, "alias", "empty")
-        state = by_iso3.get(iso3)
-        if state is None:
+        known = by_iso3.get(iso3)
+        if known is None:
             raise _error(aliases_csv, row, "iso3", f"{iso3!r} is not a code in {states_csv.name}")
         coded = codes.get(alias.strip())
-        if coded is not None and coded.iso3 != state.iso3:
+        if coded is not None and coded.iso3 != known.iso3:
             raise _error(
                 aliases_csv,
                 row,
                 "alias",
                 f"{alias!r} is the ISO code of {coded.iso3} ({coded.name}), "
-                f"it cannot also name {state.iso3}",
+                f"it cannot also name {known.iso3}",
             )
-        _register(index, alias, state, aliases_csv, row, "alias")
+        _register(index, alias, known, aliases_csv, row, "alias")
 
     return _Tables(states=tuple(states), by_iso3=by_iso3, index=index, codes=codes)
 

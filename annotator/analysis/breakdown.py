@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -240,7 +241,7 @@ def wording_label(wording: object) -> str:
     return text or NO_WORDING
 
 
-def _int_or_none(value: object) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     if value is None:
         return None
     try:
@@ -248,4 +249,4 @@ def _int_or_none(value: object) -> int | None:
             return None
     except (TypeError, ValueError):
         return None
-    return int(value)  # type: ignore[arg-type]
+    return int(value)

@@ -60,13 +60,14 @@ def coding_progress(
         to_code = len(scope) if scope is not None else total
         counts = own["status"].value_counts()
         row: dict[str, object] = {"Coder": name, "To code": to_code}
-        started = 0
+        started = done = 0
         for status, label in STATUS_COLUMNS.items():
             n = int(counts.get(status, 0))
             row[label] = n
             started += n
+            done += n if status == "done" else 0
         row["Not started"] = max(to_code - started, 0)
-        row["Share done"] = share_of(int(row["Done"]), to_code)  # type: ignore[arg-type]
+        row["Share done"] = share_of(done, to_code)
         rows.append(row)
     by_coder = pd.DataFrame(
         rows,

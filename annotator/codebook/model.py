@@ -21,6 +21,12 @@ def _stored_id() -> Any:
     return field(default=None, compare=False, repr=False, metadata=_STORED)
 
 
+def _required_id(thing: object, key: str, value: int | None) -> int:
+    if value is None:
+        raise ValueError(f"{type(thing).__name__} '{key}' is not one read from a project.")
+    return value
+
+
 @dataclass
 class Code:
     key: str  # stable identifier, [a-z0-9_.-]+ (ordinal codes are "1".."5")
@@ -36,6 +42,11 @@ class Code:
     keywords: list[str] = field(default_factory=list)  # words that suggest the code
     id: int | None = _stored_id()
     parent_id: int | None = _stored_id()  # the parent's id, when read from a project
+
+    @property
+    def stored_id(self) -> int:
+        """The id of a code read from a project (where services need it, always set)."""
+        return _required_id(self, self.key, self.id)
 
 
 # What a code says, in file order: the YAML keys, the xlsx columns (after "field"), the
@@ -55,6 +66,11 @@ class Field:
     # ordered; boolean and text fields have none; ordinal codes are in scale order
     codes: list[Code] = field(default_factory=list)
     id: int | None = _stored_id()
+
+    @property
+    def stored_id(self) -> int:
+        """The id of a field read from a project (where services need it, always set)."""
+        return _required_id(self, self.key, self.id)
 
     @property
     def is_choice(self) -> bool:

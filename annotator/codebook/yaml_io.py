@@ -16,7 +16,7 @@ from annotator.codebook.shortcuts import _type_name
 from annotator.codebook.validate import _NOWHERE, _Ctx, _run_checks, _Where, validate
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict):
     """A mapping that remembers the lines of its keys (and keys given twice)."""
 
     line: int
@@ -24,7 +24,7 @@ class _LineDict(dict):  # type: ignore[type-arg]
     duplicate_keys: list[tuple[Any, int, int]]
 
 
-class _LineList(list):  # type: ignore[type-arg]
+class _LineList(list):
     """A sequence that remembers the lines of its items."""
 
     line: int
@@ -156,7 +156,7 @@ def _load_yaml_text(text: str, origin: str | None) -> Codebook:
     return cb
 
 
-class _FlowList(list):  # type: ignore[type-arg]
+class _FlowList(list):
     """A list dumped on one line: [a, b, c]."""
 
 
@@ -202,7 +202,7 @@ def dump_yaml(cb: Codebook) -> str:
     )
 
 
-def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)

@@ -155,7 +155,7 @@ def _others_html(spec: FormSpec, others: dict[str, dict[int, FieldValue]]) -> st
     rows = []
     for field in spec.fields:
         cells = []
-        values = [others[n].get(field.id, FieldValue()) for n in names]
+        values = [others[n].get(field.stored_id, FieldValue()) for n in names]
         for value in values:
             if field.is_choice:
                 text = ", ".join(c.label for c in field.codes if c.id in value.codes)

@@ -226,6 +226,7 @@ def per_code_alpha(df: pd.DataFrame, codes: Sequence[Hashable] | None = None) ->
     n0 = n - n1
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = np.where((n1 > 0) & (n0 > 0), 1.0 - (n - 1) * o01 / (n1 * n0), np.nan)
+    reasons: list[str | None]
     if not pairable.any():
         reasons = [no_pairs_reason(r)] * k
     else:

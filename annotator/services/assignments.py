@@ -15,9 +15,20 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, null, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from annotator.recnumbers import sort_key
@@ -115,18 +126,20 @@ def unassign(
     coder = _coder(session, coder_id)
     _check_actor(session, by_coder_id)
     if recommendation_ids is None:
-        removed = session.execute(
-            delete(Assignment).where(Assignment.coder_id == coder_id)
-        ).rowcount
+        removed = _deleted(
+            session.execute(delete(Assignment).where(Assignment.coder_id == coder_id))
+        )
     else:
         ids = _unique(recommendation_ids)
         removed = 0
         for chunk in in_chunks(ids):
-            removed += session.execute(
-                delete(Assignment).where(
-                    Assignment.coder_id == coder_id, Assignment.recommendation_id.in_(chunk)
+            removed += _deleted(
+                session.execute(
+                    delete(Assignment).where(
+                        Assignment.coder_id == coder_id, Assignment.recommendation_id.in_(chunk)
+                    )
                 )
-            ).rowcount
+            )
     if removed:
         _audit(
             session, "unassign", coder, removed, by_coder_id, remaining=_count(session, coder_id)
@@ -155,9 +168,10 @@ def assign_overlap(
     ids = draw_overlap_sample(
         session, share, seed=seed, stratify_by=stratify_by, review_ids=review_ids
     )
-    detail = {"sample": {"share": share, "seed": seed, "stratify_by": stratify_by}}
+    sample: dict[str, object] = {"share": share, "seed": seed, "stratify_by": stratify_by}
     if review_ids is not None:
-        detail["sample"]["review_ids"] = sorted(set(review_ids))
+        sample["review_ids"] = sorted(set(review_ids))
+    detail = {"sample": sample}
     new = {
         coder_id: _assign(session, coder_id, ids, by_coder_id=by_coder_id, detail=detail)
         for coder_id in coders
@@ -327,7 +341,7 @@ def _done_join() -> ColumnElement[bool]:
     )
 
 
-def _shared() -> Select[tuple[int]]:
+def _shared() -> Select[int]:
     return (
         select(Assignment.recommendation_id)
         .group_by(Assignment.recommendation_id)
@@ -335,7 +349,7 @@ def _shared() -> Select[tuple[int]]:
     )
 
 
-def _done_by_two() -> Select[tuple[int]]:
+def _done_by_two() -> Select[int]:
     # Done by two of the coders it is assigned to: a unit reliability can compare.
     return (
         select(Assignment.recommendation_id)
@@ -348,8 +362,8 @@ def _done_by_two() -> Select[tuple[int]]:
 def assignment_summary(session: Session) -> list[CoderAssignments]:
     """Every coder of the project, by name, with what they are assigned and have done."""
 
-    def per_coder(query: Select[tuple[int, int]]) -> dict[int, int]:
-        return dict(session.execute(query.group_by(Assignment.coder_id)).all())
+    def per_coder(query: Select[int, int]) -> dict[int, int]:
+        return {coder: n for coder, n in session.execute(query.group_by(Assignment.coder_id))}
 
     count = select(Assignment.coder_id, func.count())
     assigned = per_coder(count)
@@ -371,7 +385,7 @@ def assignment_summary(session: Session) -> list[CoderAssignments]:
 
 
 def overlap_totals(session: Session) -> OverlapTotals:
-    def size(query: Select[tuple[int]]) -> int:
+    def size(query: Select[int]) -> int:
         return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     return OverlapTotals(units=size(_shared()), done_by_two=size(_done_by_two()))
@@ -471,9 +485,17 @@ def _check_actor(session: Session, by_coder_id: int | None) -> None:
         raise ValueError("The coder making this change is not in this project.")
 
 
+def _deleted(result: Result[Any]) -> int:
+    """How many rows a DELETE removed (the result of a DML statement is a cursor's)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def _count(session: Session, coder_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Assignment).where(Assignment.coder_id == coder_id)
+    return (
+        session.scalar(
+            select(func.count()).select_from(Assignment).where(Assignment.coder_id == coder_id)
+        )
+        or 0
     )
 
 

@@ -132,7 +132,9 @@ def coder_rows(session: Session, *, include_retired: bool = True) -> list[CoderR
     ]
 
 
-def _audit(session: Session, by: Coder | None, action: str, coder: Coder, **change) -> None:
+def _audit(
+    session: Session, by: Coder | None, action: str, coder: Coder, **change: tuple[object, object]
+) -> None:
     before = {k: v[0] for k, v in change.items()}
     after = {k: v[1] for k, v in change.items()}
     session.add(

@@ -509,5 +509,5 @@ def codes_named(spec: FormSpec, keys: Iterable[tuple[str, str]]) -> dict[int, Fi
     for field_key, code_key in keys:
         fld = spec.field_by_key(field_key)
         code = next(c for c in fld.codes if c.key == code_key)
-        chosen.setdefault(fld.id, set()).add(code.id)
+        chosen.setdefault(fld.stored_id, set()).add(code.stored_id)
     return {fid: FieldValue(frozenset(ids)) for fid, ids in chosen.items()}

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Column, Connection, Table, func, select, text
 
 from annotator.services import permissions
 from annotator.services.coders import coder_named
@@ -85,7 +85,7 @@ def table_checks(connection: Connection) -> tuple[TableCheck, ...]:
     return tuple(checks)
 
 
-def _typed_columns(table: Table):
+def _typed_columns(table: Table) -> list[Column[Any]]:
     return [table.c[c.name] for c in table.columns]
 
 
@@ -183,7 +183,9 @@ def _copy_into(
     return copied
 
 
-def _copy_table(reading: Connection, writing: Connection, table: Table, progress) -> None:
+def _copy_table(
+    reading: Connection, writing: Connection, table: Table, progress: Progress | None
+) -> None:
     total = reading.execute(select(func.count()).select_from(table)).scalar() or 0
     if not total:
         return
@@ -205,7 +207,7 @@ def _copy_table(reading: Connection, writing: Connection, table: Table, progress
             progress(f"Copying {table.name.replace('_', ' ')}", done, total)
 
 
-def _parents_first(codes) -> list[tuple]:
+def _parents_first(codes: Sequence[Any]) -> list[tuple]:
     placed: set[int] = set()
     ordered: list[tuple] = []
     waiting = list(codes)

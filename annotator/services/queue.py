@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from annotator.store import fts
@@ -133,7 +134,7 @@ class QueueFilter:
         )
 
 
-def _status_column(coder_id: int | None):
+def _status_column(coder_id: int | None) -> ColumnElement[str]:
     return func.coalesce(
         select(CodingStatus.status)
         .where(
@@ -189,9 +190,9 @@ def filtered_select(session: Session, flt: QueueFilter, coder_id: int | None) ->
     return query.order_by(*_order(flt, status))
 
 
-def _order(flt: QueueFilter, status):
-    reading = [Recommendation.review_id, Recommendation.sort_key, Recommendation.id]
-    first = {
+def _order(flt: QueueFilter, status: ColumnElement[str]) -> list[Any]:
+    reading: list[Any] = [Recommendation.review_id, Recommendation.sort_key, Recommendation.id]
+    first: Any = {
         "number": None,
         "recommending": func.lower(Recommendation.recommending_text),
         "response": func.lower(func.coalesce(Recommendation.response, "")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +49,8 @@ def recommendation_rows(
 ) -> dict[int, RecommendationRow]:
     """The recommendations of these ids (unknown ids are left out), read in chunks."""
     text = Recommendation.text if with_text else None
-    columns = [
+    # Typed loosely: the columns differ in type, and the row unpacks them by position.
+    columns: list[Any] = [
         Recommendation.id,
         Recommendation.number,
         Recommendation.sort_key,

@@ -211,12 +211,12 @@ def _plan_field(fspec: FieldSpec, tally: _Tally, p: float) -> list[PlanRow]:
     base = partial(
         PlanRow, field=fspec.key, field_label=fspec.label, kind=fspec.kind, have=tally.have
     )
-    labels = {c.id: c.label for c in fspec.codes}
+    labels = {c.stored_id: c.label for c in fspec.codes}
     n = tally.ratings
     if fspec.kind == "multi":
         themes = []
         for code in fspec.codes:
-            share = tally.counts.get(code.id, 0) / n if n else None
+            share = tally.counts.get(code.stored_id, 0) / n if n else None
             if share == 0 and code.retired:
                 continue
             binary = None if share is None else min(share, 1 - share)

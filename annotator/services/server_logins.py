@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from annotator.services.coders import clean_name, find_coder, get_or_create_coder
 from annotator.store import server_security as security
 from annotator.store.errors import ProjectError
@@ -63,7 +65,7 @@ class Seat:
     login: str | None = None  # the server login this coder was taken from
 
 
-def _require_administrator(project: Project, connection) -> None:
+def _require_administrator(project: Project, connection: Connection) -> None:
     if not security.applies(connection):
         raise ValueError(NOT_A_SERVER)
     found = security.identity(connection)

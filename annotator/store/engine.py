@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -111,7 +112,7 @@ def make_engine(
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite's own transaction handling defers BEGIN and cannot run DDL in a
         # transaction; turning it off and emitting BEGIN ourselves (below) gives real
         # transactions, which migrations and all-or-nothing imports depend on.
@@ -127,7 +128,7 @@ def make_engine(
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:
+    def _begin(connection: Any) -> None:
         # Writers ask for IMMEDIATE so they queue on the busy timeout at BEGIN instead
         # of failing later when a read transaction tries to become a write one.
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, text
 
@@ -72,7 +73,9 @@ def match_expression(query: str) -> str | None:
     return " ".join(quoted)
 
 
-def matching(connection: Connection, id_column, text_column, query: str) -> ColumnElement | None:
+def matching(
+    connection: Connection, id_column: Any, text_column: Any, query: str
+) -> ColumnElement[Any] | None:
     """A WHERE clause keeping recommendations whose text has every word of ``query`` (the
     last as a prefix): FTS5 on SQLite, PostgreSQL's own full-text search on a server.
     None when the query has no words at all."""

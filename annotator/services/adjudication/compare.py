@@ -159,7 +159,7 @@ def disagreements(
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
     found: list[tuple[FieldSpec, int, dict[int, FieldValue], FieldValue | None]] = []
     for fspec in fields:
-        decided = _consensus_of_field(session, fspec.id)
+        decided = _consensus_of_field(session, fspec.stored_id)
         wanted = next((c.id for c in fspec.codes if c.key == code_key), None)
         for rid, by_coder in _compared(session, fspec, chosen).items():
             distinct = set(by_coder.values())
@@ -179,7 +179,7 @@ def disagreements(
             number=recs[rid][1],
             review=recs[rid][2],
             text=recs[rid][3],
-            field_id=fspec.id,
+            field_id=fspec.stored_id,
             field_key=fspec.key,
             field_label=fspec.label,
             kind=fspec.kind,
@@ -215,7 +215,7 @@ def agreements(
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
     found: list[Agreement] = []
     for fspec in _fields(spec, field_key):
-        decided = _consensus_of_field(session, fspec.id)
+        decided = _consensus_of_field(session, fspec.stored_id)
         for rid, by_coder in sorted(_compared(session, fspec, chosen).items()):
             distinct = set(by_coder.values())
             if len(distinct) != 1 or rid in decided:
@@ -223,7 +223,7 @@ def agreements(
             found.append(
                 Agreement(
                     recommendation_id=rid,
-                    field_id=fspec.id,
+                    field_id=fspec.stored_id,
                     field_key=fspec.key,
                     value=distinct.pop(),
                     coders=tuple(sorted((names[c] for c in by_coder), key=str.casefold)),

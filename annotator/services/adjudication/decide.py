@@ -188,12 +188,12 @@ def _decide(
     _replace(
         session,
         recommendation_id,
-        spec.id,
-        _new_rows(recommendation_id, spec.id, value, by_coder_id, reason, now),
+        spec.stored_id,
+        _new_rows(recommendation_id, spec.stored_id, value, by_coder_id, reason, now),
     )
     after = _snapshot(session, spec, recommendation_id)
     event_id = _audit(session, action, recommendation_id, by_coder_id, now, before, after)
-    return Decision(event_id, recommendation_id, spec.id, _value_of_snapshot(before), value)
+    return Decision(event_id, recommendation_id, spec.stored_id, _value_of_snapshot(before), value)
 
 
 def accept_agreements(
@@ -247,13 +247,23 @@ def undo_decision(session: Session, audit_event_id: int, by_coder_id: int) -> Fi
     """
     check_decider(session, by_coder_id)
     event = session.get(AuditEvent, audit_event_id)
-    if event is None or event.entity != "consensus" or event.action not in DECISION_ACTIONS:
+    if (
+        event is None
+        or event.entity != "consensus"
+        or event.action not in DECISION_ACTIONS
+        or event.recommendation_id is None
+        or event.before is None
+        or event.after is None
+    ):
         raise ValueError("That is not a decision that can be undone.")
     before, after = json.loads(event.before), json.loads(event.after)
     rid = event.recommendation_id
     history = _events(session, rid)
     for later in history:
-        if later.action == UNDO_ACTION and json.loads(later.after).get("undoes") == event.id:
+        if (
+            later.action == UNDO_ACTION
+            and json.loads(later.after or "{}").get("undoes") == event.id
+        ):
             raise ValueError("That decision has already been undone.")
     spec = _field_spec(session, before["field_id"])
     current = _snapshot(session, spec, rid)
@@ -275,7 +285,7 @@ def undo_decision(session: Session, audit_event_id: int, by_coder_id: int) -> Fi
         }
         for r in before["rows"]
     ]
-    _replace(session, rid, spec.id, restored)
+    _replace(session, rid, spec.stored_id, restored)
     put_back = _snapshot(session, spec, rid)
     _audit(session, UNDO_ACTION, rid, by_coder_id, now, current, {**put_back, "undoes": event.id})
     return _value_of_snapshot(put_back)
@@ -289,11 +299,11 @@ def last_decision(session: Session, recommendation_id: int, field_id: int) -> in
     if not current["decided"]:
         return None
     history = _events(session, recommendation_id)
-    undone = {json.loads(e.after).get("undoes") for e in history if e.action == UNDO_ACTION}
+    undone = {json.loads(e.after or "{}").get("undoes") for e in history if e.action == UNDO_ACTION}
     for event in history:
         if event.action not in DECISION_ACTIONS or event.id in undone:
             continue
-        after = json.loads(event.after)
+        after = json.loads(event.after or "{}")
         if after.get("field_id") == field_id and _row_uuids(after) == _row_uuids(current):
             return event.id
     return None

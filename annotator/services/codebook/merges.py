@@ -161,7 +161,7 @@ def _plan_merge(
         )
     source_id = _code_row(cb_row, field_key, source_key).id
     target_id = _code_row(cb_row, field_key, target_key).id
-    ann = models.Annotation.__table__
+    ann = models.table_of(models.Annotation)
     annotations = [
         _row_json(r)
         for r in session.execute(select(ann).where(ann.c.code_id == source_id).order_by(ann.c.id))
@@ -174,7 +174,7 @@ def _plan_merge(
             )
         )
     }
-    cons = models.Consensus.__table__
+    cons = models.table_of(models.Consensus)
     consensus = [
         _row_json(r)
         for r in session.execute(
@@ -237,8 +237,8 @@ def merge_codes(
         remapped = [a["id"] for a in plan.annotations if a["id"] not in removed]
         cons_removed = set(plan.consensus_removed)
         cons_remapped = [c["id"] for c in plan.consensus if c["id"] not in cons_removed]
-        ann = models.Annotation.__table__
-        cons = models.Consensus.__table__
+        ann = models.table_of(models.Annotation)
+        cons = models.table_of(models.Consensus)
         for ids in _chunks(plan.annotations_removed):
             session.execute(delete(ann).where(ann.c.id.in_(ids)))
         for ids in _chunks(remapped):
@@ -411,8 +411,8 @@ def undo_merge(session: Session, merge_event_id: int, *, coder_id: int | None) -
                 f"The merge of code '{info.source_key}' into '{info.target_key}' cannot be "
                 "undone: one of the two codes is no longer in the codebook."
             )
-        ann = models.Annotation.__table__
-        cons = models.Consensus.__table__
+        ann = models.table_of(models.Annotation)
+        cons = models.table_of(models.Consensus)
         _check_unchanged(session, ann, after["annotations_remapped"], target_id, "annotation", info)
         _check_unchanged(
             session, cons, after["consensus_remapped"], target_id, "consensus value", info

@@ -226,7 +226,7 @@ class _Matcher:
                 e = unnumbered[i][0]
                 if wanted and e.states and not wanted & e.states:
                     continue
-                bonus = (3 if wanted == e.states else 0) + (2 if pool[i] == key else 0)
+                bonus: float = (3 if wanted == e.states else 0) + (2 if pool[i] == key else 0)
                 bonus += fuzz.ratio(key, pool[i]) / 100
                 scored.append((score + bonus, index, i))
         taken_records: set[int] = set()

@@ -34,8 +34,9 @@ def plan_responses(
             Recommendation.number, Recommendation.id, Recommendation.text, Recommendation.response
         ).where(Recommendation.review_id == review_id, Recommendation.number.is_not(None))
     ).all()
-    numbers = {number: rid for number, rid, _, _ in rows}
-    texts = {number: text for number, _, text, _ in rows}
+    # Only numbered recommendations were selected.
+    numbers = {number: rid for number, rid, _, _ in rows if number is not None}
+    texts = {number: text for number, _, text, _ in rows if number is not None}
     # Settled before: a preliminary position the report gave ("enjoys the support of"),
     # which an addendum need not repeat; "will be examined" settles nothing.
     settled = {

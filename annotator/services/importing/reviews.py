@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ def with_review_named(batch: ImportBatch, options: ImportOptions) -> None:
         review = record.review
         if named is not None and review_key(named) != review_key(review):
             continue
-        fill = {}
+        fill: dict[str, Any] = {}
         if symbol and not review.report_symbol and "/ADD" not in symbol.upper():
             fill["report_symbol"] = symbol
         if named is not None:

@@ -57,7 +57,10 @@ def apply_recommendations(
         _apply_change(session, change)
         if progress and done % 500 == 0:
             progress("Updating recommendations", done, len(touched))
-    fts.index(session.connection(), [c.recommendation_id for c in touched if "text" in c.changes])
+    fts.index(
+        session.connection(),
+        [c.recommendation_id for c in touched if "text" in c.changes and c.recommendation_id],
+    )
     session.flush()
 
 

@@ -72,13 +72,13 @@ def map_codebook(session: Session, package: PackageContents, plan: PackagePlan) 
                 )
             continue
         mapped.fields[fuuid] = FieldMap(mine.id, mine.key, mine.label, mine.kind)
-    for cuuid, info in theirs.codes.items():
+    for cuuid, code_info in theirs.codes.items():
         found = codes.get(cuuid)
-        if found is None or found[0].uuid != info.field_uuid:
+        if found is None or found[0].uuid != code_info.field_uuid:
             if cuuid in used_codes:
                 raise refuse(
                     package.path,
-                    f"it uses code '{info.label}', which the project's codebook (version "
+                    f"it uses code '{code_info.label}', which the project's codebook (version "
                     f"{book.version}) no longer has",
                 )
             continue

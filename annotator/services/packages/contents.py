@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 from annotator.services.packages.errors import PackageRefused, refuse
 from annotator.services.packages.value_checks import (
@@ -27,12 +27,12 @@ CHOICE_KINDS = ("multi", "single", "ordinal")
 class Marker:
     """What ``project_info['package_of']`` says: whose package it is and what it was made of."""
 
-    package_uuid: uuid.UUID
-    coder_uuid: uuid.UUID
+    package_uuid: UUID
+    coder_uuid: UUID
     coder_name: str
     made_at: datetime
     made_by: str | None
-    codebook_uuid: uuid.UUID
+    codebook_uuid: UUID
     codebook_version: int
     recommendations: int
 
@@ -83,7 +83,7 @@ class Marker:
 
 @dataclass(frozen=True)
 class FieldInfo:
-    uuid: uuid.UUID
+    uuid: UUID
     key: str
     label: str
     kind: str
@@ -91,24 +91,24 @@ class FieldInfo:
 
 @dataclass(frozen=True)
 class CodeInfo:
-    uuid: uuid.UUID
-    field_uuid: uuid.UUID
+    uuid: UUID
+    field_uuid: UUID
     key: str
     label: str
 
 
 @dataclass(frozen=True)
 class PackagedCodebook:
-    uuid: uuid.UUID
+    uuid: UUID
     name: str
     version: int
-    fields: dict[uuid.UUID, FieldInfo]
-    codes: dict[uuid.UUID, CodeInfo]
+    fields: dict[UUID, FieldInfo]
+    codes: dict[UUID, CodeInfo]
 
 
 @dataclass(frozen=True)
 class CoderInfo:
-    uuid: uuid.UUID
+    uuid: UUID
     name: str
     role: str
     created_at: datetime
@@ -116,11 +116,11 @@ class CoderInfo:
 
 @dataclass(frozen=True)
 class AnnotationRecord:
-    uuid: uuid.UUID
-    recommendation_uuid: uuid.UUID
-    coder_uuid: uuid.UUID
-    field_uuid: uuid.UUID
-    code_uuid: uuid.UUID | None
+    uuid: UUID
+    recommendation_uuid: UUID
+    coder_uuid: UUID
+    field_uuid: UUID
+    code_uuid: UUID | None
     value: str | None
     codebook_version: int
     created_at: datetime
@@ -129,8 +129,8 @@ class AnnotationRecord:
 
 @dataclass(frozen=True)
 class StatusRecord:
-    recommendation_uuid: uuid.UUID
-    coder_uuid: uuid.UUID
+    recommendation_uuid: UUID
+    coder_uuid: UUID
     status: str
     flag_reason: str | None
     seconds_spent: float
@@ -141,7 +141,7 @@ class StatusRecord:
 class EventValue:
     """A field value as an audit event describes it, by code identity."""
 
-    codes: frozenset[uuid.UUID]
+    codes: frozenset[UUID]
     text: str | None
 
 
@@ -149,13 +149,13 @@ class EventValue:
 class EventRecord:
     """One change the coder made in the package ("annotate" or "status")."""
 
-    uuid: uuid.UUID
+    uuid: UUID
     at: datetime
-    coder_uuid: uuid.UUID
+    coder_uuid: UUID
     action: str
     entity: str
-    recommendation_uuid: uuid.UUID
-    field_uuid: uuid.UUID | None  # annotate events only
+    recommendation_uuid: UUID
+    field_uuid: UUID | None  # annotate events only
     before: EventValue | tuple[str, str | None]  # a value, or (status, reason)
     after: EventValue | tuple[str, str | None]
 
@@ -169,8 +169,8 @@ class PackageContents:
     info: dict[str, str]
     marker: Marker
     codebook: PackagedCodebook
-    coders: dict[uuid.UUID, CoderInfo]
-    recommendations: frozenset[uuid.UUID]
+    coders: dict[UUID, CoderInfo]
+    recommendations: frozenset[UUID]
     annotations: list[AnnotationRecord]
     statuses: list[StatusRecord]
     events: list[EventRecord]

@@ -195,12 +195,9 @@ def _merge_one(
             f"{'is' if missing == 1 else 'are'} no longer in the project; the coder's "
             "codes on them are not merged."
         )
+    owners = {a.coder_uuid for a in package.annotations} | {s.coder_uuid for s in package.statuses}
     strangers = sorted(
-        {
-            package.coders[a.coder_uuid].name
-            for a in [*package.annotations, *package.statuses]
-            if a.coder_uuid != marker.coder_uuid
-        }
+        {package.coders[owner].name for owner in owners if owner != marker.coder_uuid}
     )
     if strangers:
         raise refuse(

@@ -142,15 +142,15 @@ def check_schema(connection: sqlite3.Connection, path: Path) -> None:
                 "read; a package made by UPR Coder never has one, so it was altered after "
                 "it was made",
             )
-    found = _objects(connection)
-    extra = sorted(n for _, n, _ in found - expected.objects)
+    objects = _objects(connection)
+    extra = sorted(n for _, n, _ in objects - expected.objects)
     if extra:
         raise refuse(
             path,
             f"it holds data that no package has ({', '.join(map(str, extra[:5]))}), so it "
             "was altered after it was made",
         )
-    missing = sorted(n for _, n, _ in expected.objects - found)
+    missing = sorted(n for _, n, _ in expected.objects - objects)
     if missing:
         raise refuse(
             path,

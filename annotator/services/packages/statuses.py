@@ -15,7 +15,7 @@ from annotator.services.packages.contents import EventValue, PackageContents
 from annotator.services.packages.plan import PackagePlan
 from annotator.services.packages.shared import MERGE_NAMESPACE
 from annotator.services.packages.values import write_events
-from annotator.store.models import AuditEvent, Coder, CodingStatus
+from annotator.store.models import AuditEvent, Coder, CodingStatus, table_of
 from annotator.store.queries import in_chunks
 
 
@@ -59,17 +59,17 @@ def merge_statuses(
                 their_times[rid] = max(their_times.get(rid, event.at), event.at)
     my_times: dict[int, datetime] = {}
     for chunk in in_chunks(sorted(theirs)):
-        my_times.update(
-            session.execute(
-                select(AuditEvent.recommendation_id, func.max(AuditEvent.at))
-                .where(
-                    AuditEvent.action == "status",
-                    AuditEvent.coder_id == coder.id,
-                    AuditEvent.recommendation_id.in_(chunk),
-                )
-                .group_by(AuditEvent.recommendation_id)
-            ).all()
-        )
+        for rid, at in session.execute(
+            select(AuditEvent.recommendation_id, func.max(AuditEvent.at))
+            .where(
+                AuditEvent.action == "status",
+                AuditEvent.coder_id == coder.id,
+                AuditEvent.recommendation_id.in_(chunk),
+            )
+            .group_by(AuditEvent.recommendation_id)
+        ):
+            if rid is not None:  # always: selected by recommendation
+                my_times[rid] = at
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -170,7 +170,7 @@ def merge_statuses(
     if inserts:
         session.execute(insert(CodingStatus), inserts)
     if updates:
-        table = CodingStatus.__table__
+        table = table_of(CodingStatus)
         session.execute(
             update(table)
             .where(table.c.recommendation_id == bindparam("rid"), table.c.coder_id == coder.id)

@@ -22,7 +22,7 @@ from annotator.services.packages.shared import (
     json_object,
 )
 from annotator.store.ids import new_uuid
-from annotator.store.models import Annotation, AuditEvent, Coder
+from annotator.store.models import Annotation, AuditEvent, Coder, table_of
 from annotator.store.queries import in_chunks
 
 SHOWN_TEXT = 120
@@ -68,7 +68,8 @@ def _master_change_times(
             )
         ):
             data = json_object(after) or json_object(before)
-            note(rid, data.get("field_id"), at)
+            if rid is not None:  # always, as selected; the column may be empty elsewhere
+                note(rid, data.get("field_id"), at)
         # Merging or un-merging codes in the codebook editor moves annotations too.
         for at, rid, before, after in session.execute(
             select(
@@ -80,7 +81,7 @@ def _master_change_times(
             )
         ):
             data = json_object(before) or json_object(after)
-            if data.get("coder_id") == coder.id:
+            if data.get("coder_id") == coder.id and rid is not None:
                 note(rid, data.get("field_id"), at)
     return out
 
@@ -258,7 +259,7 @@ def merge_values(
     for chunk in in_chunks(deletes):
         session.execute(delete(Annotation).where(Annotation.id.in_(chunk)))
     if updates:
-        table = Annotation.__table__
+        table = table_of(Annotation)
         session.execute(
             update(table)
             .where(table.c.id == bindparam("row_id"))
@@ -274,14 +275,14 @@ def merge_values(
         taken: set[uuid.UUID] = set()
         for chunk in in_chunks([i["uuid"] for i in inserts]):
             taken.update(session.scalars(select(Annotation.uuid).where(Annotation.uuid.in_(chunk))))
-        for row in inserts:
-            if row["uuid"] in taken:
+        for new in inserts:
+            if new["uuid"] in taken:
                 # The identity is in use by another record of the project (a crafted or
                 # re-used uuid): never overwrite that one; derive a stable new identity.
-                row["uuid"] = uuid.uuid5(
+                new["uuid"] = uuid.uuid5(
                     MERGE_NAMESPACE,
-                    f"annotation|{row['uuid']}|{row['recommendation_id']}|{row['field_id']}|"
-                    f"{row['code_id']}|{coder.uuid}",
+                    f"annotation|{new['uuid']}|{new['recommendation_id']}|{new['field_id']}|"
+                    f"{new['code_id']}|{coder.uuid}",
                 )
         session.execute(insert(Annotation), inserts)
     write_events(session, events, now, by_coder_id)
