@@ -175,3 +175,39 @@ def test_the_cycle_finder_finds_a_cycle():
             return edges[module]
 
     assert _import_cycles(Graph()) == [{"a", "b", "c"}]
+
+
+# Modules whose types are still being put right by the other branches of the redesign;
+# the lead empties this at the merge. Every other module must be mypy-clean.
+TYPES_BEING_FIXED = (
+    "annotator/importers/",
+    "annotator/services/exporting.py",
+    "annotator/services/coding_sheet.py",
+    "annotator/services/reliability_report.py",
+    "annotator/services/xlsx_writing.py",
+    "annotator/codebook/xlsx_io.py",
+)
+
+
+def mypy_errors(paths: list[str] | None = None) -> list[str]:
+    """mypy's error lines for annotator/ (or the paths given), with pyproject's settings."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", *(paths or ["annotator"])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "error: " in result.stdout or result.returncode == 0, result.stdout + result.stderr
+    return [line for line in result.stdout.splitlines() if ": error: " in line]
+
+
+def test_the_types_check():
+    errors = [e for e in mypy_errors() if not e.startswith(TYPES_BEING_FIXED)]
+    assert not errors, "\n".join(errors)
+
+
+def test_the_type_check_finds_an_error(tmp_path):
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("def f(x: int) -> str:\n    return x\n")
+    assert any("Incompatible return value" in e for e in mypy_errors([str(wrong)]))

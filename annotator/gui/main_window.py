@@ -57,6 +57,7 @@ from annotator.services.coding import (
     CodingService,
     FieldValue,
     FormSpec,
+    PendingChange,
     Status,
 )
 from annotator.services.packages import coder_opening, package_marker
@@ -147,7 +148,6 @@ class MainWindow(QMainWindow):
         self.show_others = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
-        self._pending: list[tuple[str, int, object, object]] = []  # unsaved after a lock
         self._timer = QElapsedTimer()
         self.zoom = int(settings.value("view/zoom") or 0)
         # Off by default: many keywords are common words, and a calm page reads faster.
@@ -739,7 +739,7 @@ class MainWindow(QMainWindow):
         try:
             self.service.save(rid, field_id, value)
         except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
-            self._keep_pending(("value", rid, field_id, value), busy)
+            self._keep_pending(PendingChange(rid, field_id=field_id, value=value), busy)
             return
         except NotPermitted as refused:  # retired meanwhile: nothing was saved
             self.statusBar().showMessage(str(refused), 10_000)
@@ -755,7 +755,7 @@ class MainWindow(QMainWindow):
         try:
             self.service.set_status(rid, status.status, reason=status.reason)
         except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
-            self._keep_pending(("status", rid, status, None), busy)
+            self._keep_pending(PendingChange(rid, status=status), busy)
             return
         except NotPermitted as refused:
             self.statusBar().showMessage(str(refused), 10_000)
@@ -783,8 +783,9 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"Saved {stamp} · {summary}")
         self.saved_label.setStyleSheet("")
 
-    def _keep_pending(self, item: tuple, why: Exception) -> None:
-        self._pending.append(item)
+    def _keep_pending(self, change: PendingChange, why: Exception) -> None:
+        assert self.service is not None
+        self.service.keep(change)
         if isinstance(why, DiskFull):
             label = "Not saved: the disk is full; trying again…"
         elif isinstance(why, ProjectReadOnly):
@@ -799,23 +800,15 @@ class MainWindow(QMainWindow):
 
     def _retry_pending(self) -> None:
         assert self.service is not None
-        while self._pending:
-            kind, rid, first, second = self._pending[0]
-            try:
-                if kind == "value":
-                    self.service.save(rid, first, second)
-                else:
-                    self.service.set_status(rid, first.status, reason=first.reason)
-            except (ProjectBusy, DiskFull, ProjectReadOnly):
-                return  # still not possible: the change stays pending, the timer tries again
-            self._pending.pop(0)
+        if not self.service.retry_pending():
+            return  # still not possible: the change stays pending, the timer tries again
         self.retry_timer.stop()
         self._saved("Saved what was waiting")
         if self.model is not None:
             self.model.refresh()
 
     def has_unsaved(self) -> bool:
-        return bool(self._pending)
+        return self.service is not None and bool(self.service.pending)
 
     def _set_status(self, status: str, reason: str | None, label: str) -> None:
         if self.current_id is None or self.service is None:
@@ -1091,9 +1084,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._leave_current()
-        if self._pending:
+        if self.has_unsaved():
             self._retry_pending()
-        if self._pending:
+        if self.has_unsaved():
             answer = QMessageBox.question(
                 self,
                 "Changes not saved yet",

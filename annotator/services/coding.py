@@ -21,11 +21,13 @@ from annotator import codebook as cbk
 from annotator.limits import MAX_CODER_TEXT
 from annotator.services import assignments, permissions, queue, response_history
 from annotator.services.codebook import active_codebook_row, codebook_from_row
+from annotator.store.errors import DiskFull, ProjectBusy, ProjectReadOnly
 from annotator.store.models import (
     Annotation,
     AuditEvent,
     Code,
     Codebook,
+    CodebookField,
     Coder,
     CodingStatus,
     Recommendation,
@@ -35,6 +37,7 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import Project
+from annotator.vocabulary import CHOICE_KINDS, kind_label
 
 T = TypeVar("T")
 
@@ -121,6 +124,41 @@ def check_text_length(what: str, text: str | None) -> None:
         )
 
 
+class InvalidValue(ValueError):
+    """A value the codebook does not allow (a code of another field, two codes where the
+    field takes one); nothing is saved."""
+
+
+def check_value(session: Session, field_id: int, value: FieldValue) -> None:
+    """Refuse a value its field cannot hold, naming the field and the codes.
+
+    The form never offers such a value; a script, a coding sheet or a stale undo could.
+    Two small queries rather than the whole form, because this runs on every keystroke.
+    """
+    found = session.execute(
+        select(CodebookField.key, CodebookField.kind).where(CodebookField.id == field_id)
+    ).first()
+    if found is None:
+        raise InvalidValue(f"The codebook has no field with id {field_id}.")
+    key, kind = found
+    if not value.codes:
+        return
+    if kind not in CHOICE_KINDS:
+        raise InvalidValue(f"Field '{key}' takes no codes, only a text or yes/no value.")
+    if kind != "multi" and len(value.codes) > 1:
+        raise InvalidValue(
+            f"Field '{key}' takes one code ({kind_label(kind)}), not {len(value.codes)}."
+        )
+    wanted = sorted(value.codes)
+    fields_of = {
+        cid: fid
+        for cid, fid in session.execute(select(Code.id, Code.field_id).where(Code.id.in_(wanted)))
+    }
+    strangers = [cid for cid in wanted if fields_of.get(cid) != field_id]
+    if strangers:
+        raise InvalidValue(f"Code {', '.join(map(str, strangers))} is not a code of field '{key}'.")
+
+
 def save_value(
     session: Session,
     recommendation_id: int,
@@ -134,6 +172,7 @@ def save_value(
     """
     permissions.require(session, coder_id, permissions.CODE)
     check_text_length("A note", new.text)
+    check_value(session, field_id, new)
     before = load_values(session, recommendation_id, coder_id).get(field_id, EMPTY)
     if before == new:
         return before
@@ -403,8 +442,28 @@ def others_values(
 # -- the service the screen talks to -------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PendingChange:
+    """A change the coder made that could not be saved yet (the project was busy,
+    read-only or the disk full): a field's value, or else a status."""
+
+    recommendation_id: int
+    field_id: int | None = None
+    value: FieldValue | None = None
+    status: Status | None = None
+
+
+# What stops a save for now but may pass later: the change is kept, not lost.
+NOT_NOW = (ProjectBusy, DiskFull, ProjectReadOnly)
+
+
 class CodingService:
-    """One coder's coding on one project, each call its own committed transaction."""
+    """One coder's coding on one project, each call its own committed transaction.
+
+    It also keeps what could not be saved yet (``pending``), in order, and saves it on
+    ``retry_pending``: the never-lose rule lives here, not in the window, so a script or
+    another front end gets it too.
+    """
 
     def __init__(
         self,
@@ -421,6 +480,7 @@ class CodingService:
         self.coder_id = coder_id
         self.busy_timeout_ms = busy_timeout_ms
         self.attempts = attempts
+        self.pending: list[PendingChange] = []
 
     def _write(self, work: Callable[[Session], T]) -> T:
         extra: dict[str, int] = {}
@@ -465,6 +525,32 @@ class CodingService:
         return self._write(
             lambda s: save_status(s, recommendation_id, self.coder_id, status, reason=reason)
         )
+
+    def keep(self, change: PendingChange) -> None:
+        """Hold a change that found the project busy, to be saved by ``retry_pending``."""
+        self.pending.append(change)
+
+    def retry_pending(self) -> bool:
+        """Save the waiting changes in the order they were made; True once none is left.
+
+        Stops at the first that still cannot be saved (it stays first in line), so a
+        later change never lands before an earlier one of the same field.
+        """
+        while self.pending:
+            change = self.pending[0]
+            try:
+                self._save_pending(change)
+            except NOT_NOW:
+                return False
+            self.pending.pop(0)
+        return True
+
+    def _save_pending(self, change: PendingChange) -> None:
+        rid = change.recommendation_id
+        if change.status is not None:
+            self.set_status(rid, change.status.status, reason=change.status.reason)
+        elif change.field_id is not None and change.value is not None:
+            self.save(rid, change.field_id, change.value)
 
     def add_time(self, recommendation_id: int, seconds: float) -> None:
         self._write(lambda s: add_time(s, recommendation_id, self.coder_id, seconds))
