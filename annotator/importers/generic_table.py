@@ -26,6 +26,7 @@ import python_calamine
 
 from annotator import states
 from annotator.importers import files
+from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
 from annotator.importers.numbers import parse_number
 from annotator.importers.records import (
@@ -53,7 +54,6 @@ REVIEW_TARGETS = ("state_under_review", "cycle", "session", "report_symbol")
 WORKBOOK_KINDS = ("xlsx", "ods", "xls")
 PROGRESS_EVERY = 500
 
-Cell = object  # str for CSV; str, float, int, bool, date/datetime for workbooks
 
 # ---------------------------------------------------------------------------
 # Reading any table as rows of cells (shared with the responses reader)
@@ -90,21 +90,6 @@ def sheet_names(path: Path) -> list[str]:
         return []
     with _open_workbook(path) as book:
         return [str(name) for name in book.sheet_names]
-
-
-def cell_text(value: Cell) -> str:
-    """A cell as the text a person sees (whole floats without ".0", dates as ISO)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
 
 
 def column_letter(index: int) -> str:

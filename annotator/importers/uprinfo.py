@@ -18,10 +18,8 @@ build the records themselves.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html
 import io
-import math
 import struct
 import zipfile
 from collections.abc import Callable, Sequence
@@ -36,6 +34,7 @@ import xlrd.compdoc
 
 from annotator import states
 from annotator.importers import files
+from annotator.importers.cells import cell_text
 from annotator.importers.files import SourceFileError
 from annotator.importers.records import (
     ImportBatch,
@@ -193,24 +192,8 @@ def _ordered(names: Sequence[object], preferred: str | None) -> list[object]:
 def _raw_excel(raw: pd.DataFrame, sheet: object) -> RawTable:
     # Numbers come as floats (5.0 -> "5"), dates as datetimes; nothing is evaluated:
     # calamine gives a formula's cached value, or nothing when there is none.
-    cells = raw.map(_cell_text) if not raw.empty else raw
+    cells = raw.map(cell_text) if not raw.empty else raw
     return RawTable(cells, np.asarray(raw.index, dtype=int) + 1, str(sheet))
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _xls_sheets(path: Path, preferred: str | None) -> list[RawTable]:
@@ -256,12 +239,12 @@ def _xls_sheet(book: xlrd.book.Book, name: str) -> RawTable:
 
 def _xls_cell(value: object, ctype: int, datemode: int) -> str:
     if ctype == xlrd.XL_CELL_NUMBER:
-        return _cell_text(value)
+        return cell_text(value)
     if ctype == xlrd.XL_CELL_DATE:
         try:
-            return _cell_text(xlrd.xldate_as_datetime(value, datemode))
+            return cell_text(xlrd.xldate_as_datetime(value, datemode))
         except (ValueError, TypeError, OverflowError, xlrd.xldate.XLDateError):
-            return _cell_text(value)
+            return cell_text(value)
     if ctype == xlrd.XL_CELL_BOOLEAN:
         return "TRUE" if value else "FALSE"
     if ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
