@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import xlrd
 
-from annotator.importers import files, generic_table, uprinfo
+from annotator.importers import files, generic_table, tables
 from annotator.importers.cells import cell_text
 
 DATA = Path(__file__).parent / "data"
@@ -56,7 +56,7 @@ def _generic_cells(path: Path) -> list[list[str]]:
 
 
 def _uprinfo_cells(path: Path) -> list[list[str]]:
-    table, header = uprinfo.read_table(path, files.sniff(path), lambda r: "Name" in r)
+    table, header = tables.read_table(path, files.sniff(path), lambda r: "Name" in r)
     rows = [[str(v) for v in r] for r in table.cells.iloc[header:].values.tolist()]
     width = len(HEADER)
     return [(row + [""] * width)[:width] for row in rows]
@@ -92,7 +92,7 @@ def test_an_xls_reads_like_the_same_cells_saved_as_xlsx(tmp_path):
     copy.save(xlsx)
 
     def first_rows(path: Path) -> list[list[str]]:
-        table, header = uprinfo.read_table(path, files.sniff(path), lambda r: "SuR" in r)
+        table, header = tables.read_table(path, files.sniff(path), lambda r: "SuR" in r)
         values = table.cells.iloc[header : header + 29].values.tolist()
         return [[str(v) for v in row] for row in values]
 
