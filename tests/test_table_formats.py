@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import xlrd
 
-from annotator.importers import files, generic_table, tables
+from annotator.importers import files, tables
 from annotator.importers.cells import cell_text
 
 DATA = Path(__file__).parent / "data"
@@ -49,7 +49,7 @@ def _write_all(tmp_path: Path) -> dict[str, Path]:
 
 
 def _generic_cells(path: Path) -> list[list[str]]:
-    table = generic_table.load_table(path)
+    table = tables.load_table(path)
     rows = [[cell_text(c) for c in row] for row in table.rows]
     width = len(HEADER)
     return [(row + [""] * width)[:width] for row in rows if any(row)]

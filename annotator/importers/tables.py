@@ -7,6 +7,7 @@ Shared by the UPR Info and UHRI readers.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
 import struct
@@ -22,7 +23,7 @@ import xlrd
 import xlrd.compdoc
 
 from annotator.importers import files
-from annotator.importers.cells import cell_text
+from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
 from annotator.importers.records import (
     ImportBatch,
@@ -272,3 +273,142 @@ def report_long_cells(
             batch.problem(int(rows[position]), label, message or "is too long", sheet=sheet)
             bad[position] = True
     return bad
+
+
+# ---------------------------------------------------------------------------------------
+# Reading any table as rows of typed cells (the generic table and responses readers)
+
+WORKBOOK_KINDS = ("xlsx", "ods", "xls")
+
+
+@dataclass(frozen=True)
+class TypedTable:
+    """The cells of one sheet or CSV; ``rows[0]`` is row 1 of the file."""
+
+    rows: list[list[Cell]]
+    sheet: str | None  # the sheet's name in a workbook, None for CSV
+    spreadsheet: bool  # cells may be typed (numbers, dates) and columns have letters
+
+
+def load_table(path: Path, sheet: str | None = None) -> TypedTable:
+    """The rows of a CSV or of one workbook sheet (the first one with data by default).
+
+    Raises SourceFileError for anything that is not a readable table.
+    """
+    sniffed = files.sniff(path)
+    files.expect(sniffed, "text", *WORKBOOK_KINDS)
+    if sniffed.kind == "text":
+        if sheet:
+            raise SourceFileError(f"{path.name} is a text (CSV) file: it has no sheet '{sheet}'.")
+        return TypedTable(_csv_rows(files.read_text(path), path.name), None, False)
+    return _workbook_sheet(path, sheet)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order; [] for a CSV file."""
+    sniffed = files.sniff(path)
+    files.expect(sniffed, "text", *WORKBOOK_KINDS)
+    if sniffed.kind == "text":
+        return []
+    with _open_workbook(path) as book:
+        return [str(name) for name in book.sheet_names]
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letters for a 0-based index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def ambiguous_number(value: Cell) -> str | None:
+    """Why a typed spreadsheet cell cannot be a recommendation number, or None if text."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int | float):
+        return (
+            f"the cell holds the number {cell_text(value)} rather than text, and 28.1 and "
+            "28.10 cannot be told apart once stored as numbers; format the column as Text, "
+            "type the numbers again and save"
+        )
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return (
+            f"the spreadsheet turned the number into a date ({cell_text(value)}); "
+            "format the column as Text, type the numbers again and save"
+        )
+    return None
+
+
+def _csv_rows(text: str, name: str) -> list[list[Cell]]:
+    if not text.strip():
+        raise SourceFileError(f"{name} holds no text.")
+    delimiter = _delimiter(text)
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as error:
+        raise SourceFileError(f"{name} cannot be read as CSV: {error}.") from None
+
+
+def _delimiter(text: str) -> str:
+    candidates = ",;\t|"
+    sample = text[:65536]
+    first_line = sample.split("\n", 1)[0]
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
+    except csv.Error:
+        sniffed = ""
+    # The sniffer guesses from character frequencies and can pick a delimiter that the
+    # header does not even hold; the header line settles it then.
+    if sniffed and sniffed in first_line:
+        return sniffed
+    counts = {c: first_line.count(c) for c in candidates}
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ","
+
+
+class _open_workbook:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.book: python_calamine.CalamineWorkbook | None = None
+
+    def __enter__(self) -> python_calamine.CalamineWorkbook:
+        try:
+            self.book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        except python_calamine.PasswordError:
+            raise SourceFileError(
+                f"{self.path.name} is protected by a password; remove the password and save "
+                "it again."
+            ) from None
+        except (python_calamine.CalamineError, OSError, ValueError) as error:
+            raise SourceFileError(
+                f"{self.path.name} is damaged or not a spreadsheet that can be read: {error}"
+            ) from None
+        return self.book
+
+    def __exit__(self, *exc: object) -> None:
+        if self.book is not None:
+            self.book.close()
+
+
+def _workbook_sheet(path: Path, sheet: str | None) -> TypedTable:
+    with _open_workbook(path) as book:
+        names = [str(name) for name in book.sheet_names]
+        if sheet is not None and sheet not in names:
+            raise SourceFileError(
+                f"{path.name} has no sheet '{sheet}'; its sheets are: {', '.join(names)}."
+            )
+        wanted = [sheet] if sheet is not None else names
+        for name in wanted:
+            try:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except (python_calamine.CalamineError, ValueError) as error:
+                raise SourceFileError(
+                    f"{path.name}, sheet '{name}', cannot be read: {error}"
+                ) from None
+            if any(cell_text(c).strip() for row in rows for c in row):
+                return TypedTable([list(r) for r in rows], name, True)
+    where = f"sheet '{sheet}' of {path.name}" if sheet is not None else path.name
+    raise SourceFileError(f"{where} holds no data.")
