@@ -25,7 +25,9 @@ def test_import_linter_contracts_are_kept():
         [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    # Count-free, so a contract added elsewhere does not break this test.
+    assert " 0 broken" in result.stdout, result.stdout
+    assert "Importers free of the store, the services and SQLAlchemy KEPT" in result.stdout
 
 
 def test_the_core_runs_without_loading_qt():

@@ -13,19 +13,16 @@ the numbers as text.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import python_calamine
-
 from annotator import states
 from annotator.importers import files
+from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
 from annotator.importers.numbers import parse_number
 from annotator.importers.records import (
@@ -35,6 +32,15 @@ from annotator.importers.records import (
     Severity,
     SourceTagRecord,
 )
+from annotator.importers.tables import (
+    TypedTable,
+    ambiguous_number,
+    column_letter,
+    load_table,
+)
+
+# The mapping dialog lists a workbook's sheets through this module.
+from annotator.importers.tables import sheet_names as sheet_names
 from annotator.upr_calendar import CYCLE_FIRST_SESSION, cycle_of_session, session_year
 
 FORMAT = "table"
@@ -50,161 +56,7 @@ TARGETS = (
     "report_symbol",
 )
 REVIEW_TARGETS = ("state_under_review", "cycle", "session", "report_symbol")
-WORKBOOK_KINDS = ("xlsx", "ods", "xls")
 PROGRESS_EVERY = 500
-
-Cell = object  # str for CSV; str, float, int, bool, date/datetime for workbooks
-
-# ---------------------------------------------------------------------------
-# Reading any table as rows of cells (shared with the responses reader)
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """The cells of one sheet or CSV; ``rows[0]`` is row 1 of the file."""
-
-    rows: list[list[Cell]]
-    sheet: str | None  # the sheet's name in a workbook, None for CSV
-    spreadsheet: bool  # cells may be typed (numbers, dates) and columns have letters
-
-
-def load_table(path: Path, sheet: str | None = None) -> RawTable:
-    """The rows of a CSV or of one workbook sheet (the first one with data by default).
-
-    Raises SourceFileError for anything that is not a readable table.
-    """
-    sniffed = files.sniff(path)
-    files.expect(sniffed, "text", *WORKBOOK_KINDS)
-    if sniffed.kind == "text":
-        if sheet:
-            raise SourceFileError(f"{path.name} is a text (CSV) file: it has no sheet '{sheet}'.")
-        return RawTable(_csv_rows(files.read_text(path), path.name), None, False)
-    return _workbook_sheet(path, sheet)
-
-
-def sheet_names(path: Path) -> list[str]:
-    """The sheets of a workbook, in order; [] for a CSV file."""
-    sniffed = files.sniff(path)
-    files.expect(sniffed, "text", *WORKBOOK_KINDS)
-    if sniffed.kind == "text":
-        return []
-    with _open_workbook(path) as book:
-        return [str(name) for name in book.sheet_names]
-
-
-def cell_text(value: Cell) -> str:
-    """A cell as the text a person sees (whole floats without ".0", dates as ISO)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column letters for a 0-based index: 0 -> A, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
-def ambiguous_number(value: Cell) -> str | None:
-    """Why a typed spreadsheet cell cannot be a recommendation number, or None if text."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return None
-    if isinstance(value, int | float):
-        return (
-            f"the cell holds the number {cell_text(value)} rather than text, and 28.1 and "
-            "28.10 cannot be told apart once stored as numbers; format the column as Text, "
-            "type the numbers again and save"
-        )
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return (
-            f"the spreadsheet turned the number into a date ({cell_text(value)}); "
-            "format the column as Text, type the numbers again and save"
-        )
-    return None
-
-
-def _csv_rows(text: str, name: str) -> list[list[Cell]]:
-    if not text.strip():
-        raise SourceFileError(f"{name} holds no text.")
-    delimiter = _delimiter(text)
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise SourceFileError(f"{name} cannot be read as CSV: {error}.") from None
-
-
-def _delimiter(text: str) -> str:
-    candidates = ",;\t|"
-    sample = text[:65536]
-    first_line = sample.split("\n", 1)[0]
-    try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
-    except csv.Error:
-        sniffed = ""
-    # The sniffer guesses from character frequencies and can pick a delimiter that the
-    # header does not even hold; the header line settles it then.
-    if sniffed and sniffed in first_line:
-        return sniffed
-    counts = {c: first_line.count(c) for c in candidates}
-    best = max(counts, key=lambda c: counts[c])
-    return best if counts[best] else ","
-
-
-class _open_workbook:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.book: python_calamine.CalamineWorkbook | None = None
-
-    def __enter__(self) -> python_calamine.CalamineWorkbook:
-        try:
-            self.book = python_calamine.CalamineWorkbook.from_path(str(self.path))
-        except python_calamine.PasswordError:
-            raise SourceFileError(
-                f"{self.path.name} is protected by a password; remove the password and save "
-                "it again."
-            ) from None
-        except (python_calamine.CalamineError, OSError, ValueError) as error:
-            raise SourceFileError(
-                f"{self.path.name} is damaged or not a spreadsheet that can be read: {error}"
-            ) from None
-        return self.book
-
-    def __exit__(self, *exc: object) -> None:
-        if self.book is not None:
-            self.book.close()
-
-
-def _workbook_sheet(path: Path, sheet: str | None) -> RawTable:
-    with _open_workbook(path) as book:
-        names = [str(name) for name in book.sheet_names]
-        if sheet is not None and sheet not in names:
-            raise SourceFileError(
-                f"{path.name} has no sheet '{sheet}'; its sheets are: {', '.join(names)}."
-            )
-        wanted = [sheet] if sheet is not None else names
-        for name in wanted:
-            try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except (python_calamine.CalamineError, ValueError) as error:
-                raise SourceFileError(
-                    f"{path.name}, sheet '{name}', cannot be read: {error}"
-                ) from None
-            if any(cell_text(c).strip() for row in rows for c in row):
-                return RawTable([list(r) for r in rows], name, True)
-    where = f"sheet '{sheet}' of {path.name}" if sheet is not None else path.name
-    raise SourceFileError(f"{where} holds no data.")
 
 
 # ---------------------------------------------------------------------------
@@ -317,7 +169,7 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 # Headers and a preview for the mapping dialog
 
 
-def _header_index(table: RawTable) -> int:
+def _header_index(table: TypedTable) -> int:
     for index, row in enumerate(table.rows):
         if any(cell_text(c).strip() for c in row):
             return index
@@ -430,7 +282,7 @@ def _check_mapping(mapping: dict[str, str], name: str) -> None:
         )
 
 
-def _resolve(table: RawTable, header_index: int, mapping: dict[str, str], name: str) -> _Columns:
+def _resolve(table: TypedTable, header_index: int, mapping: dict[str, str], name: str) -> _Columns:
     names = _header_names(table.rows[header_index])
     width = max([len(names)] + [len(r) for r in table.rows[header_index + 1 :]])
     names += [f"Column {i + 1}" for i in range(len(names), width)]
@@ -465,7 +317,7 @@ def _resolve(table: RawTable, header_index: int, mapping: dict[str, str], name: 
 
 def _record(
     batch: ImportBatch,
-    table: RawTable,
+    table: TypedTable,
     columns: _Columns,
     cells: list[Cell],
     row: int,

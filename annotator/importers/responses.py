@@ -37,15 +37,8 @@ from docx.table import Table
 from lxml.etree import LxmlError
 
 from annotator.importers import addendum, containers, documents, files
+from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
-from annotator.importers.generic_table import (
-    WORKBOOK_KINDS,
-    Cell,
-    ambiguous_number,
-    cell_text,
-    column_letter,
-    load_table,
-)
 from annotator.importers.numbers import parse_number, parse_number_list
 from annotator.importers.records import (
     ImportBatch,
@@ -53,6 +46,12 @@ from annotator.importers.records import (
     ReviewRecord,
     Severity,
     SourceDocument,
+)
+from annotator.importers.tables import (
+    WORKBOOK_KINDS,
+    ambiguous_number,
+    column_letter,
+    load_table,
 )
 from annotator.responses import OTHER, read_wording
 

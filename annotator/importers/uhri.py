@@ -30,7 +30,7 @@ from annotator.importers.records import (
     ReviewRecord,
     SourceTagRecord,
 )
-from annotator.importers.uprinfo import (
+from annotator.importers.tables import (
     clean_column,
     locate_columns,
     missing_columns_error,

@@ -1,0 +1,101 @@
+"""The same table saved as xlsx, xls, ods and CSV reads to the same cells (issue 14).
+
+Both table readers (the UPR Info reader and the generic reader) render cells through
+``importers.cells.cell_text``; a date-only cell reads as ``2024-01-05`` whichever format
+holds it, as a CSV saved from the sheet would hold it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import xlrd
+
+from annotator.importers import files, tables
+from annotator.importers.cells import cell_text
+
+DATA = Path(__file__).parent / "data"
+XLS = DATA / "UPR_Info_database_export_sessions01-05.xls"
+
+HEADER = ["Name", "Count", "Share", "Date", "When", "Done", "Note"]
+ROWS = [
+    ["Kenya", 31, 28.1, dt.datetime(2024, 1, 5), dt.datetime(2024, 1, 5, 13, 30), True, ""],
+    ["Chile", 4, 0.5, dt.datetime(2019, 12, 31), dt.datetime(2019, 12, 31, 8, 0), False, "x"],
+]
+EXPECTED = [
+    HEADER,
+    ["Kenya", "31", "28.1", "2024-01-05", "2024-01-05T13:30:00", "TRUE", ""],
+    ["Chile", "4", "0.5", "2019-12-31", "2019-12-31T08:00:00", "FALSE", "x"],
+]
+
+
+def _write_all(tmp_path: Path) -> dict[str, Path]:
+    paths = {fmt: tmp_path / f"table.{fmt}" for fmt in ("xlsx", "ods", "csv")}
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append([None if v == "" else v for v in row])
+    book.save(paths["xlsx"])
+    frame = pd.DataFrame([[None if v == "" else v for v in row] for row in ROWS], columns=HEADER)
+    frame.to_excel(paths["ods"], engine="odf", index=False)
+    with paths["csv"].open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(EXPECTED)  # what "Save as CSV" of the sheet holds
+    return paths
+
+
+def _generic_cells(path: Path) -> list[list[str]]:
+    table = tables.load_table(path)
+    rows = [[cell_text(c) for c in row] for row in table.rows]
+    width = len(HEADER)
+    return [(row + [""] * width)[:width] for row in rows if any(row)]
+
+
+def _uprinfo_cells(path: Path) -> list[list[str]]:
+    table, header = tables.read_table(path, files.sniff(path), lambda r: "Name" in r)
+    rows = [[str(v) for v in r] for r in table.cells.iloc[header:].values.tolist()]
+    width = len(HEADER)
+    return [(row + [""] * width)[:width] for row in rows]
+
+
+def test_xlsx_ods_and_csv_read_to_the_same_cells(tmp_path):
+    for fmt, path in _write_all(tmp_path).items():
+        assert _generic_cells(path) == EXPECTED, fmt
+        assert _uprinfo_cells(path) == EXPECTED, fmt
+
+
+def test_an_xls_reads_like_the_same_cells_saved_as_xlsx(tmp_path):
+    # No .xls writer is installed, so the real UPR Info .xls fixture is the source: its
+    # first rows, typed as xlrd reads them (dates as datetimes), saved again as xlsx.
+    book = xlrd.open_workbook(str(XLS), ignore_workbook_corruption=True, on_demand=True)
+    sheet = book.sheet_by_index(0)
+    copy = openpyxl.Workbook()
+    out = copy.active
+    for r in range(min(30, sheet.nrows)):
+        row = []
+        for cell in sheet.row(r):
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                row.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+            elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                row.append(None)
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                row.append(bool(cell.value))
+            else:
+                row.append(cell.value)
+        out.append(row)
+    book.release_resources()
+    xlsx = tmp_path / "copy.xlsx"
+    copy.save(xlsx)
+
+    def first_rows(path: Path) -> list[list[str]]:
+        table, header = tables.read_table(path, files.sniff(path), lambda r: "SuR" in r)
+        values = table.cells.iloc[header : header + 29].values.tolist()
+        return [[str(v) for v in row] for row in values]
+
+    from_xls, from_xlsx = first_rows(XLS), first_rows(xlsx)
+    assert len(from_xls) > 5
+    assert from_xls == [(row + [""] * 99)[: len(from_xls[0])] for row in from_xlsx]
