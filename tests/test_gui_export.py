@@ -46,7 +46,7 @@ def test_export_dialog_writes_the_workbook_off_the_gui_thread(qtbot, known, tmp_
         dialog.export_button.click()
     qtbot.waitUntil(lambda: not dialog.worker.is_running(), timeout=10_000)
     out = tmp_path / "china.xlsx"
-    assert dialog.result is not None and dialog.result.path == out
+    assert dialog.outcome is not None and dialog.outcome.path == out
     assert "Exported 428 recommendations (coder Amina)" in dialog.progress_label.text()
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames[:2] == ["Recommendations", "Summary"]
@@ -66,7 +66,7 @@ def test_export_dialog_csv_and_stop(qtbot, known, tmp_path):
     qtbot.waitUntil(lambda: not dialog.worker.is_running(), timeout=60_000)
     qtbot.wait(50)
     text = dialog.progress_label.text()
-    if dialog.result is None:  # stopped in time: nothing left behind
+    if dialog.outcome is None:  # stopped in time: nothing left behind
         assert text == "Stopped: no file was written."
         assert list(tmp_path.glob("*.csv")) == []
     else:

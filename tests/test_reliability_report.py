@@ -27,7 +27,7 @@ from annotator.services import reliability_report as rr
 from annotator.services.assignments import assign
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, form_spec, save_status, save_value
-from annotator.store.models import Code, Recommendation
+from annotator.store.models import Annotation, Code, Recommendation
 from tests.roles import coordinator_id, lead
 from tests.test_cli import annotator
 
@@ -163,11 +163,22 @@ def test_ratings_of_chosen_coders_and_clear_mistakes(sample_project, two_coders)
 
 def test_a_single_choice_with_two_codes_is_left_out_not_guessed(sample_project, two_coders):
     unit = two_coders["units"][0]
+    field_id = two_coders["fields"]["published_response"]
     with sample_project.write() as session:
         spec = form_spec(session)
-        two = codes_of(spec, "published_response", ["accepted", "noted"])
-        save_value(
-            session, unit, two_coders["ben"], two_coders["fields"]["published_response"], two
+        one = codes_of(spec, "published_response", ["accepted"])
+        save_value(session, unit, two_coders["ben"], field_id, one)
+        # The coding service refuses a second code in a single-choice field; a merge of
+        # packages from an older version could still leave one, as stored here.
+        (noted,) = codes_of(spec, "published_response", ["noted"]).codes
+        session.add(
+            Annotation(
+                recommendation_id=unit,
+                coder_id=two_coders["ben"],
+                field_id=field_id,
+                code_id=noted,
+                codebook_version=spec.version,
+            )
         )
     with sample_project.session() as session:
         frame = rr.ratings(session, "published_response", by_coder_id=lead(session))
@@ -452,7 +463,7 @@ def open_report_dialog(qtbot, project):
     qtbot.addWidget(dialog)
     dialog.show()
     # The figures arrive from the worker thread through the event loop.
-    qtbot.waitUntil(lambda: dialog.worker is None and dialog.result is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.worker is None and dialog.outcome is not None, timeout=20_000)
     return dialog
 
 
@@ -465,7 +476,7 @@ def test_the_report_dialog_shows_figures_codes_chart_and_pairs(
     qtbot, report_dialog, tmp_path, sample_project
 ):
     dialog = report_dialog
-    assert dialog.result is not None and dialog.result.comparable
+    assert dialog.outcome is not None and dialog.outcome.comparable
     assert dialog.overlap_label.text().startswith("13 recommendations are assigned")
     assert dialog.field_combo.currentText().startswith("Themes (12 compared, α = ")
     figures = dialog.figures_table
@@ -476,11 +487,11 @@ def test_the_report_dialog_shows_figures_codes_chart_and_pairs(
 
     codes = dialog.codes_table
     first = codes.item(0, 0).text()
-    least = dialog.result.field("themes").by_code[0]
+    least = dialog.outcome.field("themes").by_code[0]
     assert first == least.label
     categories = dialog.chart_categories()
     assert categories[0].startswith(least.label) and categories[0].endswith("(0.00)")
-    assert len(categories) == len(dialog.result.field("themes").by_code)
+    assert len(categories) == len(dialog.outcome.field("themes").by_code)
 
     dialog.choose_field("published_response")
     assert (
@@ -508,7 +519,7 @@ def test_the_report_dialog_with_intervals_and_one_pair(qtbot, report_dialog):
     with qtbot.waitSignal(dialog.computed, timeout=60_000):
         dialog.measure_button.click()
     qtbot.waitUntil(lambda: dialog.worker is None, timeout=10_000)
-    assert dialog.result.coders == ("Amina", "Ben")
+    assert dialog.outcome.coders == ("Amina", "Ben")
     assert not dialog.figures_table.isColumnHidden(2)
     assert " to " in dialog.figures_table.item(1, 2).text()
 

@@ -203,7 +203,8 @@ class ChartPanel(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.render(painter, QRectF(0, 0, size.width(), size.height()))
         painter.end()
-        if not image.save(str(path), "PNG"):
+        # PySide6 types the format as bytes, but its binding takes a str.
+        if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
             raise OSError(f"Could not write {path}.")
 
     def save_svg(self, path: Path) -> None:

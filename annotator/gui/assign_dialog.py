@@ -114,8 +114,9 @@ class AssignDialog(QDialog):
         # Enter in the new coder's name adds the coder; it must not also press a button.
         for button in (self.assign_button, self.remove_button, self.add_coder_button):
             button.setAutoDefault(False)
-        for button in buttons.buttons():
-            button.setAutoDefault(False)
+        for choice in buttons.buttons():
+            if isinstance(choice, QPushButton):
+                choice.setAutoDefault(False)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -378,7 +379,7 @@ class AssignDialog(QDialog):
             else:
                 name = row.field_label
                 rarest = row.rarest and row.share is not None and strict is not None
-                share = f"rarest: {_share(row.share)}" if rarest else ""
+                share = f"rarest: {_share(row.share)}" if rarest and row.share is not None else ""
             cells = [
                 name,
                 share,
@@ -640,9 +641,10 @@ def _verdict(row: PlanRow) -> str:
         return "not seen yet" if row.share in (None, 0) else "nothing to tell apart"
     if row.enough(ALPHA_RELIABLE):
         return "enough"
+    missing = (row.needs() or 0) - row.have
     if row.enough(ALPHA_TENTATIVE):
-        return f"enough for .667; {row.needs() - row.have} more for .800"
-    return f"{row.needs() - row.have} more"
+        return f"enough for .667; {missing} more for .800"
+    return f"{missing} more"
 
 
 def _indented(inner: QGridLayout) -> QHBoxLayout:

@@ -246,8 +246,8 @@ class CodebookEditor(QDialog):
         self.add_code_button.clicked.connect(lambda: self.add_code(child=False))
         self.add_child_button.clicked.connect(lambda: self.add_code(child=True))
         self.add_field_button.clicked.connect(self.add_field)
-        self.up_button.clicked.connect(lambda: self.move(-1))
-        self.down_button.clicked.connect(lambda: self.move(+1))
+        self.up_button.clicked.connect(lambda: self.move_selected(-1))
+        self.down_button.clicked.connect(lambda: self.move_selected(+1))
         self.parent_button.clicked.connect(self.move_under)
         self.retire_button.clicked.connect(self.toggle_retired)
         self.merge_button.clicked.connect(self.merge_into)
@@ -556,6 +556,8 @@ class CodebookEditor(QDialog):
         pending = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
         while pending:
             item = pending.pop()
+            if item is None:
+                continue
             if item.data(0, KEY_ROLE) == key:
                 return item
             pending.extend(item.child(i) for i in range(item.childCount()))
@@ -582,7 +584,8 @@ class CodebookEditor(QDialog):
         if self.form_changes() and not self.save_form():
             # Refused: stay on the code, with the coder's edits and the reason shown.
             self.tree.blockSignals(True)
-            self.tree.setCurrentItem(previous)
+            if previous is not None:
+                self.tree.setCurrentItem(previous)
             self.tree.blockSignals(False)
             return
         self._show_item(current)
@@ -731,7 +734,7 @@ class CodebookEditor(QDialog):
             done=f"Added field '{fld.label}'",
         )
 
-    def move(self, step: int) -> bool:
+    def move_selected(self, step: int) -> bool:
         shown = self._shown
         if not self._ensure_saved() or shown is None or shown[1] is None:
             return False

@@ -177,7 +177,8 @@ class CodersDialog(QDialog):
         items = self.table.selectedItems()
         if not items:
             return None
-        return self.table.item(items[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        cell = self.table.item(items[0].row(), 0)
+        return None if cell is None else cell.data(Qt.ItemDataRole.UserRole)
 
     def select(self, name: str) -> None:
         for number, row in enumerate(self.rows):

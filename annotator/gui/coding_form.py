@@ -159,8 +159,8 @@ class MultiChoiceWidget(FieldWidget):
                     self.tree.addTopLevelItem(item)
                 else:
                     parent_item.addChild(item)
-                self.items[code.id] = item
-                add(item, code.id)
+                self.items[code.stored_id] = item
+                add(item, code.stored_id)
 
         add(None, None)
         self.tree.expandAll()
@@ -266,7 +266,7 @@ class ChoiceWidget(FieldWidget):
             button.setToolTip(code_tooltip(code))
             button.setProperty("code_id", code.id)
             self.group.addButton(button)
-            self.buttons[code.id] = button
+            self.buttons[code.stored_id] = button
             if row is not None:
                 row.addWidget(button)
             else:
@@ -422,7 +422,7 @@ class CodingForm(QScrollArea):
             widget.changed.connect(
                 lambda before, after, fid=field_spec.id: self.edited.emit(fid, before, after)
             )
-            self.widgets[field_spec.id] = widget
+            self.widgets[field_spec.stored_id] = widget
             if field_spec.kind != "boolean":
                 title = QLabel(f"<b>{escape(field_spec.label)}</b>")
                 title.setToolTip(field_spec.description)
@@ -451,7 +451,7 @@ class CodingForm(QScrollArea):
 
     def toggle_code(self, code_id: int) -> None:
         field_spec, _code = self.spec.code(code_id)
-        self.widgets[field_spec.id].toggle(code_id)
+        self.widgets[field_spec.stored_id].toggle(code_id)
 
     def flush_text(self) -> None:
         """Save what is typed in any text box now (before moving to another recommendation)."""

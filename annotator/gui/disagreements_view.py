@@ -213,7 +213,8 @@ class DisagreementsDialog(QDialog):
         bottom.addStretch(1)
         bottom.addWidget(close)
         for button in (*close.buttons(), self.accept_all_button):
-            button.setAutoDefault(False)
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -505,7 +506,7 @@ class DisagreementsDialog(QDialog):
     def _clear_take_buttons(self) -> None:
         while self.take_row.count():
             child = self.take_row.takeAt(0)
-            widget = child.widget()
+            widget = child.widget() if child is not None else None
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
@@ -570,11 +571,11 @@ class DisagreementsDialog(QDialog):
 
     def differing_labels(self) -> list[str]:
         """The labels shown highlighted (what a person sees as "they differ on")."""
+        cells = (self.compare.item(r, 0) for r in range(self.compare.rowCount()))
         return [
-            self.compare.item(r, 0).text()
-            for r in range(self.compare.rowCount())
-            if self.compare.item(r, 0) is not None
-            and self.compare.item(r, 0).background().color() == DIFFERS
+            cell.text()
+            for cell in cells
+            if cell is not None and cell.background().color() == DIFFERS
         ]
 
     # ------------------------------------------------------------------ deciding
@@ -646,11 +647,12 @@ class DisagreementsDialog(QDialog):
         if self.history:
             event_id, item = self.history[-1]
         else:
-            item = self.current()
-            if item is None or not item.decided:
+            shown = self.current()
+            if shown is None or not shown.decided:
                 return
+            item = shown
             found = self._guard(
-                lambda: self.service.last_decision(item.recommendation_id, item.field_id)
+                lambda: self.service.last_decision(shown.recommendation_id, shown.field_id)
             )
             if found is None:
                 self._say("There is no decision on this to undo.", error=True)

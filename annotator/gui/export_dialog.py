@@ -47,7 +47,7 @@ class ExportDialog(QDialog):
         self.project = project
         self.coder_id = coder_id
         self.worker: Worker | None = None
-        self.result: ExportResult | None = None
+        self.outcome: ExportResult | None = None
         self.choices = export_choices(project, coder_id)
 
         self.format_box = QComboBox()
@@ -207,7 +207,7 @@ class ExportDialog(QDialog):
         self.progress.setValue(done)
 
     def _succeeded(self, result: ExportResult) -> None:
-        self.result = result
+        self.outcome = result
         what = f"{result.recommendations} recommendations ({result.source})"
         extra = f", {result.coder_rows} coders' rows" if result.coder_rows else ""
         cut = result.cut_sentence()

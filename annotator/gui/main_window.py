@@ -541,7 +541,8 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(keep) if keep is not None else None
         if row is not None:
             self.table.selectRow(row)
-            self.table.scrollTo(self.model.index(row, 0))
+            if self.model is not None:
+                self.table.scrollTo(self.model.index(row, 0))
         elif self.model.rowCount():
             self.table.selectRow(0)
         else:
@@ -659,7 +660,7 @@ class MainWindow(QMainWindow):
 
     def go_previous(self) -> None:
         row = self._current_row() - 1
-        if row >= 0:
+        if row >= 0 and self.model is not None:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 
@@ -807,6 +808,14 @@ class MainWindow(QMainWindow):
         if self.model is not None:
             self.model.refresh()
 
+    @property
+    def current_project(self) -> Project:
+        """The project open in the window (every action that needs one is enabled only
+        while one is open)."""
+        if self.project is None:
+            raise RuntimeError("No project is open.")
+        return self.project
+
     def has_unsaved(self) -> bool:
         return self.service is not None and bool(self.service.pending)
 
@@ -867,14 +876,14 @@ class MainWindow(QMainWindow):
     def edit_codebook(self) -> None:
         from annotator.gui.codebook_editor import CodebookEditor
 
-        dialog = CodebookEditor(self.project, self.coder_id, self)
+        dialog = CodebookEditor(self.current_project, self.coder_id, self)
         dialog.changed.connect(self.codebook_changed)
         self._open(dialog)
 
     def manage_coders(self) -> None:
         from annotator.gui.coders_dialog import CodersDialog
 
-        dialog = CodersDialog(self.project, self.coder_id, self)
+        dialog = CodersDialog(self.current_project, self.coder_id, self)
         dialog.changed.connect(self._coders_changed)
         self._open(dialog)
 
@@ -949,7 +958,7 @@ class MainWindow(QMainWindow):
     def assign(self) -> None:
         from annotator.gui.assign_dialog import AssignDialog
 
-        dialog = AssignDialog(self.project, self.coder_id, self)
+        dialog = AssignDialog(self.current_project, self.coder_id, self)
         dialog.assigned.connect(self._assignment_changed)
         self._open(dialog)
 
@@ -963,7 +972,7 @@ class MainWindow(QMainWindow):
     def reliability_report(self) -> None:
         from annotator.gui.reliability_view import ReliabilityReportDialog
 
-        self._open(ReliabilityReportDialog(self.project, self.coder_id, self))
+        self._open(ReliabilityReportDialog(self.current_project, self.coder_id, self))
 
     def disagreements(self) -> None:
         if self.coder_role not in SEES_OTHERS:
@@ -973,19 +982,19 @@ class MainWindow(QMainWindow):
             return
         from annotator.gui.disagreements_view import DisagreementsDialog
 
-        dialog = DisagreementsDialog(self.project, self.coder_id, self)
+        dialog = DisagreementsDialog(self.current_project, self.coder_id, self)
         dialog.decided.connect(self.refresh)
         self._open(dialog)
 
     def analysis(self) -> None:
         from annotator.gui.analysis_view import AnalysisDialog
 
-        self._open(AnalysisDialog(self.project, self.coder_id, self))
+        self._open(AnalysisDialog(self.current_project, self.coder_id, self))
 
     def reviews(self) -> None:
         from annotator.gui.reviews_dialog import ReviewsDialog
 
-        dialog = ReviewsDialog(self.project, self)
+        dialog = ReviewsDialog(self.current_project, self)
         dialog.changed.connect(self.refresh)
         self._open(dialog)
 
@@ -993,19 +1002,19 @@ class MainWindow(QMainWindow):
         from annotator.gui.export_dialog import ExportDialog
 
         self.form.flush_text()  # what is typed is part of what is exported
-        self._open(ExportDialog(self.project, self.coder_id, self))
+        self._open(ExportDialog(self.current_project, self.coder_id, self))
 
     def create_packages(self) -> None:
         from annotator.gui.packages_dialog import CreatePackagesDialog
 
         self.form.flush_text()
-        self._open(CreatePackagesDialog(self.project, self.coder_id, self))
+        self._open(CreatePackagesDialog(self.current_project, self.coder_id, self))
 
     def merge_packages(self) -> None:
         from annotator.gui.packages_dialog import MergeDialog
 
         self.form.flush_text()
-        dialog = MergeDialog(self.project, self.coder_id, self)
+        dialog = MergeDialog(self.current_project, self.coder_id, self)
         dialog.merged.connect(self.refresh)
         self._open(dialog)
 
@@ -1050,7 +1059,7 @@ class MainWindow(QMainWindow):
 
     # -- importing ----------------------------------------------------------------------------
     def import_files(self, _checked: bool = False, files: list[Path] | None = None) -> ImportDialog:
-        dialog = ImportDialog(self.project, self.settings, files, self)
+        dialog = ImportDialog(self.current_project, self.settings, files, self)
         dialog.imported.connect(self._after_import)
         dialog.open()
         return dialog

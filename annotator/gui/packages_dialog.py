@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -340,7 +340,7 @@ class CreatePackagesDialog(_WorkerDialog):
                 error=True,
             )
             return
-        scope = "all" if self.all_radio.isChecked() else "mine"
+        scope: Literal["all", "mine"] = "all" if self.all_radio.isChecked() else "mine"
         project, made_by = self.project, self.coder_id
 
         def work(progress: ProgressFn) -> list[PackageReport]:
@@ -419,7 +419,7 @@ class MergeDialog(_WorkerDialog):
         self.project = project
         self.coder_id = coder_id
         self.plan: MergePlan | None = None
-        self.result: MergePlan | None = None
+        self.outcome: MergePlan | None = None
         self._pending_preview = False
 
         intro = QLabel(
@@ -521,7 +521,7 @@ class MergeDialog(_WorkerDialog):
     def set_busy(self, busy: bool) -> None:
         for widget in (self.file_list, self.add_button, self.remove_button, self.add_coders_box):
             widget.setEnabled(not busy)
-        ready = self.plan is not None and self.plan.writes_anything and self.result is None
+        ready = self.plan is not None and self.plan.writes_anything and self.outcome is None
         self.merge_button.setEnabled(not busy and ready)
         if not busy and self._pending_preview:
             self._pending_preview = False
@@ -533,7 +533,7 @@ class MergeDialog(_WorkerDialog):
             self._pending_preview = True  # the files changed while a preview ran
             return
         self.plan = None
-        self.result = None
+        self.outcome = None
         self.tree.clear()
         self.merge_button.setEnabled(False)
         paths = self.paths()
@@ -588,7 +588,7 @@ class MergeDialog(_WorkerDialog):
         self.run(work, self._merged, self._merge_failed)
 
     def _merged(self, plan: MergePlan) -> None:
-        self.result = plan
+        self.outcome = plan
         self.show_plan(plan)
         coders = ", ".join(c.coder for c in plan.coders)
         text = (
@@ -628,7 +628,9 @@ class MergeDialog(_WorkerDialog):
                 item = self._package_item(package, applied=plan.applied)
                 top.addChild(item)
                 for row in range(item.childCount()):
-                    item.child(row).setFirstColumnSpanned(True)  # a sentence, not figures
+                    child = item.child(row)
+                    if child is not None:
+                        child.setFirstColumnSpanned(True)  # a sentence, not figures
                 # Conflicts and notes are what the coordinator must read; a short list of
                 # changes is shown too, a long one waits to be opened.
                 item.setExpanded(

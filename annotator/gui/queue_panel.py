@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -160,7 +162,7 @@ class QueuePanel(QWidget):
         self._loading = False
 
     @staticmethod
-    def _fill(box: QComboBox, items: list[tuple[str, object]]) -> None:
+    def _fill(box: QComboBox, items: Sequence[tuple[str, object]]) -> None:
         box.clear()
         box.addItem(ANY, None)
         for label, data in items:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from annotator.services.coding import FieldValue, FormSpec, RecommendationDetail, document_url
+from annotator.services.coding import FieldValue, FormSpec
+from annotator.services.recommendations import RecommendationDetail, document_url
 from annotator.services.response_history import HistoryItem
 
 HIGHLIGHT = "#fff6cc"

@@ -111,7 +111,7 @@ class ReliabilityReportDialog(QDialog):
         self.setWindowTitle("Inter-coder reliability")
         self.project = project
         self.coder_id = coder_id
-        self.result: Report | None = None
+        self.outcome: Report | None = None
         self.worker: Worker | None = None
         self.message_is_error = False
 
@@ -169,9 +169,9 @@ class ReliabilityReportDialog(QDialog):
         self.codes_table = _table(
             ["Code", "Alpha", "Kappa", "Chosen in", "What it means"], stretch=4
         )
-        self.codes_table.horizontalHeaderItem(3).setToolTip(
-            "Share of all the coders' ratings that include the code"
-        )
+        header = self.codes_table.horizontalHeaderItem(3)
+        assert header is not None  # the five headers were just set
+        header.setToolTip("Share of all the coders' ratings that include the code")
         self.pairs_table = _table([], stretch=None)
         self.pairs_caption = QLabel("")
         self.pairs_caption.setWordWrap(True)
@@ -309,7 +309,7 @@ class ReliabilityReportDialog(QDialog):
         self.progress.setValue(done)
 
     def _computed(self, result: Report) -> None:
-        self.result = result
+        self.outcome = result
         self.overlap_label.setText(result.overlap_reading)
         self.field_combo.blockSignals(True)
         self.field_combo.clear()
@@ -356,7 +356,7 @@ class ReliabilityReportDialog(QDialog):
         for widget in (self.progress_label, self.progress, self.stop_button):
             widget.setVisible(False)
         self.measure_button.setEnabled(True)
-        self.save_button.setEnabled(self.result is not None and self.result.comparable)
+        self.save_button.setEnabled(self.outcome is not None and self.outcome.comparable)
 
     def wait_until_computed(self, milliseconds: int = 60_000) -> None:
         """Block until the figures are in (for scripts and tests)."""
@@ -366,10 +366,10 @@ class ReliabilityReportDialog(QDialog):
     # ------------------------------------------------------------------ showing
 
     def current_field(self) -> FieldReport | None:
-        if self.result is None:
+        if self.outcome is None:
             return None
         key = self.field_combo.currentData()
-        return next((fr for fr in self.result.fields if fr.key == key), None)
+        return next((fr for fr in self.outcome.fields if fr.key == key), None)
 
     def choose_field(self, key: str) -> None:
         self.field_combo.setCurrentIndex(max(0, self.field_combo.findData(key)))
@@ -380,7 +380,7 @@ class ReliabilityReportDialog(QDialog):
             return
         self.notes_label.setText(" ".join(fr.notes))
         self.notes_label.setVisible(bool(fr.notes))
-        planned = self.result.plan_reading(fr.key) if self.result is not None else None
+        planned = self.outcome.plan_reading(fr.key) if self.outcome is not None else None
         self.plan_label.setText(f"Sample plan: {planned}" if planned else "")
         self.plan_label.setVisible(bool(planned))
         self._fill_figures(fr)
@@ -501,7 +501,7 @@ class ReliabilityReportDialog(QDialog):
     # ------------------------------------------------------------------ saving
 
     def save_as(self) -> None:
-        if self.result is None:
+        if self.outcome is None:
             return
         location, chosen = QFileDialog.getSaveFileName(
             self, "Save the reliability report", "reliability.xlsx", SAVE_FILTERS
@@ -514,12 +514,12 @@ class ReliabilityReportDialog(QDialog):
         self.save_to(path)
 
     def save_to(self, path: Path) -> bool:
-        if self.result is None:
+        if self.outcome is None:
             self._say("There are no figures to save yet.", error=True)
             return False
         fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
         try:
-            write_report(self.result, fmt, path, project_path=self.project.path)
+            write_report(self.outcome, fmt, path, project_path=self.project.path)
         except ProjectError as error:
             self._say(f"The report could not be saved: {error}", error=True)
             return False

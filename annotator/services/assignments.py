@@ -15,12 +15,10 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
-    Result,
     Select,
     and_,
     delete,
@@ -42,7 +40,7 @@ from annotator.store.models import (
     Review,
     State,
 )
-from annotator.store.queries import in_chunks
+from annotator.store.queries import in_chunks, rows_changed
 
 STRATA = ("position", "response")
 
@@ -126,14 +124,14 @@ def unassign(
     coder = _coder(session, coder_id)
     _check_actor(session, by_coder_id)
     if recommendation_ids is None:
-        removed = _deleted(
+        removed = rows_changed(
             session.execute(delete(Assignment).where(Assignment.coder_id == coder_id))
         )
     else:
         ids = _unique(recommendation_ids)
         removed = 0
         for chunk in in_chunks(ids):
-            removed += _deleted(
+            removed += rows_changed(
                 session.execute(
                     delete(Assignment).where(
                         Assignment.coder_id == coder_id, Assignment.recommendation_id.in_(chunk)
@@ -483,11 +481,6 @@ def _coder(session: Session, coder_id: int) -> Coder:
 def _check_actor(session: Session, by_coder_id: int | None) -> None:
     if by_coder_id is not None and session.get(Coder, by_coder_id) is None:
         raise ValueError("The coder making this change is not in this project.")
-
-
-def _deleted(result: Result[Any]) -> int:
-    """How many rows a DELETE removed (the result of a DML statement is a cursor's)."""
-    return cast(CursorResult[Any], result).rowcount
 
 
 def _count(session: Session, coder_id: int) -> int:

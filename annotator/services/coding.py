@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from annotator import codebook as cbk
 from annotator.limits import MAX_CODER_TEXT
-from annotator.services import assignments, permissions, queue, response_history
+from annotator.services import assignments, permissions, queue
 from annotator.services.codebook import active_codebook_row, codebook_from_row
+from annotator.services.recommendations import RecommendationDetail, recommendation_detail
 from annotator.store.errors import DiskFull, ProjectBusy, ProjectReadOnly
 from annotator.store.models import (
     Annotation,
@@ -30,13 +31,9 @@ from annotator.store.models import (
     CodebookField,
     Coder,
     CodingStatus,
-    Recommendation,
-    RecommendationState,
-    Review,
-    SourceTag,
-    State,
 )
 from annotator.store.project import Project
+from annotator.store.queries import rows_changed
 from annotator.vocabulary import CHOICE_KINDS, kind_label
 
 T = TypeVar("T")
@@ -200,11 +197,13 @@ def save_value(
         )
     if new.text != before.text:
         if new.text:
-            changed = session.execute(
-                update(Annotation)
-                .where(*mine, Annotation.code_id.is_(None))
-                .values(value=new.text, codebook_version=version, updated_at=now)
-            ).rowcount
+            changed = rows_changed(
+                session.execute(
+                    update(Annotation)
+                    .where(*mine, Annotation.code_id.is_(None))
+                    .values(value=new.text, codebook_version=version, updated_at=now)
+                )
+            )
             if not changed:
                 session.add(
                     Annotation(
@@ -332,93 +331,6 @@ def add_time(session: Session, recommendation_id: int, coder_id: int, seconds: f
         )
         .values(seconds_spent=CodingStatus.seconds_spent + seconds)
     )
-
-
-# -- what the reading pane shows ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecommendingState:
-    name: str
-    regional_group: str | None
-
-
-@dataclass(frozen=True)
-class RecommendationDetail:
-    id: int
-    number: str
-    text: str
-    state_under_review: str
-    cycle: int
-    year: int | None
-    session: int | None
-    report_symbol: str | None
-    responses_symbol: str | None
-    recommending: tuple[RecommendingState, ...]
-    recommending_text: str
-    response: str | None
-    position: str | None
-    response_explanation: str | None
-    source_reference: str | None
-    source_url: str | None
-    source_tags: tuple[tuple[str, str, str], ...] = field(default=())
-    # Every response a document gave, oldest first; the last is the current one.
-    history: tuple[response_history.HistoryItem, ...] = field(default=())
-
-
-def recommendation_detail(session: Session, recommendation_id: int) -> RecommendationDetail:
-    rec = session.get(Recommendation, recommendation_id)
-    if rec is None:
-        raise LookupError(f"recommendation {recommendation_id} is not in the project")
-    review = session.get(Review, rec.review_id)
-    state = session.get(State, review.state_id)
-    recommending = tuple(
-        RecommendingState(name, group)
-        for name, group in session.execute(
-            select(State.name, State.regional_group)
-            .join(RecommendationState, RecommendationState.state_id == State.id)
-            .where(RecommendationState.recommendation_id == recommendation_id)
-            .order_by(RecommendationState.ordinal)
-        )
-    )
-    tags = tuple(
-        session.execute(
-            select(SourceTag.source, SourceTag.kind, SourceTag.value)
-            .where(SourceTag.recommendation_id == recommendation_id)
-            .order_by(SourceTag.id)
-        )
-    )
-    return RecommendationDetail(
-        id=rec.id,
-        number=rec.number or "",
-        text=rec.text,
-        state_under_review=state.name,
-        cycle=review.cycle,
-        year=review.year,
-        session=review.session,
-        report_symbol=review.report_symbol,
-        responses_symbol=review.responses_symbol,
-        recommending=recommending,
-        recommending_text=rec.recommending_text,
-        response=rec.response,
-        position=rec.position,
-        response_explanation=rec.response_explanation,
-        source_reference=rec.source_reference,
-        source_url=rec.source_url,
-        source_tags=tags,
-        history=tuple(response_history.history(session, recommendation_id)),
-    )
-
-
-def document_url(detail: RecommendationDetail) -> str | None:
-    """Where a coder can read the source: the file's own link, else the UN document."""
-    if detail.source_url:
-        return detail.source_url
-    symbol = detail.responses_symbol or detail.report_symbol
-    if symbol:
-        # undocs.org resolves any UN document symbol to the official PDF.
-        return f"https://undocs.org/{symbol}"
-    return None
 
 
 def others_values(

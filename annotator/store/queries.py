@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import CursorResult, Result
 
 T = TypeVar("T")
 
@@ -22,3 +24,9 @@ def in_chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (a DML statement's result is a cursor's,
+    which SQLAlchemy's types do not say)."""
+    return cast(CursorResult[Any], result).rowcount

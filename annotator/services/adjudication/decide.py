@@ -25,7 +25,7 @@ from annotator.store.ids import new_uuid
 from annotator.store.models import AuditEvent, Coder, Consensus, Recommendation
 
 
-def check_decider(session: Session, coder_id: int) -> Coder:
+def check_decider(session: Session, coder_id: int | None) -> Coder:
     """The coder, if they may decide consensus values; ``NotPermitted`` naming the role."""
     return permissions.require(session, coder_id, permissions.DECIDE)
 
@@ -200,12 +200,12 @@ def accept_agreements(
     session: Session,
     field_key: str | None = None,
     *,
-    by_coder_id: int,
+    by_coder_id: int | None,
     coders: Iterable[str] | None = None,
 ) -> int:
     """Make the shared value the consensus wherever every coder agrees and nothing is
     decided yet; returns how many recommendation-and-field values that decided."""
-    check_decider(session, by_coder_id)
+    by_coder_id = check_decider(session, by_coder_id).id
     found = agreements(session, field_key, coders, by_coder_id=by_coder_id)
     specs = {f.id: f for f in form_spec(session).fields}
     for agreement in found:
