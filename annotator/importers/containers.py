@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from annotator.importers.files import SourceFileError
+from annotator.importers.errors import SourceFileError
 from annotator.limits import (
     MAX_CONTAINER_ENTRIES,
     MAX_DOCX_TAGS,

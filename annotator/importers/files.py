@@ -16,6 +16,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from annotator.importers.errors import SourceFileError
 from annotator.limits import MAX_FILE_BYTES, MAX_RECOMMENDATION_TEXT
 
 MAX_CELL_CHARS = MAX_RECOMMENDATION_TEXT
@@ -39,10 +40,6 @@ KIND_LABELS = {
     "zip": "a zip archive",
     "binary": "a binary file",
 }
-
-
-class SourceFileError(ValueError):
-    """A file that cannot be imported at all; the message names it and says why."""
 
 
 @dataclass(frozen=True)

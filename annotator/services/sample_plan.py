@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from annotator import sample_size as ss
 from annotator.services.coding import FieldSpec, form_spec
-from annotator.services.reliability_report import (
+from annotator.services.rating_scope import (
     DEFAULT_KINDS,
     DONE_MEANS_EMPTY,
     ordinal_scale,
