@@ -25,6 +25,7 @@ from annotator.store.models import (
     AuditEvent,
     Code,
     Codebook,
+    CodebookField,
     Coder,
     CodingStatus,
     Recommendation,
@@ -186,6 +187,7 @@ def save_value(
     """
     permissions.require(session, coder_id, permissions.CODE)
     check_text_length("A note", new.text)
+    check_value(session, field_id, new)
     before = load_values(session, recommendation_id, coder_id).get(field_id, EMPTY)
     if before == new:
         return before
@@ -246,6 +248,36 @@ def save_value(
     )
     session.flush()
     return before
+
+
+class InvalidValue(ValueError):
+    """A value the codebook does not allow (nothing was saved)."""
+
+
+def check_value(session: Session, field_id: int, value: FieldValue) -> None:
+    """InvalidValue unless ``value`` fits the field: the field is in the codebook, its
+    codes are the field's own (an ordinal value is one of its levels), and a
+    single-choice or ordinal field holds at most one code."""
+    found = session.execute(
+        select(CodebookField.label, CodebookField.kind).where(CodebookField.id == field_id)
+    ).first()
+    if found is None:
+        raise InvalidValue("This field is not in the codebook any more; nothing was saved.")
+    label, kind = found
+    if not value.codes:
+        return
+    if kind not in CHOICE_KINDS:
+        raise InvalidValue(f"{label} takes text, not codes; nothing was saved.")
+    own = set(
+        session.scalars(select(Code.id).where(Code.field_id == field_id, Code.id.in_(value.codes)))
+    )
+    stray = value.codes - own
+    if stray:
+        raise InvalidValue(
+            f"{len(stray)} of these codes are not codes of {label}; nothing was saved."
+        )
+    if kind in ("single", "ordinal") and len(value.codes) > 1:
+        raise InvalidValue(f"{label} takes one code only; nothing was saved.")
 
 
 def _codebook_version(session: Session) -> int:
