@@ -112,6 +112,7 @@ class CodingSession:
         self._spec: FormSpec | None = None
         self._pending: list[Change] = []
         self._last_why: Pending | None = None
+        self._last_refused: Change | None = None
         self._lock = threading.Lock()  # guards _pending
         self._writing = threading.Lock()  # one writer at a time, in order
         self._wake = threading.Event()
@@ -216,7 +217,7 @@ class CodingSession:
         if self._thread is not None:
             self._wake.set()
             return False
-        return self.retry()
+        return self.retry() and self._last_refused is not change
 
     def retry(self) -> bool:
         """Save what is waiting, in order; True when nothing is left."""
@@ -237,6 +238,7 @@ class CodingSession:
                     return False
                 except ValueError as refused:  # NotPermitted and InvalidValue are ValueErrors
                     self._drop(change)
+                    self._last_refused = change
                     self.on_failed(change, str(refused))
                     continue
                 self._drop(change)
