@@ -6,7 +6,6 @@ inside an undoable command; the status bar says "Saved" only after the commit.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -18,7 +17,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -42,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from annotator import __version__
 from annotator.gui import theme
+from annotator.gui.coding_commands import SessionSignals, SetStatus, SetValue
 from annotator.gui.coding_form import CodingForm
 from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.queue_panel import QueuePanel
@@ -54,20 +53,23 @@ from annotator.paths import PROJECT_SUFFIX
 from annotator.services import coders, permissions
 from annotator.services.coders import find_coder
 from annotator.services.coding import (
-    CodingService,
     FieldValue,
     FormSpec,
+    InvalidValue,
     Status,
 )
+from annotator.services.coding_session import (
+    Change,
+    CodingSession,
+    Pending,
+    StatusChange,
+    ValueChange,
+)
 from annotator.services.packages import coder_opening, package_marker
-from annotator.services.permissions import NotPermitted
 from annotator.services.projects import init_project
 from annotator.services.server_logins import session_coder
 from annotator.store.errors import (
-    DiskFull,
-    ProjectBusy,
     ProjectError,
-    ProjectReadOnly,
     read_only_message,
 )
 from annotator.store.project import Project
@@ -78,6 +80,8 @@ COLUMN_WIDTHS = {"number": 64, "review": 96, "recommending": 150, "response": 86
 RETRY_MS = 2_000
 # How long one save from the window waits for another program's write lock.
 GUI_BUSY_TIMEOUT_MS = 250
+# How long closing waits for changes still pending before it asks the coder.
+CLOSE_WAIT_SECONDS = 1.0
 STATUS_WORDS = {
     "not_started": "not started",
     "in_progress": "in progress",
@@ -98,48 +102,6 @@ ROLE_ACTIONS = {
 }
 
 
-class SetValue(QUndoCommand):
-    """A coder's change of one field; text edits in a row merge into one undo step."""
-
-    TEXT_ID = 1
-
-    def __init__(self, window: MainWindow, rid: int, field_id: int, before, after, label):
-        super().__init__(label)
-        self.window, self.rid, self.field_id = window, rid, field_id
-        self.before, self.after = before, after
-        self.is_text = any(f.id == field_id and f.kind == "text" for f in window.spec.fields)
-
-    def id(self) -> int:
-        return self.TEXT_ID if self.is_text else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetValue) or (other.rid, other.field_id) != (
-            self.rid,
-            self.field_id,
-        ):
-            return False
-        self.after = other.after
-        return True
-
-    def redo(self) -> None:
-        self.window.apply_value(self.rid, self.field_id, self.after)
-
-    def undo(self) -> None:
-        self.window.apply_value(self.rid, self.field_id, self.before)
-
-
-class SetStatus(QUndoCommand):
-    def __init__(self, window: MainWindow, rid: int, before: Status, after: Status, label: str):
-        super().__init__(label)
-        self.window, self.rid, self.before, self.after = window, rid, before, after
-
-    def redo(self) -> None:
-        self.window.apply_status(self.rid, self.after)
-
-    def undo(self) -> None:
-        self.window.apply_status(self.rid, self.before)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, project: Project, coder_name: str, settings: AppSettings) -> None:
         super().__init__()
@@ -147,13 +109,16 @@ class MainWindow(QMainWindow):
         self.coder_name = coder_name
         self.project: Project | None = None
         self.model: RecommendationTableModel | None = None
-        self.service: CodingService | None = None
+        self.service: CodingSession | None = None
         self.current_id: int | None = None
         self.coder_role = "coder"
         self.show_others = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
-        self._pending: list[tuple[str, int, object, object]] = []  # unsaved after a lock
+        self.session_signals = SessionSignals(self)
+        self.session_signals.saved.connect(self._change_saved)
+        self.session_signals.pending.connect(self._change_pending)
+        self.session_signals.failed.connect(self._change_refused)
         self._timer = QElapsedTimer()
         self.zoom = int(settings.value("view/zoom") or 0)
         # Off by default: many keywords are common words, and a calm page reads faster.
@@ -417,8 +382,15 @@ class MainWindow(QMainWindow):
         self.coder_id = coder_id
         # A save waits only briefly for another program's lock, so the window never
         # freezes; a change that found the project busy stays pending and is retried.
-        self.service = CodingService(
-            project, coder_id, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS, attempts=1
+        signals = self.session_signals
+        self.service = CodingSession(
+            project,
+            coder_id,
+            busy_timeout_ms=GUI_BUSY_TIMEOUT_MS,
+            attempts=1,
+            on_saved=signals.on_saved,
+            on_pending=signals.on_pending,
+            on_failed=signals.on_failed,
         )
         self.undo_stack.clear()
         self.current_id = None
@@ -600,9 +572,7 @@ class MainWindow(QMainWindow):
             return
         self.form.flush_text()
         if self._timer.isValid():
-            # Time spent is a comfort figure: a busy project must not hold the coder up.
-            with contextlib.suppress(ProjectBusy, ProjectReadOnly, DiskFull):
-                self.service.add_time(self.current_id, self._timer.elapsed() / 1000)
+            self.service.add_time(self.current_id, self._timer.elapsed() / 1000)
             self._timer.invalidate()
 
     def show_recommendation(self, rid: int) -> None:
@@ -743,35 +713,43 @@ class MainWindow(QMainWindow):
         if rid == self.current_id:
             self.form.set_value(field_id, value)
         try:
-            self.service.save(rid, field_id, value)
-        except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
-            self._keep_pending(("value", rid, field_id, value), busy)
-            return
-        except NotPermitted as refused:  # retired meanwhile: nothing was saved
+            self.service.save_value(rid, field_id, value)
+        except InvalidValue as refused:  # the form offers only the codebook's values
             self.statusBar().showMessage(str(refused), 10_000)
-            return
-        self._saved(self._describe_value(field_id, value))
-        if self.model is not None:
-            self.model.refresh_row(rid)
-        if rid == self.current_id:
-            self._show_status(self.service.status(rid))
 
     def apply_status(self, rid: int, status: Status) -> None:
         assert self.service is not None
-        try:
-            self.service.set_status(rid, status.status, reason=status.reason)
-        except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
-            self._keep_pending(("status", rid, status, None), busy)
-            return
-        except NotPermitted as refused:
-            self.statusBar().showMessage(str(refused), 10_000)
-            return
+        self.service.set_status(rid, status)
+
+    def _change_saved(self, change: Change) -> None:
+        assert self.service is not None
+        rid = change.recommendation_id
+        if isinstance(change, ValueChange):
+            self._saved(self._describe_value(change.field_id, change.value))
+        else:
+            self._saved(f"Marked {STATUS_WORDS.get(change.status.status, change.status.status)}")
         if self.model is not None:
             self.model.refresh_row(rid)
-        self._saved(f"Marked {STATUS_WORDS.get(status.status, status.status)}")
         if rid == self.current_id:
             self._show_status(self.service.status(rid))
-        self._update_counts()
+        if isinstance(change, StatusChange):
+            self._update_counts()
+        if not self.service.has_unsaved():
+            self.retry_timer.stop()
+
+    def _change_pending(self, _change: Change, why: Pending) -> None:
+        label = {
+            "disk_full": "Not saved: the disk is full; trying again…",
+            "read_only": "Not saved: the project is read-only",
+        }.get(why.kind, "Not saved yet: the project is busy; trying again…")
+        self.saved_label.setText(label)
+        self.saved_label.setToolTip(why.message)
+        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
+        self.statusBar().showMessage(why.message, 15_000)
+        self.retry_timer.start()
+
+    def _change_refused(self, _change: Change, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)  # e.g. retired meanwhile: not saved
 
     def _describe_value(self, field_id: int, value: FieldValue) -> str:
         field = next((f for f in self.spec.fields if f.id == field_id), None)
@@ -789,39 +767,13 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(f"Saved {stamp} · {summary}")
         self.saved_label.setStyleSheet("")
 
-    def _keep_pending(self, item: tuple, why: Exception) -> None:
-        self._pending.append(item)
-        if isinstance(why, DiskFull):
-            label = "Not saved: the disk is full; trying again…"
-        elif isinstance(why, ProjectReadOnly):
-            label = "Not saved: the project is read-only"
-        else:
-            label = "Not saved yet: the project is busy; trying again…"
-        self.saved_label.setText(label)
-        self.saved_label.setToolTip(str(why))
-        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
-        self.statusBar().showMessage(str(why), 15_000)
-        self.retry_timer.start()
-
     def _retry_pending(self) -> None:
         assert self.service is not None
-        while self._pending:
-            kind, rid, first, second = self._pending[0]
-            try:
-                if kind == "value":
-                    self.service.save(rid, first, second)
-                else:
-                    self.service.set_status(rid, first.status, reason=first.reason)
-            except (ProjectBusy, DiskFull, ProjectReadOnly):
-                return  # still not possible: the change stays pending, the timer tries again
-            self._pending.pop(0)
-        self.retry_timer.stop()
-        self._saved("Saved what was waiting")
-        if self.model is not None:
-            self.model.refresh()
+        if self.service.retry():
+            self.retry_timer.stop()
 
     def has_unsaved(self) -> bool:
-        return bool(self._pending)
+        return self.service is not None and self.service.has_unsaved()
 
     def _set_status(self, status: str, reason: str | None, label: str) -> None:
         if self.current_id is None or self.service is None:
@@ -1097,9 +1049,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._leave_current()
-        if self._pending:
-            self._retry_pending()
-        if self._pending:
+        if self.service is not None and not self.service.flush(CLOSE_WAIT_SECONDS):
             answer = QMessageBox.question(
                 self,
                 "Changes not saved yet",
