@@ -50,8 +50,7 @@ from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
 from annotator.paths import PROJECT_SUFFIX
-from annotator.services import coders, permissions
-from annotator.services.coders import find_coder
+from annotator.services import coding_seat, permissions
 from annotator.services.coding import (
     FieldValue,
     FormSpec,
@@ -65,9 +64,8 @@ from annotator.services.coding_session import (
     StatusChange,
     ValueChange,
 )
-from annotator.services.packages import coder_opening, package_marker
+from annotator.services.packages import package_marker
 from annotator.services.projects import init_project
-from annotator.services.server_logins import session_coder
 from annotator.store.errors import (
     ProjectError,
     read_only_message,
@@ -354,28 +352,11 @@ class MainWindow(QMainWindow):
         # it is theirs, so that the merge brings it back under their name. A server login
         # linked to a coder is that coder, whatever name this laptop remembers.
         marker = package_marker(project)
-        self.server_login = None
-        offer = False
-        if project.read_only:
-            # Nothing can be written, not even this coder's name: look it up only.
-            with project.session() as session:
-                found = find_coder(session, self.coder_name)
-            coder_id, self.coder_role = (found.id, found.role) if found else (-1, "coder")
-            self.acting_name = found.name if found is not None else self.coder_name
-            self.coder_retired = bool(found is not None and found.retired)
-        else:
-            seat = session_coder(project, self.coder_name) if project.path is None else None
-            with project.write() as session:
-                if seat is not None and seat.login:
-                    coder = coders.get_coder(session, seat.coder_id)
-                    assert coder is not None
-                    self.server_login = seat.login
-                else:
-                    coder = coder_opening(project, session, self.coder_name)
-                coder_id, self.coder_role = coder.id, coder.role
-                self.acting_name = coder.name
-                self.coder_retired = coder.retired
-                offer = marker is None and coders.coordinator_offer_open(session)
+        seat = coding_seat.open_seat(project, self.coder_name)
+        coder_id, self.coder_role = seat.coder_id, seat.role
+        self.acting_name, self.coder_retired = seat.name, seat.retired
+        self.server_login = seat.server_login
+        offer = marker is None and seat.coordinator_offer
         self.package_of = marker.coder_name if marker is not None else None
         old = self.project
         self.project = project
@@ -845,15 +826,12 @@ class MainWindow(QMainWindow):
 
     def _coders_changed(self) -> None:
         assert self.project is not None
-        with self.project.session() as session:
-            coder = coders.get_coder(session, self.coder_id)
-            if coder is None:
-                return
-            self.coder_role, self.acting_name = coder.role, coder.name
-            self.coder_retired = coder.retired
-            self.offer_bar.setVisible(
-                self.package_of is None and coders.coordinator_offer_open(session)
-            )
+        seat = coding_seat.seat_now(self.project, self.coder_id)
+        if seat is None:
+            return
+        self.coder_role, self.acting_name = seat.role, seat.name
+        self.coder_retired = seat.retired
+        self.offer_bar.setVisible(self.package_of is None and seat.coordinator_offer)
         self.coder_label.setText(f"Coder: {self.acting_name} ({self.coder_role})")
         self._apply_role()
 
@@ -893,11 +871,7 @@ class MainWindow(QMainWindow):
     def answer_coordinator_offer(self, accept: bool) -> None:
         assert self.project is not None
         try:
-            with self.project.write() as session:
-                if accept:
-                    coders.accept_coordinator_offer(session, self.coder_id)
-                else:
-                    coders.decline_coordinator_offer(session, self.coder_id)
+            coding_seat.answer_coordinator_offer(self.project, self.coder_id, accept)
         except (ValueError, ProjectError) as error:
             self.show_error("The answer could not be saved", str(error))
             return
