@@ -254,30 +254,50 @@ class InvalidValue(ValueError):
     """A value the codebook does not allow (nothing was saved)."""
 
 
+def _value_problem(
+    field: tuple[str, str] | None, own_codes: set[int], value: FieldValue
+) -> str | None:
+    if field is None:
+        return "This field is not in the codebook any more; nothing was saved."
+    label, kind = field
+    if not value.codes:
+        return None
+    if kind not in CHOICE_KINDS:
+        return f"{label} takes text, not codes; nothing was saved."
+    stray = value.codes - own_codes
+    if stray:
+        return f"{len(stray)} of these codes are not codes of {label}; nothing was saved."
+    if kind in ("single", "ordinal") and len(value.codes) > 1:
+        return f"{label} takes one code only; nothing was saved."
+    return None
+
+
+def value_problem(spec: FormSpec, field_id: int, value: FieldValue) -> str | None:
+    """Why the codebook does not allow ``value`` in the field (None: it does): the field
+    is in the codebook, its codes are the field's own (an ordinal value is one of its
+    levels), and a single-choice or ordinal field holds at most one code."""
+    found = next((f for f in spec.fields if f.id == field_id), None)
+    if found is None:
+        return _value_problem(None, set(), value)
+    return _value_problem((found.label, found.kind), {c.id for c in found.codes}, value)
+
+
 def check_value(session: Session, field_id: int, value: FieldValue) -> None:
-    """InvalidValue unless ``value`` fits the field: the field is in the codebook, its
-    codes are the field's own (an ordinal value is one of its levels), and a
-    single-choice or ordinal field holds at most one code."""
-    found = session.execute(
+    """InvalidValue unless ``value`` fits the field (``value_problem``'s rules, read from
+    the database: two small queries, not the whole codebook, as this runs per keystroke)."""
+    row = session.execute(
         select(CodebookField.label, CodebookField.kind).where(CodebookField.id == field_id)
     ).first()
-    if found is None:
-        raise InvalidValue("This field is not in the codebook any more; nothing was saved.")
-    label, kind = found
-    if not value.codes:
-        return
-    if kind not in CHOICE_KINDS:
-        raise InvalidValue(f"{label} takes text, not codes; nothing was saved.")
-    own = set(
-        session.scalars(select(Code.id).where(Code.field_id == field_id, Code.id.in_(value.codes)))
-    )
-    stray = value.codes - own
-    if stray:
-        raise InvalidValue(
-            f"{len(stray)} of these codes are not codes of {label}; nothing was saved."
+    own: set[int] = set()
+    if row is not None and value.codes:
+        own = set(
+            session.scalars(
+                select(Code.id).where(Code.field_id == field_id, Code.id.in_(value.codes))
+            )
         )
-    if kind in ("single", "ordinal") and len(value.codes) > 1:
-        raise InvalidValue(f"{label} takes one code only; nothing was saved.")
+    problem = _value_problem(None if row is None else (row[0], row[1]), own, value)
+    if problem is not None:
+        raise InvalidValue(problem)
 
 
 def _codebook_version(session: Session) -> int:

@@ -26,6 +26,7 @@ from annotator.services.coding import (
     InvalidValue,
     RecommendationDetail,
     Status,
+    value_problem,
 )
 from annotator.store.errors import DiskFull, ProjectBusy, ProjectReadOnly
 from annotator.store.project import Project
@@ -164,22 +165,9 @@ class CodingSession:
     def check(self, field_id: int, value: FieldValue) -> None:
         """InvalidValue unless the value fits the codebook (checked before it is kept, so
         a pending change is always one that can be saved)."""
-        spec = self.spec
-        field = next((f for f in spec.fields if f.id == field_id), None)
-        if field is None:
-            raise InvalidValue("This field is not in the codebook any more; nothing was saved.")
-        if not value.codes:
-            return
-        if not field.is_choice:
-            raise InvalidValue(f"{field.label} takes text, not codes; nothing was saved.")
-        own = {c.id for c in field.codes}
-        stray = value.codes - own
-        if stray:
-            raise InvalidValue(
-                f"{len(stray)} of these codes are not codes of {field.label}; nothing was saved."
-            )
-        if field.kind in ("single", "ordinal") and len(value.codes) > 1:
-            raise InvalidValue(f"{field.label} takes one code only; nothing was saved.")
+        problem = value_problem(self.spec, field_id, value)
+        if problem is not None:
+            raise InvalidValue(problem)
 
     # -- saving -----------------------------------------------------------------------------
     def save_value(self, recommendation_id: int, field_id: int, value: FieldValue) -> bool:
