@@ -14,9 +14,6 @@ from annotator.services.coding import (
     EMPTY,
     CodingService,
     FieldValue,
-    InvalidValue,
-    PendingChange,
-    Status,
     codes_named,
     form_spec,
     load_values,
@@ -24,7 +21,6 @@ from annotator.services.coding import (
     save_value,
 )
 from annotator.services.permissions import NotPermitted
-from annotator.store.errors import ProjectBusy
 from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recommendation
 
 
@@ -210,58 +206,3 @@ def test_queue_filters_by_my_status_and_by_theme(any_sample_project, amina):
     with any_sample_project.session() as session:
         assert queue.progress(session, amina).done == 1
         assert queue.progress(session, amina, [first, second]) == queue.Progress(1, 2)
-
-
-def test_a_value_its_field_cannot_hold_is_refused_and_nothing_saved(any_sample_project, amina):
-    service = CodingService(any_sample_project, amina)
-    spec = service.form()
-    rid = first_id(any_sample_project, "28.1")
-    multi = next(f for f in spec.fields if f.kind == "multi")
-    single = next(f for f in spec.fields if f.kind in ("single", "ordinal") and len(f.codes) > 1)
-    text = next(f for f in spec.fields if f.kind == "text")
-    two = FieldValue(codes=frozenset(c.stored_id for c in single.codes[:2]))
-    with pytest.raises(InvalidValue, match=f"Field '{single.key}' takes one code"):
-        service.save(rid, single.stored_id, two)
-    stranger = FieldValue(codes=frozenset({multi.codes[0].stored_id}))
-    with pytest.raises(InvalidValue, match=f"is not a code of field '{single.key}'"):
-        service.save(rid, single.stored_id, stranger)
-    with pytest.raises(InvalidValue, match=f"Field '{text.key}' takes no codes"):
-        service.save(rid, text.stored_id, stranger)
-    with pytest.raises(InvalidValue, match="no field with id"):
-        service.save(rid, 987_654, FieldValue(text="x"))
-    assert service.values(rid) == {}
-    # What the form offers still saves.
-    one = FieldValue(codes=frozenset({single.codes[0].stored_id}))
-    service.save(rid, single.stored_id, one)
-    assert service.values(rid)[single.stored_id] == one
-
-
-def test_a_change_that_finds_the_project_locked_waits_and_is_saved_later(sample_project):
-    """The never-lose rule without a window: a real second connection holds the write
-    lock, the change is kept in order, and saved once the lock goes."""
-    import sqlite3
-
-    with sample_project.write() as session:
-        amina = get_or_create_coder(session, "Amina").id
-    service = CodingService(sample_project, amina, busy_timeout_ms=50, attempts=1)
-    spec = service.form()
-    notes = next(f for f in spec.fields if f.kind == "text")
-    rid = first_id(sample_project, "28.1")
-    other = sqlite3.connect(sample_project.path, timeout=0)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        for text in ("first", "second"):
-            value = FieldValue(text=text)
-            with pytest.raises(ProjectBusy):
-                service.save(rid, notes.stored_id, value)
-            service.keep(PendingChange(rid, field_id=notes.stored_id, value=value))
-        service.keep(PendingChange(rid, status=Status("flagged", "check the response")))
-        assert service.retry_pending() is False  # still locked: nothing lost, nothing saved
-        assert len(service.pending) == 3
-    finally:
-        other.rollback()
-        other.close()
-    assert service.retry_pending() is True
-    assert service.pending == []
-    assert service.values(rid)[notes.stored_id].text == "second"  # in the order made
-    assert service.status(rid).status == "flagged"

@@ -1,38 +1,29 @@
 """The coding workspace: the queue, the recommendation being read, and the coding form.
 
-Every change a coder makes is saved through ``CodingService`` the moment it is made,
-inside an undoable command; the status bar says "Saved" only after the commit.
+Every change a coder makes goes to the ``CodingSession`` (services/coding_session.py)
+the moment it is made, inside an undoable command; the status bar says "Saved" only after
+the commit. The window is split by what it holds: menus (window_menus.py), what a coder
+does (coding_actions.py, coding_commands.py), the tools (window_tools.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QItemSelection, QMimeData, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QItemSelection, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QTableView,
     QTextBrowser,
@@ -40,114 +31,59 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import __version__
-from annotator.gui import theme
+from annotator.gui.coding_actions import CodingActions
+from annotator.gui.coding_commands import SessionSignals
 from annotator.gui.coding_form import CodingForm
-from annotator.gui.import_dialog import ImportDialog
 from annotator.gui.queue_panel import QueuePanel
 from annotator.gui.reading_pane import render_recommendation
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
-from annotator.gui.shortcuts import BY_ID, PreferencesDialog, ShortcutsHelp, bindings, shown
+from annotator.gui.window_constants import (
+    COLUMN_WIDTHS,
+    FILE_FILTER,
+    GUI_BUSY_TIMEOUT_MS,
+    RETRY_MS,
+    ROW_HEIGHT_PADDING,
+    SEES_OTHERS,
+    STATUS_WORDS,
+)
+from annotator.gui.window_menus import WindowMenus
+from annotator.gui.window_tools import WindowTools
 from annotator.paths import PROJECT_SUFFIX
-from annotator.services import coders, permissions
-from annotator.services.coders import find_coder
+from annotator.services import coding_seat
 from annotator.services.coding import (
-    CodingService,
-    FieldValue,
-    FormSpec,
-    PendingChange,
     Status,
 )
-from annotator.services.packages import coder_opening, package_marker
-from annotator.services.permissions import NotPermitted
+from annotator.services.coding_session import (
+    CodingSession,
+)
+from annotator.services.packages import package_marker
 from annotator.services.projects import init_project
-from annotator.services.server_logins import session_coder
 from annotator.store.errors import (
-    DiskFull,
-    ProjectBusy,
     ProjectError,
-    ProjectReadOnly,
     read_only_message,
 )
 from annotator.store.project import Project
-from annotator.vocabulary import STATUS_LABELS as STATUS_WORDS
-
-FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
-ROW_HEIGHT_PADDING = 8
-COLUMN_WIDTHS = {"number": 64, "review": 96, "recommending": 150, "response": 86, "status": 84}
-RETRY_MS = 2_000
-# How long one save from the window waits for another program's write lock.
-GUI_BUSY_TIMEOUT_MS = 250
-SEES_OTHERS = permissions.DECIDERS
-# Menu actions a role may lack, and the rule that decides (the services apply the same).
-ROLE_ACTIONS = {
-    "edit_codebook": permissions.EDIT_CODEBOOK,
-    "assign": permissions.ASSIGN_WORK,
-    "create_packages": permissions.MAKE_PACKAGES,
-    "merge_packages": permissions.MERGE,
-    "others": permissions.SEE_OTHERS,
-    "disagreements": permissions.SEE_OTHERS,
-    "reliability": permissions.MEASURE,
-}
 
 
-class SetValue(QUndoCommand):
-    """A coder's change of one field; text edits in a row merge into one undo step."""
-
-    TEXT_ID = 1
-
-    def __init__(self, window: MainWindow, rid: int, field_id: int, before, after, label):
-        super().__init__(label)
-        self.window, self.rid, self.field_id = window, rid, field_id
-        self.before, self.after = before, after
-        self.is_text = any(f.id == field_id and f.kind == "text" for f in window.spec.fields)
-
-    def id(self) -> int:
-        return self.TEXT_ID if self.is_text else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetValue) or (other.rid, other.field_id) != (
-            self.rid,
-            self.field_id,
-        ):
-            return False
-        self.after = other.after
-        return True
-
-    def redo(self) -> None:
-        self.window.apply_value(self.rid, self.field_id, self.after)
-
-    def undo(self) -> None:
-        self.window.apply_value(self.rid, self.field_id, self.before)
-
-
-class SetStatus(QUndoCommand):
-    def __init__(self, window: MainWindow, rid: int, before: Status, after: Status, label: str):
-        super().__init__(label)
-        self.window, self.rid, self.before, self.after = window, rid, before, after
-
-    def redo(self) -> None:
-        self.window.apply_status(self.rid, self.after)
-
-    def undo(self) -> None:
-        self.window.apply_status(self.rid, self.before)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, CodingActions, WindowTools, QMainWindow):
     def __init__(self, project: Project, coder_name: str, settings: AppSettings) -> None:
         super().__init__()
         self.settings = settings
         self.coder_name = coder_name
         self.project: Project | None = None
         self.model: RecommendationTableModel | None = None
-        self.service: CodingService | None = None
+        self.service: CodingSession | None = None
         self.current_id: int | None = None
         self.coder_role = "coder"
         self.show_others = False
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
+        self.session_signals = SessionSignals(self)
+        self.session_signals.saved.connect(self._change_saved)
+        self.session_signals.pending.connect(self._change_pending)
+        self.session_signals.failed.connect(self._change_refused)
         self._timer = QElapsedTimer()
         self.zoom = int(settings.value("view/zoom") or 0)
         # Off by default: many keywords are common words, and a calm page reads faster.
@@ -239,180 +175,32 @@ class MainWindow(QMainWindow):
         header.setSortIndicatorShown(True)
         header.sortIndicatorChanged.connect(self._sort)
 
-    # -- menus and shortcuts --------------------------------------------------------------
-    def _build_menus(self) -> None:
-        keys = bindings(self.settings)
-        act = self._action
-
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_action = act("new", self.new_project, keys)
-        self.open_action = act("open", self.open_dialog, keys)
-        file_menu.addAction(self.new_action)
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        self.import_action = act("import", self.import_files, keys)
-        file_menu.addAction(self.import_action)
-        file_menu.addAction(act("reviews", self.reviews, keys))
-        file_menu.addAction(act("export", self.export, keys))
-        packages = file_menu.addMenu("Coder &packages")
-        packages.addAction(act("create_packages", self.create_packages, keys))
-        packages.addAction(act("merge_packages", self.merge_packages, keys))
-        file_menu.addSeparator()
-        file_menu.addAction(act("quit", self.close, keys))
-
-        edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = act("undo", self.undo_stack.undo, keys)
-        self.redo_action = act("redo", self.undo_stack.redo, keys)
-        self.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        self.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        edit.addAction(self.undo_action)
-        edit.addAction(self.redo_action)
-        edit.addSeparator()
-        edit.addAction(act("preferences", self.preferences, keys))
-
-        go = self.menuBar().addMenu("&Go")
-        for action_id, slot in (
-            ("next", self.go_next),
-            ("previous", self.go_previous),
-            ("next_not_done", self.go_next_not_done),
-            ("queue", self.focus_queue),
-            ("search", self.focus_search),
-            ("refresh", self.refresh),
-        ):
-            go.addAction(act(action_id, slot, keys))
-
-        coding = self.menuBar().addMenu("&Coding")
-        for action_id, slot in (
-            ("done_next", self.done_and_next),
-            ("flag", self.flag),
-            ("skip", self.skip),
-            ("theme_filter", self.focus_theme_filter),
-            ("notes", self.focus_notes),
-        ):
-            coding.addAction(act(action_id, slot, keys))
-        coding.addSeparator()
-        self.others_action = act("others", self.toggle_others, keys)
-        self.others_action.setCheckable(True)
-        coding.addAction(self.others_action)
-
-        codebook = self.menuBar().addMenu("Code&book")
-        codebook.addAction(act("edit_codebook", self.edit_codebook, keys))
-        coders = self.menuBar().addMenu("Co&ders")
-        coders.addAction(act("manage_coders", self.manage_coders, keys))
-        coders.addAction(act("assign", self.assign, keys))
-        reliability = self.menuBar().addMenu("&Reliability")
-        reliability.addAction(act("reliability", self.reliability_report, keys))
-        self.disagreements_action = act("disagreements", self.disagreements, keys)
-        reliability.addAction(self.disagreements_action)
-        reliability.addSeparator()
-        reliability.addAction(act("analysis", self.analysis, keys))
-
-        view = self.menuBar().addMenu("&View")
-        view.addAction(act("zoom_in", lambda: self.change_zoom(1), keys))
-        view.addAction(act("zoom_out", lambda: self.change_zoom(-1), keys))
-        self.highlight_action = QAction("Highlight codebook keywords", self)
-        self.highlight_action.setCheckable(True)
-        self.highlight_action.setChecked(self.highlight_keywords)
-        self.highlight_action.toggled.connect(self._toggle_highlight)
-        view.addAction(self.highlight_action)
-        theme_menu = view.addMenu("&Theme")
-        for name in theme.THEMES:
-            action = theme_menu.addAction(name.capitalize())
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
-
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(act("shortcuts_help", self.shortcuts_help, keys))
-        about = QAction("&About UPR Coder", self)
-        about.triggered.connect(self.about)
-        help_menu.addAction(about)
-
-    def _action(self, action_id: str, slot, keys: dict[str, str]) -> QAction:
-        spec = BY_ID[action_id]
-        action = QAction(spec.label, self)
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self._set_key(action, spec.label, keys[action_id])
-        action.triggered.connect(lambda _=False: slot())
-        self.addAction(action)  # shortcuts work with the menu bar hidden too
-        self.actions_by_id[action_id] = action
-        return action
-
-    @staticmethod
-    def _set_key(action: QAction, label: str, key: str) -> None:
-        action.setShortcut(QKeySequence(key))
-        action.setToolTip(f"{label} ({shown(key)})" if key else label)
-
-    def _apply_bindings(self) -> None:
-        keys = bindings(self.settings)
-        for action_id, action in self.actions_by_id.items():
-            self._set_key(action, BY_ID[action_id].label, keys[action_id])
-
-    def _build_code_actions(self, spec: FormSpec) -> None:
-        """One window-wide action per code shortcut of the codebook."""
-        for action in self.code_actions:
-            self.removeAction(action)
-            action.deleteLater()
-        self.code_actions = []
-        for field in spec.fields:
-            for code in field.codes:
-                if not code.shortcut or code.retired:
-                    continue
-                action = QAction(f"{field.label}: {code.label}", self)
-                action.setShortcut(QKeySequence(code.shortcut))
-                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-                action.triggered.connect(lambda _=False, cid=code.id: self.toggle_code(cid))
-                self.addAction(action)
-                self.code_actions.append(action)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_projects()
-        if not recent:
-            empty = self.recent_menu.addAction("No recent projects")
-            empty.setEnabled(False)
-        for location in recent:
-            action = self.recent_menu.addAction(location)
-            action.triggered.connect(lambda _=False, where=location: self.open_location(where))
-
     # -- projects -------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         # A package is its coder's, whatever name this computer remembers: work done in
         # it is theirs, so that the merge brings it back under their name. A server login
         # linked to a coder is that coder, whatever name this laptop remembers.
         marker = package_marker(project)
-        self.server_login = None
-        offer = False
-        if project.read_only:
-            # Nothing can be written, not even this coder's name: look it up only.
-            with project.session() as session:
-                found = find_coder(session, self.coder_name)
-            coder_id, self.coder_role = (found.id, found.role) if found else (-1, "coder")
-            self.acting_name = found.name if found is not None else self.coder_name
-            self.coder_retired = bool(found is not None and found.retired)
-        else:
-            seat = session_coder(project, self.coder_name) if project.path is None else None
-            with project.write() as session:
-                if seat is not None and seat.login:
-                    coder = coders.get_coder(session, seat.coder_id)
-                    assert coder is not None
-                    self.server_login = seat.login
-                else:
-                    coder = coder_opening(project, session, self.coder_name)
-                coder_id, self.coder_role = coder.id, coder.role
-                self.acting_name = coder.name
-                self.coder_retired = coder.retired
-                offer = marker is None and coders.coordinator_offer_open(session)
+        seat = coding_seat.open_seat(project, self.coder_name)
+        coder_id, self.coder_role = seat.coder_id, seat.role
+        self.acting_name, self.coder_retired = seat.name, seat.retired
+        self.server_login = seat.server_login
+        offer = marker is None and seat.coordinator_offer
         self.package_of = marker.coder_name if marker is not None else None
         old = self.project
         self.project = project
         self.coder_id = coder_id
         # A save waits only briefly for another program's lock, so the window never
         # freezes; a change that found the project busy stays pending and is retried.
-        self.service = CodingService(
-            project, coder_id, busy_timeout_ms=GUI_BUSY_TIMEOUT_MS, attempts=1
+        signals = self.session_signals
+        self.service = CodingSession(
+            project,
+            coder_id,
+            busy_timeout_ms=GUI_BUSY_TIMEOUT_MS,
+            attempts=1,
+            on_saved=signals.on_saved,
+            on_pending=signals.on_pending,
+            on_failed=signals.on_failed,
         )
         self.undo_stack.clear()
         self.current_id = None
@@ -541,8 +329,7 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(keep) if keep is not None else None
         if row is not None:
             self.table.selectRow(row)
-            if self.model is not None:
-                self.table.scrollTo(self.model.index(row, 0))
+            self.table.scrollTo(self.model.index(row, 0))
         elif self.model.rowCount():
             self.table.selectRow(0)
         else:
@@ -595,9 +382,7 @@ class MainWindow(QMainWindow):
             return
         self.form.flush_text()
         if self._timer.isValid():
-            # Time spent is a comfort figure: a busy project must not hold the coder up.
-            with contextlib.suppress(ProjectBusy, ProjectReadOnly, DiskFull):
-                self.service.add_time(self.current_id, self._timer.elapsed() / 1000)
+            self.service.add_time(self.current_id, self._timer.elapsed() / 1000)
             self._timer.invalidate()
 
     def show_recommendation(self, rid: int) -> None:
@@ -717,403 +502,3 @@ class MainWindow(QMainWindow):
         elif self.model.rowCount():
             self.table.selectRow(0)
         self.statusBar().showMessage("Refreshed.", 3_000)
-
-    # -- coding -----------------------------------------------------------------------------
-    def _edited(self, field_id: int, before: FieldValue, after: FieldValue) -> None:
-        if self.current_id is None:
-            return
-        label = next((f.label for f in self.spec.fields if f.id == field_id), "a field")
-        self.undo_stack.push(SetValue(self, self.current_id, field_id, before, after, label))
-
-    def toggle_code(self, code_id: int) -> None:
-        if self.current_id is None:
-            return
-        self.form.toggle_code(code_id)
-
-    def apply_value(self, rid: int, field_id: int, value: FieldValue) -> None:
-        """Save a field's value (a command's redo or undo) and show it where it belongs."""
-        assert self.service is not None
-        if rid != self.current_id:
-            self.select_id(rid)  # undo across recommendations: show the one it changes
-        if rid == self.current_id:
-            self.form.set_value(field_id, value)
-        try:
-            self.service.save(rid, field_id, value)
-        except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
-            self._keep_pending(PendingChange(rid, field_id=field_id, value=value), busy)
-            return
-        except NotPermitted as refused:  # retired meanwhile: nothing was saved
-            self.statusBar().showMessage(str(refused), 10_000)
-            return
-        self._saved(self._describe_value(field_id, value))
-        if self.model is not None:
-            self.model.refresh_row(rid)
-        if rid == self.current_id:
-            self._show_status(self.service.status(rid))
-
-    def apply_status(self, rid: int, status: Status) -> None:
-        assert self.service is not None
-        try:
-            self.service.set_status(rid, status.status, reason=status.reason)
-        except (ProjectBusy, DiskFull, ProjectReadOnly) as busy:
-            self._keep_pending(PendingChange(rid, status=status), busy)
-            return
-        except NotPermitted as refused:
-            self.statusBar().showMessage(str(refused), 10_000)
-            return
-        if self.model is not None:
-            self.model.refresh_row(rid)
-        self._saved(f"Marked {STATUS_WORDS.get(status.status, status.status)}")
-        if rid == self.current_id:
-            self._show_status(self.service.status(rid))
-        self._update_counts()
-
-    def _describe_value(self, field_id: int, value: FieldValue) -> str:
-        field = next((f for f in self.spec.fields if f.id == field_id), None)
-        if field is None:
-            return "Saved"
-        if field.is_choice:
-            labels = [c.label for c in field.codes if c.id in value.codes]
-            return f"{field.label}: {', '.join(labels) if labels else 'cleared'}"
-        if field.kind == "boolean":
-            return f"{field.label}: {'yes' if value.text == 'true' else 'no'}"
-        return f"{field.label} saved"
-
-    def _saved(self, summary: str) -> None:
-        stamp = datetime.now().strftime("%H:%M:%S")
-        self.saved_label.setText(f"Saved {stamp} · {summary}")
-        self.saved_label.setStyleSheet("")
-
-    def _keep_pending(self, change: PendingChange, why: Exception) -> None:
-        assert self.service is not None
-        self.service.keep(change)
-        if isinstance(why, DiskFull):
-            label = "Not saved: the disk is full; trying again…"
-        elif isinstance(why, ProjectReadOnly):
-            label = "Not saved: the project is read-only"
-        else:
-            label = "Not saved yet: the project is busy; trying again…"
-        self.saved_label.setText(label)
-        self.saved_label.setToolTip(str(why))
-        self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
-        self.statusBar().showMessage(str(why), 15_000)
-        self.retry_timer.start()
-
-    def _retry_pending(self) -> None:
-        assert self.service is not None
-        if not self.service.retry_pending():
-            return  # still not possible: the change stays pending, the timer tries again
-        self.retry_timer.stop()
-        self._saved("Saved what was waiting")
-        if self.model is not None:
-            self.model.refresh()
-
-    @property
-    def current_project(self) -> Project:
-        """The project open in the window (every action that needs one is enabled only
-        while one is open)."""
-        if self.project is None:
-            raise RuntimeError("No project is open.")
-        return self.project
-
-    def has_unsaved(self) -> bool:
-        return self.service is not None and bool(self.service.pending)
-
-    def _set_status(self, status: str, reason: str | None, label: str) -> None:
-        if self.current_id is None or self.service is None:
-            return
-        self.form.flush_text()
-        before = self.service.status(self.current_id)
-        after = Status(status, reason, before.seconds)
-        self.undo_stack.push(SetStatus(self, self.current_id, before, after, label))
-
-    def done_and_next(self) -> None:
-        if self.current_id is None:
-            return
-        self._set_status("done", None, "Mark done")
-        self.go_next()
-
-    def flag(self) -> None:
-        if self.current_id is None:
-            return
-        reason, ok = QInputDialog.getText(
-            self, "Flag this recommendation", "Why? (the coordinator will see this)"
-        )
-        if ok and reason.strip():
-            self._set_status("flagged", reason.strip(), "Flag")
-        elif ok:
-            self.statusBar().showMessage("A flag needs a reason; nothing was changed.", 6_000)
-
-    def skip(self) -> None:
-        if self.current_id is None:
-            return
-        self._set_status("skipped", None, "Skip")
-        self.go_next()
-
-    def toggle_others(self) -> None:
-        if self.coder_role not in SEES_OTHERS:
-            self.others_action.setChecked(False)
-            self.statusBar().showMessage(
-                "Coders work blind: only adjudicators and coordinators see others' codes.", 6_000
-            )
-            return
-        self.show_others = self.others_action.isChecked()
-        if self.current_id is not None:
-            self._render(self.current_id)
-
-    # -- codebook, coders, view ---------------------------------------------------------------
-    def codebook_changed(self) -> None:
-        assert self.service is not None
-        self.form.flush_text()
-        self.spec = self.service.form()
-        self.form.build(self.spec)
-        self._build_code_actions(self.spec)
-        self.queue.set_choices(self.project, self.spec, keep=True)
-        if self.current_id is not None:
-            self.form.set_values(self.service.values(self.current_id))
-            self._render(self.current_id)
-
-    def edit_codebook(self) -> None:
-        from annotator.gui.codebook_editor import CodebookEditor
-
-        dialog = CodebookEditor(self.current_project, self.coder_id, self)
-        dialog.changed.connect(self.codebook_changed)
-        self._open(dialog)
-
-    def manage_coders(self) -> None:
-        from annotator.gui.coders_dialog import CodersDialog
-
-        dialog = CodersDialog(self.current_project, self.coder_id, self)
-        dialog.changed.connect(self._coders_changed)
-        self._open(dialog)
-
-    def _coders_changed(self) -> None:
-        assert self.project is not None
-        with self.project.session() as session:
-            coder = coders.get_coder(session, self.coder_id)
-            if coder is None:
-                return
-            self.coder_role, self.acting_name = coder.role, coder.name
-            self.coder_retired = coder.retired
-            self.offer_bar.setVisible(
-                self.package_of is None and coders.coordinator_offer_open(session)
-            )
-        self.coder_label.setText(f"Coder: {self.acting_name} ({self.coder_role})")
-        self._apply_role()
-
-    def _apply_role(self) -> None:
-        """Grey out what the role cannot do (the services refuse it anyway)."""
-        role = self.coder_role if not self.coder_retired else "retired"
-        self.form.setEnabled(not self.coder_retired)  # a retired coder reads, codes no more
-        for action_id, action in ROLE_ACTIONS.items():
-            allowed = permissions.may(role, action)
-            self.actions_by_id[action_id].setEnabled(allowed)
-            tip = "" if allowed else f"Only {permissions.needed(action)} can {action.verb}."
-            self.actions_by_id[action_id].setToolTip(tip)
-
-    def _build_offer(self) -> QWidget:
-        """The one-time offer to become coordinator of a project that has none."""
-        self.offer_bar = QFrame()
-        self.offer_bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self.offer_label = QLabel(
-            "This project has no coordinator yet. The coordinator edits the codebook, "
-            "assigns work, makes and merges packages and manages coders. Become its "
-            "coordinator?"
-        )
-        self.offer_label.setWordWrap(True)
-        self.offer_accept = QPushButton("Become coordinator")
-        self.offer_accept.clicked.connect(lambda: self.answer_coordinator_offer(True))
-        self.offer_decline = QPushButton("Not me")
-        self.offer_decline.setToolTip("You will not be asked again on this project")
-        self.offer_decline.clicked.connect(lambda: self.answer_coordinator_offer(False))
-        layout = QHBoxLayout(self.offer_bar)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(self.offer_label, 1)
-        layout.addWidget(self.offer_decline)
-        layout.addWidget(self.offer_accept)
-        self.offer_bar.setVisible(False)
-        return self.offer_bar
-
-    def answer_coordinator_offer(self, accept: bool) -> None:
-        assert self.project is not None
-        try:
-            with self.project.write() as session:
-                if accept:
-                    coders.accept_coordinator_offer(session, self.coder_id)
-                else:
-                    coders.decline_coordinator_offer(session, self.coder_id)
-        except (ValueError, ProjectError) as error:
-            self.show_error("The answer could not be saved", str(error))
-            return
-        self.offer_bar.setVisible(False)
-        self._coders_changed()
-        self.statusBar().showMessage(
-            "You are now this project's coordinator."
-            if accept
-            else "You will not be asked again; Coders ▸ Manage shows who may do what.",
-            8_000,
-        )
-        self.table.setFocus()
-
-    def assign(self) -> None:
-        from annotator.gui.assign_dialog import AssignDialog
-
-        dialog = AssignDialog(self.current_project, self.coder_id, self)
-        dialog.assigned.connect(self._assignment_changed)
-        self._open(dialog)
-
-    def _open(self, dialog: QDialog) -> QDialog:
-        """Open a tool window and keep it alive while it is shown."""
-        self._dialogs = [d for d in self._dialogs if d.isVisible()]
-        self._dialogs.append(dialog)
-        dialog.open()
-        return dialog
-
-    def reliability_report(self) -> None:
-        from annotator.gui.reliability_view import ReliabilityReportDialog
-
-        self._open(ReliabilityReportDialog(self.current_project, self.coder_id, self))
-
-    def disagreements(self) -> None:
-        if self.coder_role not in SEES_OTHERS:
-            self.statusBar().showMessage(
-                "Coders work blind: disagreements are for adjudicators and coordinators.", 6_000
-            )
-            return
-        from annotator.gui.disagreements_view import DisagreementsDialog
-
-        dialog = DisagreementsDialog(self.current_project, self.coder_id, self)
-        dialog.decided.connect(self.refresh)
-        self._open(dialog)
-
-    def analysis(self) -> None:
-        from annotator.gui.analysis_view import AnalysisDialog
-
-        self._open(AnalysisDialog(self.current_project, self.coder_id, self))
-
-    def reviews(self) -> None:
-        from annotator.gui.reviews_dialog import ReviewsDialog
-
-        dialog = ReviewsDialog(self.current_project, self)
-        dialog.changed.connect(self.refresh)
-        self._open(dialog)
-
-    def export(self) -> None:
-        from annotator.gui.export_dialog import ExportDialog
-
-        self.form.flush_text()  # what is typed is part of what is exported
-        self._open(ExportDialog(self.current_project, self.coder_id, self))
-
-    def create_packages(self) -> None:
-        from annotator.gui.packages_dialog import CreatePackagesDialog
-
-        self.form.flush_text()
-        self._open(CreatePackagesDialog(self.current_project, self.coder_id, self))
-
-    def merge_packages(self) -> None:
-        from annotator.gui.packages_dialog import MergeDialog
-
-        self.form.flush_text()
-        dialog = MergeDialog(self.current_project, self.coder_id, self)
-        dialog.merged.connect(self.refresh)
-        self._open(dialog)
-
-    def _assignment_changed(self) -> None:
-        assert self.service is not None
-        self.queue.only_ids = self.service.assignment()
-        self._filter_changed()
-        self._update_counts()
-
-    def preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self.spec, self)
-        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
-            self._apply_bindings()
-
-    def shortcuts_help(self) -> None:
-        self._open(ShortcutsHelp(self.settings, self.spec, self))
-
-    def change_zoom(self, step: int) -> None:
-        self.zoom = max(-4, min(12, self.zoom + step))
-        self.settings.set_value("view/zoom", str(self.zoom))
-        self._apply_zoom()
-        if self.current_id is not None:
-            self._render(self.current_id)
-
-    def _apply_zoom(self) -> None:
-        font = self.font()
-        base = max(font.pointSize(), 9)
-        for widget in (self.form, self.queue):
-            widget_font = widget.font()
-            widget_font.setPointSize(base + self.zoom)
-            widget.setFont(widget_font)
-
-    def _toggle_highlight(self, on: bool) -> None:
-        self.highlight_keywords = on
-        self.settings.set_value("view/highlight", "1" if on else "0")
-        if self.current_id is not None:
-            self._render(self.current_id)
-
-    def set_theme(self, name: str) -> None:
-        self.settings.set_value("view/theme", name)
-        theme.apply(name)
-
-    # -- importing ----------------------------------------------------------------------------
-    def import_files(self, _checked: bool = False, files: list[Path] | None = None) -> ImportDialog:
-        dialog = ImportDialog(self.current_project, self.settings, files, self)
-        dialog.imported.connect(self._after_import)
-        dialog.open()
-        return dialog
-
-    def _after_import(self, plan) -> None:
-        self.queue.set_choices(self.project, self.spec, keep=True)
-        self.refresh()
-        new = plan.count("new")
-        self.statusBar().showMessage(
-            f"Imported {new:,} new recommendations; {plan.count('updated'):,} updated.", 15_000
-        )
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _local_files(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        files = _local_files(event.mimeData())
-        if files:
-            event.acceptProposedAction()
-            self.import_files(files=files)
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About UPR Coder",
-            f"<b>UPR Coder {__version__}</b><p>Code the recommendations of the UN "
-            "Universal Periodic Review: tag their themes and verify the responses "
-            "states gave.</p>",
-        )
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._leave_current()
-        if self.has_unsaved():
-            self._retry_pending()
-        if self.has_unsaved():
-            answer = QMessageBox.question(
-                self,
-                "Changes not saved yet",
-                "The project is still busy and some of your changes are not saved yet. "
-                "Close anyway and lose them?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
-        self.settings.set_window_state("geometry", self.saveGeometry())
-        self.settings.set_window_state("main_splitter", self.splitter.saveState())
-        self.settings.sync()
-        if self.project is not None:
-            self.project.close()
-        super().closeEvent(event)
-
-
-def _local_files(mime: QMimeData) -> list[Path]:
-    if not mime.hasUrls():
-        return []
-    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.services.coding import CodingService, FormSpec
-from annotator.services.queue import Progress, QueueFilter, filter_choices
+from annotator.services.coding import FormSpec
+from annotator.services.coding_session import CodingSession
+from annotator.services.queue import Progress, QueueFilter, queue_choices
 from annotator.store.project import Project
 
 SEARCH_DELAY_MS = 150  # results as you type, without a query per keystroke
@@ -128,8 +129,7 @@ class QueuePanel(QWidget):
         """Fill the filter boxes from the project (after opening it, or an import)."""
         if project is None:
             return
-        with project.session() as session:
-            choices = filter_choices(session)
+        choices = queue_choices(project)
         self._loading = True
         previous = {
             box: box.currentData()
@@ -184,7 +184,7 @@ class QueuePanel(QWidget):
         )
 
     def update_progress(
-        self, service: CodingService, shown: QueueFilter, *, overall_changed: bool = True
+        self, service: CodingSession, shown: QueueFilter, *, overall_changed: bool = True
     ) -> tuple[Progress, Progress]:
         """``overall_changed=False`` (a new filter, no new status) keeps the overall count."""
         if overall_changed or self._overall is None:

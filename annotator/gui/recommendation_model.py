@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from annotator.services.queue import QueueFilter, QueueRow, fetch_rows, filtered_ids
+from annotator.services.queue import QueueFilter, QueueRow, queue_ids, queue_rows
 from annotator.store.project import Project
 
 PAGE = 200
@@ -58,8 +58,7 @@ class RecommendationTableModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Read the ids again (after a filter change, an import, another window's work)."""
         self.beginResetModel()
-        with self._project.session() as session:
-            self._ids = filtered_ids(session, self.queue_filter, self._coder_id)
+        self._ids = queue_ids(self._project, self.queue_filter, self._coder_id)
         self._position = {rid: row for row, rid in enumerate(self._ids)}
         self._pages.clear()
         self.endResetModel()
@@ -135,8 +134,7 @@ class RecommendationTableModel(QAbstractTableModel):
 
     def _fetch_page(self, page_number: int) -> list[QueueRow | None]:
         ids = self._ids[page_number * PAGE : (page_number + 1) * PAGE]
-        with self._project.session() as session:
-            found = fetch_rows(session, ids, self._coder_id)
+        found = queue_rows(self._project, ids, self._coder_id)
         page = [found.get(rid) for rid in ids]
         self._pages[page_number] = page
         while len(self._pages) > PAGES_KEPT:

@@ -22,7 +22,6 @@ from annotator.limits import MAX_CODER_TEXT
 from annotator.services import assignments, permissions, queue
 from annotator.services.codebook import active_codebook_row, codebook_from_row
 from annotator.services.recommendations import RecommendationDetail, recommendation_detail
-from annotator.store.errors import DiskFull, ProjectBusy, ProjectReadOnly
 from annotator.store.models import (
     Annotation,
     AuditEvent,
@@ -34,7 +33,7 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project
 from annotator.store.queries import rows_changed
-from annotator.vocabulary import CHOICE_KINDS, kind_label
+from annotator.vocabulary import CHOICE_KINDS
 
 T = TypeVar("T")
 
@@ -121,41 +120,6 @@ def check_text_length(what: str, text: str | None) -> None:
         )
 
 
-class InvalidValue(ValueError):
-    """A value the codebook does not allow (a code of another field, two codes where the
-    field takes one); nothing is saved."""
-
-
-def check_value(session: Session, field_id: int, value: FieldValue) -> None:
-    """Refuse a value its field cannot hold, naming the field and the codes.
-
-    The form never offers such a value; a script, a coding sheet or a stale undo could.
-    Two small queries rather than the whole form, because this runs on every keystroke.
-    """
-    found = session.execute(
-        select(CodebookField.key, CodebookField.kind).where(CodebookField.id == field_id)
-    ).first()
-    if found is None:
-        raise InvalidValue(f"The codebook has no field with id {field_id}.")
-    key, kind = found
-    if not value.codes:
-        return
-    if kind not in CHOICE_KINDS:
-        raise InvalidValue(f"Field '{key}' takes no codes, only a text or yes/no value.")
-    if kind != "multi" and len(value.codes) > 1:
-        raise InvalidValue(
-            f"Field '{key}' takes one code ({kind_label(kind)}), not {len(value.codes)}."
-        )
-    wanted = sorted(value.codes)
-    fields_of = {
-        cid: fid
-        for cid, fid in session.execute(select(Code.id, Code.field_id).where(Code.id.in_(wanted)))
-    }
-    strangers = [cid for cid in wanted if fields_of.get(cid) != field_id]
-    if strangers:
-        raise InvalidValue(f"Code {', '.join(map(str, strangers))} is not a code of field '{key}'.")
-
-
 def save_value(
     session: Session,
     recommendation_id: int,
@@ -232,6 +196,56 @@ def save_value(
     )
     session.flush()
     return before
+
+
+class InvalidValue(ValueError):
+    """A value the codebook does not allow (nothing was saved)."""
+
+
+def _value_problem(
+    field: tuple[str, str] | None, own_codes: set[int], value: FieldValue
+) -> str | None:
+    if field is None:
+        return "This field is not in the codebook any more; nothing was saved."
+    label, kind = field
+    if not value.codes:
+        return None
+    if kind not in CHOICE_KINDS:
+        return f"{label} takes text, not codes; nothing was saved."
+    stray = value.codes - own_codes
+    if stray:
+        return f"{len(stray)} of these codes are not codes of {label}; nothing was saved."
+    if kind in ("single", "ordinal") and len(value.codes) > 1:
+        return f"{label} takes one code only; nothing was saved."
+    return None
+
+
+def value_problem(spec: FormSpec, field_id: int, value: FieldValue) -> str | None:
+    """Why the codebook does not allow ``value`` in the field (None: it does): the field
+    is in the codebook, its codes are the field's own (an ordinal value is one of its
+    levels), and a single-choice or ordinal field holds at most one code."""
+    found = next((f for f in spec.fields if f.id == field_id), None)
+    if found is None:
+        return _value_problem(None, set(), value)
+    return _value_problem((found.label, found.kind), {c.stored_id for c in found.codes}, value)
+
+
+def check_value(session: Session, field_id: int, value: FieldValue) -> None:
+    """InvalidValue unless ``value`` fits the field (``value_problem``'s rules, read from
+    the database: two small queries, not the whole codebook, as this runs per keystroke)."""
+    row = session.execute(
+        select(CodebookField.label, CodebookField.kind).where(CodebookField.id == field_id)
+    ).first()
+    own: set[int] = set()
+    if row is not None and value.codes:
+        own = set(
+            session.scalars(
+                select(Code.id).where(Code.field_id == field_id, Code.id.in_(value.codes))
+            )
+        )
+    problem = _value_problem(None if row is None else (row[0], row[1]), own, value)
+    if problem is not None:
+        raise InvalidValue(problem)
 
 
 def _codebook_version(session: Session) -> int:
@@ -354,28 +368,9 @@ def others_values(
 # -- the service the screen talks to -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PendingChange:
-    """A change the coder made that could not be saved yet (the project was busy,
-    read-only or the disk full): a field's value, or else a status."""
-
-    recommendation_id: int
-    field_id: int | None = None
-    value: FieldValue | None = None
-    status: Status | None = None
-
-
-# What stops a save for now but may pass later: the change is kept, not lost.
-NOT_NOW = (ProjectBusy, DiskFull, ProjectReadOnly)
-
-
 class CodingService:
-    """One coder's coding on one project, each call its own committed transaction.
-
-    It also keeps what could not be saved yet (``pending``), in order, and saves it on
-    ``retry_pending``: the never-lose rule lives here, not in the window, so a script or
-    another front end gets it too.
-    """
+    """One coder's coding on one project, each call its own committed transaction
+    (``coding_session.CodingSession`` adds the never-lose queue and blind reading)."""
 
     def __init__(
         self,
@@ -392,7 +387,6 @@ class CodingService:
         self.coder_id = coder_id
         self.busy_timeout_ms = busy_timeout_ms
         self.attempts = attempts
-        self.pending: list[PendingChange] = []
 
     def _write(self, work: Callable[[Session], T]) -> T:
         extra: dict[str, int] = {}
@@ -437,32 +431,6 @@ class CodingService:
         return self._write(
             lambda s: save_status(s, recommendation_id, self.coder_id, status, reason=reason)
         )
-
-    def keep(self, change: PendingChange) -> None:
-        """Hold a change that found the project busy, to be saved by ``retry_pending``."""
-        self.pending.append(change)
-
-    def retry_pending(self) -> bool:
-        """Save the waiting changes in the order they were made; True once none is left.
-
-        Stops at the first that still cannot be saved (it stays first in line), so a
-        later change never lands before an earlier one of the same field.
-        """
-        while self.pending:
-            change = self.pending[0]
-            try:
-                self._save_pending(change)
-            except NOT_NOW:
-                return False
-            self.pending.pop(0)
-        return True
-
-    def _save_pending(self, change: PendingChange) -> None:
-        rid = change.recommendation_id
-        if change.status is not None:
-            self.set_status(rid, change.status.status, reason=change.status.reason)
-        elif change.field_id is not None and change.value is not None:
-            self.save(rid, change.field_id, change.value)
 
     def add_time(self, recommendation_id: int, seconds: float) -> None:
         self._write(lambda s: add_time(s, recommendation_id, self.coder_id, seconds))

@@ -43,6 +43,7 @@ from annotator.services.coding import (
     load_status,
     save_status,
     save_value,
+    value_problem,
 )
 from annotator.services.sources import coder_source, statuses_in, values_in
 from annotator.services.xlsx_writing import Column, ListsSheet, Sheet, cell
@@ -430,6 +431,12 @@ def _import(
         permissions.require_self_or(session, by_coder_id, coder.id, permissions.MERGE)
         spec = form_spec(session)
         plan = _read_rows(session, workbook[SHEET], spec, columns, baselines, coder.id, problems)
+        # The coding session's own rule for what a value may be, before anything is saved.
+        for values, _status in plan.values():
+            for field_id, value in values.items():
+                problem = value_problem(spec, field_id, value)
+                if problem is not None:
+                    problems.add(problem)
         problems.refuse()
     result = CodingSheetImport(coder.name, len(plan))
     if dry_run:

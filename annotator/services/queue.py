@@ -22,6 +22,7 @@ from annotator.store.models import (
     Review,
     State,
 )
+from annotator.store.project import Project
 from annotator.vocabulary import STATUS_LABELS
 
 
@@ -313,3 +314,24 @@ def filter_choices(session: Session) -> FilterChoices:
         )
     )
     return FilterChoices(responses, states_used, groups, cycles, reviews)
+
+
+# -- for front ends: the project in, plain results out, one read each ----------------------
+
+
+def queue_ids(project: Project, flt: QueueFilter, coder_id: int | None) -> list[int]:
+    """The ids the queue shows under ``flt``, in its order."""
+    with project.session() as session:
+        return filtered_ids(session, flt, coder_id)
+
+
+def queue_rows(project: Project, ids: Sequence[int], coder_id: int | None) -> dict[int, QueueRow]:
+    """The queue's rows of ``ids`` (a page), by id."""
+    with project.session() as session:
+        return fetch_rows(session, ids, coder_id)
+
+
+def queue_choices(project: Project) -> FilterChoices:
+    """What the filter boxes offer."""
+    with project.session() as session:
+        return filter_choices(session)
