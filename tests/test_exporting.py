@@ -506,6 +506,27 @@ def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
     assert ws.auto_filter.ref == "A1:C5" and ws.freeze_panes == "A2"
 
 
+def test_a_text_of_only_characters_a_workbook_cannot_hold_is_an_empty_cell(tmp_path):
+    """A vertical tab ("\x0b", pasted from Word) cleans to nothing; it used to raise
+    IndexError and end the export."""
+    from openpyxl import Workbook
+
+    from annotator.services.xlsx_writing import Column, Sheet
+
+    wb = Workbook(write_only=True)
+    sheet = Sheet(wb, "Data", [Column("Text", wrap=True), Column("Next")])
+    sheet.append(["\x0b", "kept"])
+    sheet.append(["\x0b\x07", 2])
+    sheet.close()
+    out = tmp_path / "empty.xlsx"
+    wb.save(out)
+    ws = openpyxl.load_workbook(out)["Data"]
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [
+        [None, "kept"],
+        [None, 2],
+    ]
+
+
 def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
     from annotator.services.xlsx_writing import CUT_MARK, MAX_CELL_CHARS
 

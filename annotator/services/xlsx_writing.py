@@ -149,6 +149,10 @@ class Sheet:
                 if len(value) > MAX_CELL_CHARS:
                     self.cut_cells += 1
                 text = clean_text(value)
+                if not text:  # only characters a workbook cannot hold ("\x0b"): empty
+                    if style and self._keep_empty[index]:
+                        add(f'<c r="{self._letters[index]}{number}"{style}/>')
+                    continue
                 space = _PRESERVE if text[0].isspace() or text[-1].isspace() else ""
                 add(
                     f'<c r="{self._letters[index]}{number}"{style} t="inlineStr"><is>'
