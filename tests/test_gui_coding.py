@@ -305,9 +305,10 @@ def test_a_lock_held_too_long_keeps_the_edit_and_saves_it_later(window, qtbot, m
     def locked_twice(**options):
         calls["n"] += 1
         if calls["n"] <= 2:
-            from sqlalchemy.exc import OperationalError
+            # What Project.write raises when another program holds the lock.
+            from annotator.store.errors import ProjectLocked, busy_message
 
-            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+            raise ProjectLocked(busy_message("the project"))
         return real_write(**options)
 
     monkeypatch.setattr(window.project, "write", locked_twice)

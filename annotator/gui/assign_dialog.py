@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from annotator.sample_size import ALPHA_RELIABLE, ALPHA_TENTATIVE
@@ -360,7 +359,7 @@ class AssignDialog(QDialog):
         try:
             with self.project.session() as session:
                 plan = sample_plan(session)
-        except (ValueError, SQLAlchemyError, ProjectError) as error:
+        except (ValueError, ProjectError) as error:
             self.plan = None
             self.plan_label.setText(f"The sample plan could not be made: {error}")
             self.plan_table.setRowCount(0)
@@ -454,7 +453,7 @@ class AssignDialog(QDialog):
         except ValueError as error:
             self._say(str(error), error=True)
             return
-        except (SQLAlchemyError, ProjectError) as error:
+        except ProjectError as error:
             self._say(_not_saved(error), error=True)
             return
         self.new_coder_edit.clear()
@@ -562,7 +561,7 @@ class AssignDialog(QDialog):
         except ValueError as error:
             self._say(str(error), error=True)
             return None
-        except (SQLAlchemyError, ProjectError) as error:
+        except ProjectError as error:
             self._say(_not_saved(error), error=True)
             return None
         self.refresh_summary()
@@ -610,7 +609,7 @@ class AssignDialog(QDialog):
                     stratify_by=self._stratify_by(),
                     review_ids=self._sample_reviews(),
                 )
-        except (ValueError, SQLAlchemyError):
+        except ValueError:
             self.sample_size_label.setText("")
             return
         self.sample_size_label.setText(f"draws {_n(size)}")

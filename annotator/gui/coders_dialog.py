@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from annotator.services import coders, permissions
 from annotator.store.errors import ProjectError
@@ -130,7 +129,7 @@ class CodersDialog(QDialog):
                 )
                 self.may_claim = me is not None and not permissions.has_coordinator(session)
                 my_role = me.role if me is not None else None
-        except (ProjectError, SQLAlchemyError) as error:
+        except ProjectError as error:
             self.say(f"The coders could not be read: {error}", error=True)
             return
         self.rows = rows
@@ -206,7 +205,7 @@ class CodersDialog(QDialog):
         try:
             with self.project.write() as session:
                 work(session)
-        except (ValueError, ProjectError, SQLAlchemyError) as error:
+        except (ValueError, ProjectError) as error:
             self.say(str(error), error=True)
             self.refresh()
             return False

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from annotator.gui.coding_form import code_tooltip
 from annotator.services.adjudication import AdjudicationService, Disagreement
@@ -250,7 +249,7 @@ class DisagreementsDialog(QDialog):
         self.pair_combo.addItem("All coders", None)
         try:
             names = self.service.coders_who_coded() if self.can_decide else []
-        except (ProjectError, SQLAlchemyError):
+        except ProjectError:
             names = []
         for first, second in combinations(names, 2):
             self.pair_combo.addItem(f"{first} and {second}", (first, second))
@@ -354,7 +353,7 @@ class DisagreementsDialog(QDialog):
                 "Only an adjudicator or a coordinator can see and decide disagreements; "
                 f"{name} is a coder. Coders work blind, so others' codes stay hidden."
             )
-        except (ValueError, ProjectError, SQLAlchemyError):
+        except (ValueError, ProjectError):
             why = "Choose a coder of this project (an adjudicator or coordinator) first."
         for widget in (
             self.field_combo,
@@ -725,7 +724,7 @@ class DisagreementsDialog(QDialog):
             return work()
         except (ValueError, ProjectBusy) as error:
             self._say(str(error), error=True)
-        except (ProjectError, SQLAlchemyError) as error:
+        except ProjectError as error:
             self._say(f"The project could not be read or written: {error}", error=True)
         return None
 

@@ -42,7 +42,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from annotator.gui.worker import Worker
 from annotator.services.adjudication import coders_who_coded
@@ -256,7 +255,7 @@ class ReliabilityReportDialog(QDialog):
         except NotPermitted as refused:
             self._say(f"{refused} Coders work blind.", error=True)
             return False
-        except (ProjectError, SQLAlchemyError) as error:
+        except ProjectError as error:
             self._say(f"The project could not be read: {error}", error=True)
             return False
         for first, second in combinations(names, 2):
@@ -341,7 +340,7 @@ class ReliabilityReportDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, ReportCancelled):
             self._say("Stopped before the figures were ready.")
-        elif isinstance(error, ValueError | ProjectError | SQLAlchemyError):
+        elif isinstance(error, ValueError | ProjectError):
             self._say(f"The figures could not be computed: {error}", error=True)
         else:
             self._say(

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from annotator import upr_calendar
 from annotator.services import reviews
@@ -178,7 +177,7 @@ class ReviewsDialog(QDialog):
         except ValueError as error:
             self._error(str(error))
             return False
-        except (ProjectError, SQLAlchemyError) as error:
+        except ProjectError as error:
             self._error(f"The review could not be saved: {error}")
             return False
         self.reload(keep=saved.id)

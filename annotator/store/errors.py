@@ -35,6 +35,11 @@ class ProjectBusy(Exception):
     """Another program held the project's write lock for too long; nothing was written."""
 
 
+class ProjectLocked(ProjectError):
+    """Another program held the write lock past the busy timeout; nothing was written
+    (``Project.write_retrying`` tries again, then raises ProjectBusy)."""
+
+
 class ProjectReadOnly(ProjectError):
     """The project file (or its folder) cannot be written: nothing can be saved."""
 
@@ -73,7 +78,7 @@ def database_failure(error: BaseException, where: str) -> ProjectError | None:
     """
     text = str(getattr(error, "orig", None) or error).lower()
     if "locked" in text or "busy" in text:
-        return ProjectError(busy_message(where))
+        return ProjectLocked(busy_message(where))
     if "readonly" in text or "read-only" in text:
         return ProjectReadOnly(read_only_message(where))
     if "disk is full" in text or "disk full" in text or "no space" in text:

@@ -29,12 +29,12 @@ from annotator.store.engine import (
     without_password,
 )
 from annotator.store.errors import (
-    DiskFull,
     NewerProjectError,
     NotAProjectError,
     PasswordNeeded,
     ProjectBusy,
     ProjectError,
+    ProjectLocked,
     ProjectReadOnly,
     ServerRefused,
     database_failure,
@@ -117,11 +117,16 @@ class Project:
                         yield session
                         session.commit()
                     except DBAPIError as error:
+                        # The front ends never see SQLAlchemy: what a person can cause
+                        # (a lock, a read-only file, a full disk, the server's rules)
+                        # becomes the project's own error; anything else is a bug.
                         session.rollback()
-                        refused = server_refusal(error, self.engine.url.username)
-                        if refused is None:
+                        failure = server_refusal(
+                            error, self.engine.url.username
+                        ) or database_failure(error, self.display_name)
+                        if failure is None:
                             raise
-                        raise refused from error
+                        raise failure from error
                     except BaseException:
                         session.rollback()
                         raise
@@ -142,17 +147,12 @@ class Project:
 
         A read-only project or a full disk raise ProjectReadOnly or DiskFull (nothing
         was written; the caller keeps the change)."""
-        last: OperationalError | None = None
+        last: ProjectLocked | None = None
         for attempt in range(attempts):
             try:
                 with self.write(busy_timeout_ms=busy_timeout_ms) as session:
                     return work(session)
-            except OperationalError as error:
-                failure = database_failure(error, self.display_name)
-                if isinstance(failure, ProjectReadOnly | DiskFull):
-                    raise failure from error
-                if "locked" not in str(error).lower() and "busy" not in str(error).lower():
-                    raise
+            except ProjectLocked as error:
                 last = error
                 time.sleep(0.05 * (attempt + 1))
         raise ProjectBusy(busy) from last
