@@ -256,7 +256,12 @@ def undo_decision(session: Session, audit_event_id: int, by_coder_id: int) -> Fi
         or event.after is None
     ):
         raise ValueError("That is not a decision that can be undone.")
-    before, after = json.loads(event.before), json.loads(event.after)
+    try:
+        before, after = json.loads(event.before), json.loads(event.after)
+        field_id = before["field_id"]
+    except (ValueError, TypeError, KeyError):
+        # An event altered by hand or cut short: refused like any other non-decision.
+        raise ValueError("That is not a decision that can be undone.") from None
     rid = event.recommendation_id
     history = _events(session, rid)
     for later in history:
@@ -265,7 +270,7 @@ def undo_decision(session: Session, audit_event_id: int, by_coder_id: int) -> Fi
             and json.loads(later.after or "{}").get("undoes") == event.id
         ):
             raise ValueError("That decision has already been undone.")
-    spec = _field_spec(session, before["field_id"])
+    spec = _field_spec(session, field_id)
     current = _snapshot(session, spec, rid)
     if _row_uuids(current) != _row_uuids(after):
         raise ValueError(
