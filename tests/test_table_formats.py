@@ -1,7 +1,7 @@
 """The same table saved as xlsx, xls, ods and CSV reads to the same cells (issue 14).
 
 Both table readers (the UPR Info reader and the generic reader) render cells through
-``importers.cells.cell_text``; a date-only cell reads as ``2024-01-05`` whichever format
+``importers.tables.cell_text``; a date-only cell reads as ``2024-01-05`` whichever format
 holds it, as a CSV saved from the sheet would hold it.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 import xlrd
 
 from annotator.importers import files, tables
-from annotator.importers.cells import cell_text
+from annotator.importers.tables import cell_text
 
 DATA = Path(__file__).parent / "data"
 XLS = DATA / "UPR_Info_database_export_sessions01-05.xls"
@@ -50,7 +50,7 @@ def _write_all(tmp_path: Path) -> dict[str, Path]:
 
 def _generic_cells(path: Path) -> list[list[str]]:
     table = tables.load_table(path)
-    rows = [[cell_text(c) for c in row] for row in table.rows]
+    rows = [[cell_text(c) for c in row] for row in table.value_rows()]
     width = len(HEADER)
     return [(row + [""] * width)[:width] for row in rows if any(row)]
 

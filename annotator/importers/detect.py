@@ -38,7 +38,11 @@ def detect_format(path: Path) -> str:
     if sniffed.kind == "docx":
         return _docx_format(path)
     if sniffed.kind in {"xlsx", "ods"}:
-        return _rows_format(_sheet_rows(path), path)
+        # Imported here: the command line loads this module, and pandas only when a
+        # table is read.
+        from annotator.importers import tables
+
+        return _rows_format(tables.head_rows(path, sniffed, 10), path)
     return _text_format(path)
 
 
@@ -91,16 +95,6 @@ def _prose_format(text: str, path: Path) -> str:
     raise _undetermined(path)
 
 
-def _sheet_rows(path: Path, limit: int = 10) -> list[list[str]]:
-    import pandas as pd
-
-    try:
-        frame = pd.read_excel(path, engine="calamine", header=None, dtype=str, nrows=limit)
-    except Exception as error:  # calamine raises its own types for damaged files
-        raise SourceFileError(f"{path.name} could not be read: {error}") from None
-    return [[("" if pd.isna(v) else str(v)).strip() for v in row] for row in frame.values]
-
-
 def _rows_format(rows: list[list[str]], path: Path) -> str:
     for row in rows:
         cells = {c.casefold() for c in row if c}
@@ -138,14 +132,9 @@ def _text_format(path: Path) -> str:
         return found
     first = text.split("\n", 1)[0]
     if path.suffix.lower() in {".csv", ".tsv"} or first.count(",") >= 2 or "\t" in first:
-        import csv
-        import io
+        from annotator.importers import tables
 
-        try:
-            rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:10]))))
-        except csv.Error as error:
-            raise SourceFileError(f"{path.name} cannot be read as CSV: {error}.") from None
-        return _rows_format([[c.strip() for c in r] for r in rows], path)
+        return _rows_format(tables.csv_head_rows(text, path.name, 10), path)
     return _prose_format(text, path)
 
 

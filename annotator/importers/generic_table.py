@@ -22,7 +22,6 @@ from pathlib import Path
 
 from annotator import states
 from annotator.importers import files
-from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
 from annotator.importers.numbers import parse_number
 from annotator.importers.records import (
@@ -33,8 +32,10 @@ from annotator.importers.records import (
     SourceTagRecord,
 )
 from annotator.importers.tables import (
-    TypedTable,
+    Cell,
+    RawTable,
     ambiguous_number,
+    cell_text,
     column_letter,
     load_table,
 )
@@ -169,11 +170,11 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 # Headers and a preview for the mapping dialog
 
 
-def _header_index(table: TypedTable) -> int:
-    for index, row in enumerate(table.rows):
+def _header_index(rows: list[list[Cell]]) -> int:
+    for index, row in enumerate(rows):
         if any(cell_text(c).strip() for c in row):
             return index
-    return len(table.rows)
+    return len(rows)
 
 
 def _header_names(row: list[Cell]) -> list[str]:
@@ -187,20 +188,20 @@ def _header_names(row: list[Cell]) -> list[str]:
 
 def headers(path: Path, sheet: str | None = None) -> list[str]:
     """The header names (first non-empty row), spacing tidied; blanks as 'Column N'."""
-    table = load_table(path, sheet)
-    index = _header_index(table)
-    return _header_names(table.rows[index]) if index < len(table.rows) else []
+    rows = load_table(path, sheet).value_rows()
+    index = _header_index(rows)
+    return _header_names(rows[index]) if index < len(rows) else []
 
 
 def preview_rows(path: Path, n: int = 10, sheet: str | None = None) -> list[list[str]]:
     """The first ``n`` data rows below the header, as text, as wide as the header."""
-    table = load_table(path, sheet)
-    index = _header_index(table)
-    if index >= len(table.rows):
+    rows = load_table(path, sheet).value_rows()
+    index = _header_index(rows)
+    if index >= len(rows):
         return []
-    width = len(_header_names(table.rows[index]))
+    width = len(_header_names(rows[index]))
     preview: list[list[str]] = []
-    for row in table.rows[index + 1 :]:
+    for row in rows[index + 1 :]:
         if len(preview) >= n:
             break
         texts = [cell_text(c).strip() for c in row]
@@ -249,13 +250,14 @@ def read(
             "a cycle or a session column, or say which review the file holds."
         )
     table = load_table(path, sheet)
+    rows = table.value_rows()
     batch = ImportBatch(file=path.name, format=FORMAT)
-    header_index = _header_index(table)
-    if header_index >= len(table.rows):
+    header_index = _header_index(rows)
+    if header_index >= len(rows):
         raise SourceFileError(f"{path.name} holds no data.")
-    columns = _resolve(table, header_index, mapping, path.name)
+    columns = _resolve(table, rows, header_index, mapping, path.name)
     reviews = _Reviews(batch, review, table.sheet)
-    data = table.rows[header_index + 1 :]
+    data = rows[header_index + 1 :]
     total = len(data)
     for offset, cells in enumerate(data):
         if progress is not None and offset % PROGRESS_EVERY == 0:
@@ -282,9 +284,15 @@ def _check_mapping(mapping: dict[str, str], name: str) -> None:
         )
 
 
-def _resolve(table: TypedTable, header_index: int, mapping: dict[str, str], name: str) -> _Columns:
-    names = _header_names(table.rows[header_index])
-    width = max([len(names)] + [len(r) for r in table.rows[header_index + 1 :]])
+def _resolve(
+    table: RawTable,
+    rows: list[list[Cell]],
+    header_index: int,
+    mapping: dict[str, str],
+    name: str,
+) -> _Columns:
+    names = _header_names(rows[header_index])
+    width = max([len(names)] + [len(r) for r in rows[header_index + 1 :]])
     names += [f"Column {i + 1}" for i in range(len(names), width)]
 
     def label(i: int) -> str:
@@ -317,7 +325,7 @@ def _resolve(table: TypedTable, header_index: int, mapping: dict[str, str], name
 
 def _record(
     batch: ImportBatch,
-    table: TypedTable,
+    table: RawTable,
     columns: _Columns,
     cells: list[Cell],
     row: int,

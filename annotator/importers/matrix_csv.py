@@ -8,20 +8,18 @@ affected_persons, sdgs, assessment.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
 from annotator import states
-from annotator.importers.files import SourceFileError, read_text
+from annotator.importers.files import SourceFileError
 from annotator.importers.records import (
     ImportBatch,
     RecommendationRecord,
     ReviewRecord,
     SourceTagRecord,
 )
+from annotator.importers.tables import load_table
 from annotator.upr_calendar import session_year
 
 FORMAT = "matrix-csv"
@@ -45,18 +43,29 @@ def read(
 ) -> ImportBatch:
     name = path.name
     batch = ImportBatch(file=name, format=FORMAT)
-    try:
-        frame = pd.read_csv(io.StringIO(read_text(path)), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise SourceFileError(f"{name} cannot be read as CSV: {error}") from None
-    missing = [column for column in REQUIRED if column not in frame.columns]
+    table = load_table(path, delimiter=",")
+    lines = table.cells.to_numpy().tolist()
+    header = [str(c) for c in lines[0]] if lines else []
+    while header and not header[-1]:
+        header.pop()
+    missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise SourceFileError(
             f"{name} is not an OHCHR matrix CSV: it lacks the column(s) {', '.join(missing)}"
         )
+    # A column named twice is read from its first place.
+    places = {column: header.index(column) for column in header}
+    records: list[tuple[int, dict[str, str]]] = []
+    for number, cells in zip(table.rows[1:], lines[1:], strict=True):
+        if not any(str(c).strip() for c in cells):
+            continue  # a blank line says nothing
+        if any(str(c).strip() for c in cells[len(header) :]):
+            batch.problem(int(number), "row", "holds more cells than the header has columns")
+            continue
+        records.append((int(number), {column: str(cells[i]) for column, i in places.items()}))
     reviews: dict[tuple[str, ...], ReviewRecord] = {}
     given_review = review
-    for index, row in enumerate(frame.to_dict("records"), start=2):  # row 1 is the header
+    for index, row in records:
         review = given_review or _review(row, name, index, batch, reviews)
         if review is None:
             continue
@@ -103,7 +112,7 @@ def read(
             )
         )
         if progress and index % 200 == 0:
-            progress(index, len(frame))
+            progress(index, len(records))
     return batch
 
 

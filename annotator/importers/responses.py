@@ -37,7 +37,6 @@ from docx.table import Table
 from lxml.etree import LxmlError
 
 from annotator.importers import addendum, containers, documents, files
-from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
 from annotator.importers.numbers import parse_number, parse_number_list
 from annotator.importers.records import (
@@ -49,7 +48,9 @@ from annotator.importers.records import (
 )
 from annotator.importers.tables import (
     WORKBOOK_KINDS,
+    Cell,
     ambiguous_number,
+    cell_text,
     column_letter,
     load_table,
 )
@@ -204,7 +205,10 @@ def read(
         _read_prose(_text_blocks(text), collector, progress)
     else:
         table = load_table(path)
-        rows = [(_Place(i + 1, "row", table.sheet), list(r)) for i, r in enumerate(table.rows)]
+        rows = [
+            (_Place(int(number), "row", table.sheet), cells)
+            for number, cells in zip(table.rows, table.value_rows(), strict=True)
+        ]
         _read_table(rows, collector, table.spreadsheet, progress)
     return _finish(collector)
 

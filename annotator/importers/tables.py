@@ -1,7 +1,17 @@
-"""Reading any table as a frame of strings, found by its header row: CSV, xlsx, ods and
-xls (calamine, xlrd and pandas behind it), each cell rendered by ``cells.cell_text``.
+"""Every table the importers read, in one place: CSV, xlsx, ods and xls (calamine and
+xlrd behind it; pandas' CSV parser for the large exports) read to one ``RawTable``, each
+cell rendered by the one ``cell_text``.
 
-Shared by the UPR Info and UHRI readers.
+Two ways in, one result: ``read_table`` finds a header row among the first rows (the
+UPR Info and UHRI exports, which may have title rows above it), ``load_table`` gives a
+whole sheet or CSV for a reader that finds its own header (the mapped table, a
+responses table, the OHCHR matrix CSV); ``head_rows`` gives the first rows for
+detection. The column helpers below serve the readers that match headers by name.
+
+Dates: a date-only cell (a datetime at midnight, as calamine and xlrd give for a cell
+formatted as a date) reads as ``2024-01-05``, the form Excel and LibreOffice show and a
+CSV export of the same sheet holds; only a cell with a time of day keeps it
+(``2024-01-05T13:30:00``).
 """
 
 from __future__ import annotations
@@ -10,11 +20,14 @@ import csv
 import datetime as dt
 import html
 import io
+import math
 import struct
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,24 +36,72 @@ import xlrd
 import xlrd.compdoc
 
 from annotator.importers import files
-from annotator.importers.cells import Cell, cell_text
 from annotator.importers.files import SourceFileError
-from annotator.importers.records import (
-    ImportBatch,
-)
+from annotator.importers.records import ImportBatch
 
 # Title rows above the header are few; a header further down means a different file.
 HEADER_SCAN_ROWS = 30
 HEADER_SCAN_CHARS = 10_000
+WORKBOOK_KINDS = ("xlsx", "ods", "xls")
+
+Cell = object  # str for CSV; str, float, int, bool, date/datetime for workbooks
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as text: whole floats without ".0", empty for None/NaN, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass
 class RawTable:
-    """A sheet or CSV as strings: ``cells`` has integer columns, ``rows`` file row numbers."""
+    """A sheet or a CSV file as read.
+
+    ``cells``: the text of each cell (``cell_text``), integer columns, every line as
+    wide as the widest; ``rows``: the 1-based row in the file of each line of
+    ``cells``; ``sheet``: the sheet's name in a workbook, None for CSV; ``values``: a
+    workbook's cells as it typed them (numbers, dates, booleans), None for CSV, where
+    every cell is its text.
+    """
 
     cells: pd.DataFrame
-    rows: np.ndarray  # 1-based row number in the file of each line of ``cells``
+    rows: np.ndarray
     sheet: str | None = None
+    values: pd.DataFrame | None = None
+
+    @property
+    def spreadsheet(self) -> bool:
+        """Cells may be typed (numbers, dates) and columns have letters."""
+        return self.values is not None
+
+    def value_rows(self) -> list[list[Cell]]:
+        """Each line as the list of its cells, typed as the workbook holds them."""
+        frame = self.values if self.values is not None else self.cells
+        return frame.to_numpy(dtype=object).tolist()
+
+
+def _workbook_table(values: pd.DataFrame, rows: np.ndarray, sheet: str) -> RawTable:
+    # Numbers come as floats (5.0 -> "5"), dates as datetimes; nothing is evaluated:
+    # calamine gives a formula's cached value, or nothing when there is none.
+    cells = values.map(cell_text) if not values.empty else values
+    return RawTable(cells, rows, sheet, values)
+
+
+# ---------------------------------------------------------------------------------------
+# A table found by its header row (the UPR Info and UHRI exports)
 
 
 def read_table(
@@ -57,12 +118,15 @@ def read_table(
     """
     if sniffed.kind == "text":
         return _csv_table(path, is_header), 0
-    sheets = _workbook_sheets(path, sniffed, preferred_sheet)
-    for table in sheets:
-        index = _find_header(table.cells, is_header)
-        if index is not None:
-            return table, index
-    first = _first_filled_row(sheets[0].cells) if sheets else []
+    first: list[str] = []
+    with _open_book(path, sniffed) as book:
+        for number, name in enumerate(_ordered(book.names, preferred_sheet)):
+            table = book.sheet(name)
+            index = _find_header(table.cells, is_header)
+            if index is not None:
+                return table, index
+            if number == 0:
+                first = _first_filled_row(table.cells)
     raise _no_header(path, first)
 
 
@@ -87,6 +151,10 @@ def _first_filled_row(cells: pd.DataFrame) -> list[str]:
         if values:
             return values
     return []
+
+
+def _ordered(names: Sequence[str], preferred: str | None) -> list[str]:
+    return sorted(names, key=lambda n: n != preferred)
 
 
 def csv_text(path: Path) -> str:
@@ -123,56 +191,161 @@ def _csv_table(path: Path, is_header: Callable[[Sequence[str]], bool]) -> RawTab
     return RawTable(cells.fillna(""), np.arange(len(cells)) + skip + 1)
 
 
-def _workbook_sheets(
-    path: Path, sniffed: files.SniffedFile, preferred: str | None
-) -> list[RawTable]:
+# ---------------------------------------------------------------------------------------
+# A whole sheet or CSV (the mapped table, a responses table, the OHCHR matrix CSV)
+
+
+def load_table(path: Path, sheet: str | None = None, *, delimiter: str | None = None) -> RawTable:
+    """A CSV or one workbook sheet (the first one with data by default), whole.
+
+    ``delimiter`` fixes a CSV's separator (else it is told from the text). Raises
+    SourceFileError for anything that is not a readable table.
+    """
+    sniffed = files.sniff(path)
+    files.expect(sniffed, "text", *WORKBOOK_KINDS)
+    if sniffed.kind == "text":
+        if sheet:
+            raise SourceFileError(f"{path.name} is a text (CSV) file: it has no sheet '{sheet}'.")
+        records = _csv_rows(files.read_text(path), path.name, delimiter)
+        cells = pd.DataFrame(records, dtype=object).fillna("") if records else pd.DataFrame()
+        return RawTable(cells, np.arange(len(records)) + 1)
+    with _open_book(path, sniffed) as book:
+        if sheet is not None and sheet not in book.names:
+            raise SourceFileError(
+                f"{path.name} has no sheet '{sheet}'; its sheets are: {', '.join(book.names)}."
+            )
+        for name in [sheet] if sheet is not None else book.names:
+            table = book.sheet(name)
+            if any(str(v).strip() for v in table.cells.to_numpy().ravel()):
+                return table
+    where = f"sheet '{sheet}' of {path.name}" if sheet is not None else path.name
+    raise SourceFileError(f"{where} holds no data.")
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order; [] for a CSV file."""
+    sniffed = files.sniff(path)
+    files.expect(sniffed, "text", *WORKBOOK_KINDS)
+    if sniffed.kind == "text":
+        return []
+    with _open_book(path, sniffed) as book:
+        return list(book.names)
+
+
+def head_rows(path: Path, sniffed: files.SniffedFile, limit: int) -> list[list[str]]:
+    """The first ``limit`` rows of a workbook's first sheet, each cell's text stripped
+    (what detection looks at)."""
+    with _open_book(path, sniffed) as book:
+        if not book.names:
+            return []
+        table = book.sheet(book.names[0], limit)
+    return [[str(v).strip() for v in row] for row in table.cells.to_numpy().tolist()]
+
+
+def csv_head_rows(text: str, name: str, limit: int) -> list[list[str]]:
+    """The first ``limit`` lines of a CSV text as rows, each cell stripped."""
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(text.split("\n")[:limit]))))
+    except csv.Error as error:
+        raise SourceFileError(f"{name} cannot be read as CSV: {error}.") from None
+    return [[c.strip() for c in r] for r in rows]
+
+
+def _csv_rows(text: str, name: str, delimiter: str | None) -> list[list[str]]:
+    if not text.strip():
+        raise SourceFileError(f"{name} holds no text.")
+    delimiter = delimiter or _delimiter(text)
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as error:
+        raise SourceFileError(f"{name} cannot be read as CSV: {error}.") from None
+
+
+def _delimiter(text: str) -> str:
+    candidates = ",;\t|"
+    sample = text[:65536]
+    first_line = sample.split("\n", 1)[0]
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
+    except csv.Error:
+        sniffed = ""
+    # The sniffer guesses from character frequencies and can pick a delimiter that the
+    # header does not even hold; the header line settles it then.
+    if sniffed and sniffed in first_line:
+        return sniffed
+    counts = {c: first_line.count(c) for c in candidates}
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ","
+
+
+# ---------------------------------------------------------------------------------------
+# Workbooks: xlsx and ods through calamine, xls through xlrd
+
+
+class _Book(Protocol):
+    names: list[str]
+
+    def sheet(self, name: str, limit: int | None = None) -> RawTable: ...
+
+
+def _protected(path: Path) -> SourceFileError:
+    return SourceFileError(
+        f"{path.name} is protected by a password. Open it in Excel, remove the "
+        "password, save, and import it again."
+    )
+
+
+def _damaged(path: Path, error: object) -> SourceFileError:
+    return SourceFileError(f"{path.name} is damaged or unreadable: {error}")
+
+
+@contextmanager
+def _open_book(path: Path, sniffed: files.SniffedFile) -> Iterator[_Book]:
+    """The workbook at ``path``; whatever its library raises, while opening it or
+    reading a sheet, comes out as a SourceFileError naming the file."""
+    book: _CalamineBook | _XlsBook
     if sniffed.kind == "xls":
-        return _xls_sheets(path, preferred)
-    try:
-        with pd.ExcelFile(path, engine="calamine") as book:
-            tables = [
-                _raw_excel(pd.read_excel(book, sheet_name=name, header=None, dtype=object), name)
-                for name in _ordered(book.sheet_names, preferred)
-            ]
-    except python_calamine.PasswordError:
-        raise SourceFileError(
-            f"{path.name} is protected by a password. Open it in Excel, remove the "
-            "password, save, and import it again."
-        ) from None
-    except (python_calamine.CalamineError, zipfile.BadZipFile, ValueError, KeyError) as error:
-        raise SourceFileError(f"{path.name} is damaged or unreadable: {error}") from None
-    return tables
-
-
-def _ordered(names: Sequence[object], preferred: str | None) -> list[object]:
-    return sorted(names, key=lambda n: str(n) != preferred)
-
-
-def _raw_excel(raw: pd.DataFrame, sheet: object) -> RawTable:
-    # Numbers come as floats (5.0 -> "5"), dates as datetimes; nothing is evaluated:
-    # calamine gives a formula's cached value, or nothing when there is none.
-    cells = raw.map(cell_text) if not raw.empty else raw
-    return RawTable(cells, np.asarray(raw.index, dtype=int) + 1, str(sheet))
-
-
-def _xls_sheets(path: Path, preferred: str | None) -> list[RawTable]:
-    try:
-        # UPR Info's .xls files have a damaged directory that xlrd refuses otherwise.
-        book = xlrd.open_workbook(
-            str(path), ignore_workbook_corruption=True, on_demand=True, formatting_info=False
-        )
+        with _xls_errors(path):
+            book = _XlsBook(path)
         try:
-            names = _ordered(book.sheet_names(), preferred)
-            tables = [_xls_sheet(book, str(name)) for name in names]
+            with _xls_errors(path):
+                yield book
         finally:
-            book.release_resources()
+            book.close()
+        return
+    with _calamine_errors(path):
+        book = _CalamineBook(path)
+    try:
+        with _calamine_errors(path):
+            yield book
+    finally:
+        book.close()
+
+
+@contextmanager
+def _calamine_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except python_calamine.PasswordError:
+        raise _protected(path) from None
+    except (
+        python_calamine.CalamineError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        KeyError,
+    ) as error:
+        raise _damaged(path, error) from None
+
+
+@contextmanager
+def _xls_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
     except xlrd.XLRDError as error:
         if "encrypt" in str(error).lower():
-            raise SourceFileError(
-                f"{path.name} is protected by a password. Open it in Excel, remove the "
-                "password, save, and import it again."
-            ) from None
-        raise SourceFileError(f"{path.name} is damaged or unreadable: {error}") from None
+            raise _protected(path) from None
+        raise _damaged(path, error) from None
     except (
         xlrd.compdoc.CompDocError,
         struct.error,
@@ -182,33 +355,61 @@ def _xls_sheets(path: Path, preferred: str | None) -> list[RawTable]:
         AssertionError,
     ) as error:
         raise SourceFileError(f"{path.name} is damaged or unreadable ({error}).") from None
-    return tables
 
 
-def _xls_sheet(book: xlrd.book.Book, name: str) -> RawTable:
-    sheet = book.sheet_by_name(name)
-    columns = {}
-    for col in range(sheet.ncols):
-        values = sheet.col_values(col)
-        types = sheet.col_types(col)
-        columns[col] = [_xls_cell(v, t, book.datemode) for v, t in zip(values, types, strict=True)]
-    cells = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame()
-    return RawTable(cells, np.arange(sheet.nrows) + 1, name)
+class _CalamineBook:
+    def __init__(self, path: Path) -> None:
+        self.book = python_calamine.CalamineWorkbook.from_path(str(path))
+        self.names = [str(name) for name in self.book.sheet_names]
+
+    def sheet(self, name: str, limit: int | None = None) -> RawTable:
+        # The empty area above and left of the data is kept, so positions are the
+        # sheet's own rows and columns.
+        records = self.book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limit)
+        values = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
+        return _workbook_table(values, np.arange(len(records)) + 1, name)
+
+    def close(self) -> None:
+        self.book.close()
 
 
-def _xls_cell(value: object, ctype: int, datemode: int) -> str:
-    if ctype == xlrd.XL_CELL_NUMBER:
-        return cell_text(value)
-    if ctype == xlrd.XL_CELL_DATE:
-        try:
-            return cell_text(xlrd.xldate_as_datetime(value, datemode))
-        except (ValueError, TypeError, OverflowError, xlrd.xldate.XLDateError):
-            return cell_text(value)
-    if ctype == xlrd.XL_CELL_BOOLEAN:
-        return "TRUE" if value else "FALSE"
-    if ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return ""
-    return str(value)
+class _XlsBook:
+    def __init__(self, path: Path) -> None:
+        # UPR Info's .xls files have a damaged directory that xlrd refuses otherwise.
+        self.book = xlrd.open_workbook(
+            str(path), ignore_workbook_corruption=True, on_demand=True, formatting_info=False
+        )
+        self.names = [str(name) for name in self.book.sheet_names()]
+
+    def sheet(self, name: str, limit: int | None = None) -> RawTable:
+        sheet = self.book.sheet_by_name(name)
+        height = sheet.nrows if limit is None else min(limit, sheet.nrows)
+        columns = {}
+        for col in range(sheet.ncols):
+            values = sheet.col_values(col, 0, height)
+            types = sheet.col_types(col, 0, height)
+            columns[col] = [self._value(v, t) for v, t in zip(values, types, strict=True)]
+        frame = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame()
+        return _workbook_table(frame, np.arange(height) + 1, name)
+
+    def _value(self, value: object, ctype: int) -> Cell:
+        if ctype == xlrd.XL_CELL_DATE:
+            try:
+                return xlrd.xldate_as_datetime(value, self.book.datemode)
+            except (ValueError, TypeError, OverflowError, xlrd.xldate.XLDateError):
+                return value
+        if ctype == xlrd.XL_CELL_BOOLEAN:
+            return bool(value)
+        if ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            return ""
+        return value
+
+    def close(self) -> None:
+        self.book.release_resources()
+
+
+# ---------------------------------------------------------------------------------------
+# Columns: found by their header, cleaned, checked
 
 
 def locate_columns(
@@ -275,45 +476,6 @@ def report_long_cells(
     return bad
 
 
-# ---------------------------------------------------------------------------------------
-# Reading any table as rows of typed cells (the generic table and responses readers)
-
-WORKBOOK_KINDS = ("xlsx", "ods", "xls")
-
-
-@dataclass(frozen=True)
-class TypedTable:
-    """The cells of one sheet or CSV; ``rows[0]`` is row 1 of the file."""
-
-    rows: list[list[Cell]]
-    sheet: str | None  # the sheet's name in a workbook, None for CSV
-    spreadsheet: bool  # cells may be typed (numbers, dates) and columns have letters
-
-
-def load_table(path: Path, sheet: str | None = None) -> TypedTable:
-    """The rows of a CSV or of one workbook sheet (the first one with data by default).
-
-    Raises SourceFileError for anything that is not a readable table.
-    """
-    sniffed = files.sniff(path)
-    files.expect(sniffed, "text", *WORKBOOK_KINDS)
-    if sniffed.kind == "text":
-        if sheet:
-            raise SourceFileError(f"{path.name} is a text (CSV) file: it has no sheet '{sheet}'.")
-        return TypedTable(_csv_rows(files.read_text(path), path.name), None, False)
-    return _workbook_sheet(path, sheet)
-
-
-def sheet_names(path: Path) -> list[str]:
-    """The sheets of a workbook, in order; [] for a CSV file."""
-    sniffed = files.sniff(path)
-    files.expect(sniffed, "text", *WORKBOOK_KINDS)
-    if sniffed.kind == "text":
-        return []
-    with _open_workbook(path) as book:
-        return [str(name) for name in book.sheet_names]
-
-
 def column_letter(index: int) -> str:
     """Spreadsheet column letters for a 0-based index: 0 -> A, 26 -> AA."""
     letters = ""
@@ -340,75 +502,3 @@ def ambiguous_number(value: Cell) -> str | None:
             "format the column as Text, type the numbers again and save"
         )
     return None
-
-
-def _csv_rows(text: str, name: str) -> list[list[Cell]]:
-    if not text.strip():
-        raise SourceFileError(f"{name} holds no text.")
-    delimiter = _delimiter(text)
-    try:
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error as error:
-        raise SourceFileError(f"{name} cannot be read as CSV: {error}.") from None
-
-
-def _delimiter(text: str) -> str:
-    candidates = ",;\t|"
-    sample = text[:65536]
-    first_line = sample.split("\n", 1)[0]
-    try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
-    except csv.Error:
-        sniffed = ""
-    # The sniffer guesses from character frequencies and can pick a delimiter that the
-    # header does not even hold; the header line settles it then.
-    if sniffed and sniffed in first_line:
-        return sniffed
-    counts = {c: first_line.count(c) for c in candidates}
-    best = max(counts, key=lambda c: counts[c])
-    return best if counts[best] else ","
-
-
-class _open_workbook:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.book: python_calamine.CalamineWorkbook | None = None
-
-    def __enter__(self) -> python_calamine.CalamineWorkbook:
-        try:
-            self.book = python_calamine.CalamineWorkbook.from_path(str(self.path))
-        except python_calamine.PasswordError:
-            raise SourceFileError(
-                f"{self.path.name} is protected by a password; remove the password and save "
-                "it again."
-            ) from None
-        except (python_calamine.CalamineError, OSError, ValueError) as error:
-            raise SourceFileError(
-                f"{self.path.name} is damaged or not a spreadsheet that can be read: {error}"
-            ) from None
-        return self.book
-
-    def __exit__(self, *exc: object) -> None:
-        if self.book is not None:
-            self.book.close()
-
-
-def _workbook_sheet(path: Path, sheet: str | None) -> TypedTable:
-    with _open_workbook(path) as book:
-        names = [str(name) for name in book.sheet_names]
-        if sheet is not None and sheet not in names:
-            raise SourceFileError(
-                f"{path.name} has no sheet '{sheet}'; its sheets are: {', '.join(names)}."
-            )
-        wanted = [sheet] if sheet is not None else names
-        for name in wanted:
-            try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except (python_calamine.CalamineError, ValueError) as error:
-                raise SourceFileError(
-                    f"{path.name}, sheet '{name}', cannot be read: {error}"
-                ) from None
-            if any(cell_text(c).strip() for row in rows for c in row):
-                return TypedTable([list(r) for r in rows], name, True)
-    where = f"sheet '{sheet}' of {path.name}" if sheet is not None else path.name
-    raise SourceFileError(f"{where} holds no data.")
