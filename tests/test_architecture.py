@@ -85,7 +85,6 @@ LONG_MODULES_BEING_SPLIT = {
     "annotator/gui/disagreements_view.py",
     "annotator/gui/packages_dialog.py",
     "annotator/gui/assign_dialog.py",
-    "annotator/importers/responses.py",
 }
 MAX_MODULE_LINES = 600
 
