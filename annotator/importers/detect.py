@@ -139,25 +139,38 @@ def _text_format(path: Path) -> str:
 
 
 def _reader(fmt: str) -> Callable[..., ImportBatch]:
+    # Each reader is imported when its format is read: most imports need one of them.
     if fmt == "ohchr-matrix":
-        from annotator.importers import ohchr_matrix as module
-    elif fmt == "uprinfo":
-        from annotator.importers import uprinfo as module
-    elif fmt == "uhri":
-        from annotator.importers import uhri as module
-    elif fmt == "wg-report":
-        from annotator.importers import wg_report as module
-    elif fmt == "responses":
-        from annotator.importers import responses as module
-    elif fmt == "table":
-        from annotator.importers import generic_table as module
-    elif fmt == "matrix-csv":
-        from annotator.importers import matrix_csv as module
-    else:
-        raise SourceFileError(
-            f"'{fmt}' is not a format UPR Coder reads; choose one of {', '.join(FORMATS)}."
-        )
-    return module.read
+        from annotator.importers import ohchr_matrix
+
+        return ohchr_matrix.read
+    if fmt == "uprinfo":
+        from annotator.importers import uprinfo
+
+        return uprinfo.read
+    if fmt == "uhri":
+        from annotator.importers import uhri
+
+        return uhri.read
+    if fmt == "wg-report":
+        from annotator.importers import wg_report
+
+        return wg_report.read
+    if fmt == "responses":
+        from annotator.importers import responses
+
+        return responses.read
+    if fmt == "table":
+        from annotator.importers import generic_table
+
+        return generic_table.read
+    if fmt == "matrix-csv":
+        from annotator.importers import matrix_csv
+
+        return matrix_csv.read
+    raise SourceFileError(
+        f"'{fmt}' is not a format UPR Coder reads; choose one of {', '.join(FORMATS)}."
+    )
 
 
 def read(
