@@ -155,12 +155,6 @@ def session_year(number: int) -> int | None:
     return found.year if found else None
 
 
-def session_month(number: int) -> int | None:
-    _check(number)
-    found = SESSIONS.get(number)
-    return found.month if found else None
-
-
 def council_session(symbol: str) -> int | None:
     """The Council session a document symbol belongs to: A/HRC/43/15 -> 43."""
     match = _SYMBOL.match(symbol.strip())

@@ -14,7 +14,6 @@ from annotator.services.coding import (
     EMPTY,
     CodingService,
     FieldValue,
-    codes_named,
     form_spec,
     load_values,
     save_status,
@@ -22,6 +21,7 @@ from annotator.services.coding import (
 )
 from annotator.services.permissions import NotPermitted
 from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recommendation
+from tests.project_helpers import codes_named
 
 
 @pytest.fixture

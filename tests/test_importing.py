@@ -27,8 +27,8 @@ from annotator.store.models import (
     Recommendation,
     SourceTag,
 )
-from annotator.store.project import table_counts
 from tests.fts_search import search_ids
+from tests.project_helpers import table_counts
 
 DATA = Path(__file__).parent / "data"
 CHINA_CSV = DATA / "china_cycle3_2018_matrix.csv"

@@ -19,8 +19,9 @@ from annotator.store.backups import list_backups
 from annotator.store.engine import make_engine, to_url
 from annotator.store.errors import MigrationError
 from annotator.store.migrations import alembic_config, head_revision, run_alembic, upgrade
-from annotator.store.project import open_project, read_revision, table_counts
+from annotator.store.project import open_project, read_revision
 from tests.fts_search import search_ids
+from tests.project_helpers import table_counts
 
 
 @pytest.fixture

@@ -150,12 +150,6 @@ class DocumentText:
                 return f"line {line}" + (f", page {item.page}" if item.page else "")
         return f"line {line}"
 
-    def page_of(self, line: int) -> int | None:
-        for item in self.lines:
-            if item.line == line:
-                return item.page
-        return None
-
 
 def read_document(path: Path) -> DocumentText:
     """The lines of ``path`` (a PDF, a .docx or a text file), furniture removed."""

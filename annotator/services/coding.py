@@ -9,7 +9,7 @@ even when they change their mind (and undo can put back exactly what was there).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -467,13 +467,3 @@ class CodingService:
                     if rid not in finished:
                         return rid
         return None
-
-
-def codes_named(spec: FormSpec, keys: Iterable[tuple[str, str]]) -> dict[int, FieldValue]:
-    """Values from (field key, code key) pairs: a convenience for scripts and tests."""
-    chosen: dict[int, set[int]] = {}
-    for field_key, code_key in keys:
-        fld = spec.field_by_key(field_key)
-        code = next(c for c in fld.codes if c.key == code_key)
-        chosen.setdefault(fld.stored_id, set()).add(code.stored_id)
-    return {fid: FieldValue(frozenset(ids)) for fid, ids in chosen.items()}

@@ -112,7 +112,6 @@ class CodingSession:
         self.retry_seconds = retry_seconds
         self._spec: FormSpec | None = None
         self._pending: list[Change] = []
-        self._last_why: Pending | None = None
         self._last_refused: Change | None = None
         self._lock = threading.Lock()  # guards _pending
         self._writing = threading.Lock()  # one writer at a time, in order
@@ -214,14 +213,12 @@ class CodingSession:
                 with self._lock:
                     if not self._pending:
                         self._idle.set()
-                        self._last_why = None
                         return True
                     change = self._pending[0]
                 try:
                     self._apply(change)
                 except KEEPS_PENDING as error:
                     why = Pending(_pending_kind(error), str(error), len(self.pending))
-                    self._last_why = why
                     self.on_pending(change, why)
                     return False
                 except ValueError as refused:  # NotPermitted and InvalidValue are ValueErrors

@@ -38,17 +38,6 @@ class QueueRow:
     text: str
 
 
-def ordered_ids(session: Session) -> list[int]:
-    """Every recommendation, review by review, in reading order of its number."""
-    return list(
-        session.scalars(
-            select(Recommendation.id).order_by(
-                Recommendation.review_id, Recommendation.sort_key, Recommendation.id
-            )
-        )
-    )
-
-
 def fetch_rows(session: Session, ids: Sequence[int], coder_id: int | None) -> dict[int, QueueRow]:
     if not ids:
         return {}

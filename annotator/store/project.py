@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, inspect, make_url, select, text
+from sqlalchemy import Engine, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -455,16 +455,3 @@ def _stamp_new_project(project: Project) -> None:
             ("created_with", __version__),
         ):
             session.add(ProjectInfo(key=key, value=value))
-
-
-def table_counts(project: Project) -> dict[str, int]:
-    """Row counts of every table of the model (used by migrations tests and copies)."""
-    from annotator.store.models import Base
-
-    counts = {}
-    with project.session() as session:
-        for table in Base.metadata.sorted_tables:
-            counts[table.name] = session.execute(
-                select(text("count(*)")).select_from(table)
-            ).scalar_one()
-    return counts

@@ -1,0 +1,33 @@
+"""Helpers only the tests use: counts of what a project holds, and coding values named
+by their keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, text
+
+from annotator.services.coding import FieldValue, FormSpec
+from annotator.store.models import Base
+from annotator.store.project import Project
+
+
+def table_counts(project: Project) -> dict[str, int]:
+    """Row counts of every table of the model (what a migration or an import changed)."""
+    counts = {}
+    with project.session() as session:
+        for table in Base.metadata.sorted_tables:
+            counts[table.name] = session.execute(
+                select(text("count(*)")).select_from(table)
+            ).scalar_one()
+    return counts
+
+
+def codes_named(spec: FormSpec, keys: Iterable[tuple[str, str]]) -> dict[int, FieldValue]:
+    """Values from (field key, code key) pairs."""
+    chosen: dict[int, set[int]] = {}
+    for field_key, code_key in keys:
+        fld = spec.field_by_key(field_key)
+        code = next(c for c in fld.codes if c.key == code_key)
+        chosen.setdefault(fld.stored_id, set()).add(code.stored_id)
+    return {fid: FieldValue(frozenset(ids)) for fid, ids in chosen.items()}
