@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 import xlrd
 
 from annotator.importers import files, tables
@@ -99,3 +100,58 @@ def test_an_xls_reads_like_the_same_cells_saved_as_xlsx(tmp_path):
     from_xls, from_xlsx = first_rows(XLS), first_rows(xlsx)
     assert len(from_xls) > 5
     assert from_xls == [(row + [""] * 99)[: len(from_xls[0])] for row in from_xlsx]
+
+
+# -- one reader, one way to fail ---------------------------------------------------------
+
+
+def test_a_missing_sheet_is_named_as_missing_not_as_damage(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Recs"
+    book.active.append(["Para", "Recommendation"])
+    path = tmp_path / "recs.xlsx"
+    book.save(path)
+    with pytest.raises(files.SourceFileError) as refused:
+        tables.load_table(path, "Other")
+    assert str(refused.value) == "recs.xlsx has no sheet 'Other'; its sheets are: Recs."
+
+
+def test_an_xls_reads_whole_as_it_reads_from_its_header(tmp_path):
+    whole = tables.load_table(XLS)
+    table, header = tables.read_table(XLS, files.sniff(XLS), lambda r: "SuR" in r)
+    assert whole.spreadsheet and whole.sheet == table.sheet
+    assert whole.cells.iloc[header:].values.tolist() == table.cells.iloc[header:].values.tolist()
+    # Typed as the workbook holds them: a number stays a number for the readers that
+    # refuse numbers stored as numbers.
+    assert any(isinstance(v, float) for row in whole.value_rows() for v in row)
+
+
+def test_detection_reads_the_first_rows_through_the_same_reader(tmp_path):
+    paths = _write_all(tmp_path)
+    for fmt in ("xlsx", "ods"):
+        path = paths[fmt]
+        rows = tables.head_rows(path, files.sniff(path), 2)
+        assert rows == EXPECTED[:2], fmt
+
+
+def test_a_matrix_csv_names_the_file_rows_past_a_blank_line(tmp_path):
+    from annotator.importers import matrix_csv
+
+    source = DATA / "china_cycle3_2018_matrix.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    rows[1][header.index("number")] = ""
+    path = tmp_path / "gap.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow(rows[0])
+        writer.writerow([])
+        writer.writerow(rows[1])
+        writer.writerow(rows[2] + ["one cell too many"])
+    batch = matrix_csv.read(path)
+    assert [str(p) for p in batch.errors] == [
+        "gap.csv, row 4, column 'number': is empty",
+        "gap.csv, row 5: holds more cells than the header has columns",
+    ]
+    assert len(batch.recommendations) == 1

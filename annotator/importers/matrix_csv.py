@@ -55,17 +55,22 @@ def read(
         )
     # A column named twice is read from its first place.
     places = {column: header.index(column) for column in header}
-    records: list[tuple[int, dict[str, str]]] = []
-    for number, cells in zip(table.rows[1:], lines[1:], strict=True):
-        if not any(str(c).strip() for c in cells):
-            continue  # a blank line says nothing
-        if any(str(c).strip() for c in cells[len(header) :]):
-            batch.problem(int(number), "row", "holds more cells than the header has columns")
-            continue
-        records.append((int(number), {column: str(cells[i]) for column, i in places.items()}))
+    # (row in the file, its cells by column, whether it holds cells past the header's)
+    records = [
+        (
+            int(number),
+            {column: str(cells[i]) for column, i in places.items()},
+            any(str(c).strip() for c in cells[len(header) :]),
+        )
+        for number, cells in zip(table.rows[1:], lines[1:], strict=True)
+        if any(str(c).strip() for c in cells)  # a blank line says nothing
+    ]
     reviews: dict[tuple[str, ...], ReviewRecord] = {}
     given_review = review
-    for index, row in records:
+    for index, row, too_wide in records:
+        if too_wide:
+            batch.problem(index, None, "holds more cells than the header has columns")
+            continue
         review = given_review or _review(row, name, index, batch, reviews)
         if review is None:
             continue

@@ -301,23 +301,14 @@ def _damaged(path: Path, error: object) -> SourceFileError:
 
 @contextmanager
 def _open_book(path: Path, sniffed: files.SniffedFile) -> Iterator[_Book]:
-    """The workbook at ``path``; whatever its library raises, while opening it or
-    reading a sheet, comes out as a SourceFileError naming the file."""
-    book: _CalamineBook | _XlsBook
-    if sniffed.kind == "xls":
-        with _xls_errors(path):
-            book = _XlsBook(path)
-        try:
-            with _xls_errors(path):
-                yield book
-        finally:
-            book.close()
-        return
-    with _calamine_errors(path):
-        book = _CalamineBook(path)
+    """The workbook at ``path``, closed afterwards. What its library raises while opening
+    it or reading a sheet comes out as a SourceFileError naming the file; what the
+    caller raises passes untouched."""
+    book: _CalamineBook | _XlsBook = (
+        _XlsBook(path) if sniffed.kind == "xls" else _CalamineBook(path)
+    )
     try:
-        with _calamine_errors(path):
-            yield book
+        yield book
     finally:
         book.close()
 
@@ -326,6 +317,8 @@ def _open_book(path: Path, sniffed: files.SniffedFile) -> Iterator[_Book]:
 def _calamine_errors(path: Path) -> Iterator[None]:
     try:
         yield
+    except SourceFileError:
+        raise
     except python_calamine.PasswordError:
         raise _protected(path) from None
     except (
@@ -342,6 +335,8 @@ def _calamine_errors(path: Path) -> Iterator[None]:
 def _xls_errors(path: Path) -> Iterator[None]:
     try:
         yield
+    except SourceFileError:
+        raise
     except xlrd.XLRDError as error:
         if "encrypt" in str(error).lower():
             raise _protected(path) from None
@@ -359,13 +354,17 @@ def _xls_errors(path: Path) -> Iterator[None]:
 
 class _CalamineBook:
     def __init__(self, path: Path) -> None:
-        self.book = python_calamine.CalamineWorkbook.from_path(str(path))
-        self.names = [str(name) for name in self.book.sheet_names]
+        self.path = path
+        with _calamine_errors(path):
+            self.book = python_calamine.CalamineWorkbook.from_path(str(path))
+            self.names = [str(name) for name in self.book.sheet_names]
 
     def sheet(self, name: str, limit: int | None = None) -> RawTable:
         # The empty area above and left of the data is kept, so positions are the
         # sheet's own rows and columns.
-        records = self.book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limit)
+        with _calamine_errors(self.path):
+            sheet = self.book.get_sheet_by_name(name)
+            records = sheet.to_python(skip_empty_area=False, nrows=limit)
         values = pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
         return _workbook_table(values, np.arange(len(records)) + 1, name)
 
@@ -375,20 +374,23 @@ class _CalamineBook:
 
 class _XlsBook:
     def __init__(self, path: Path) -> None:
-        # UPR Info's .xls files have a damaged directory that xlrd refuses otherwise.
-        self.book = xlrd.open_workbook(
-            str(path), ignore_workbook_corruption=True, on_demand=True, formatting_info=False
-        )
-        self.names = [str(name) for name in self.book.sheet_names()]
+        self.path = path
+        with _xls_errors(path):
+            # UPR Info's .xls files have a damaged directory that xlrd refuses otherwise.
+            self.book = xlrd.open_workbook(
+                str(path), ignore_workbook_corruption=True, on_demand=True, formatting_info=False
+            )
+            self.names = [str(name) for name in self.book.sheet_names()]
 
     def sheet(self, name: str, limit: int | None = None) -> RawTable:
-        sheet = self.book.sheet_by_name(name)
-        height = sheet.nrows if limit is None else min(limit, sheet.nrows)
-        columns = {}
-        for col in range(sheet.ncols):
-            values = sheet.col_values(col, 0, height)
-            types = sheet.col_types(col, 0, height)
-            columns[col] = [self._value(v, t) for v, t in zip(values, types, strict=True)]
+        with _xls_errors(self.path):
+            sheet = self.book.sheet_by_name(name)
+            height = sheet.nrows if limit is None else min(limit, sheet.nrows)
+            columns = {}
+            for col in range(sheet.ncols):
+                values = sheet.col_values(col, 0, height)
+                types = sheet.col_types(col, 0, height)
+                columns[col] = [self._value(v, t) for v, t in zip(values, types, strict=True)]
         frame = pd.DataFrame(columns, dtype=object) if columns else pd.DataFrame()
         return _workbook_table(frame, np.arange(height) + 1, name)
 
