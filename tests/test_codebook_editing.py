@@ -13,7 +13,8 @@ from annotator.services.bulk import write_annotations
 from annotator.services.codebook import active_codebook, active_codebook_row
 from annotator.services.coders import get_or_create_coder
 from annotator.store import models
-from annotator.store.project import Project, table_counts
+from annotator.store.project import Project
+from tests.project_helpers import table_counts
 
 
 @pytest.fixture

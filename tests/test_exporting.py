@@ -18,12 +18,13 @@ from annotator.importers.records import ImportBatch, RecommendationRecord, Revie
 from annotator.services.adjudication import decide
 from annotator.services.bulk import write_batch
 from annotator.services.coders import get_or_create_coder
-from annotator.services.coding import FieldValue, codes_named, form_spec, save_value
+from annotator.services.coding import FieldValue, form_spec, save_value
 from annotator.services.exporting import ExportCancelled, ExportOptions, export
 from annotator.services.projects import init_project
 from annotator.services.xlsx_writing import csv_safe
 from annotator.store.models import Recommendation
 from tests import known_answers
+from tests.project_helpers import codes_named
 from tests.roles import coordinator_id, lead_of
 
 HOSTILE = [

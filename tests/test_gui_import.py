@@ -12,7 +12,7 @@ from PySide6.QtGui import QDropEvent
 
 from annotator.gui.main_window import MainWindow
 from annotator.gui.mapping_dialog import MappingDialog
-from annotator.store.project import table_counts
+from tests.project_helpers import table_counts
 
 DATA = Path(__file__).parent / "data"
 CHINA_DOCX = DATA / "china_cycle3_2018_matrix.docx"

@@ -22,7 +22,8 @@ from annotator.services.db_copy import copy_project
 from annotator.services.exporting import ExportOptions, export
 from annotator.services.permissions import NotPermitted
 from annotator.store.models import AuditEvent, Coder, Recommendation
-from annotator.store.project import Project, open_project, table_counts
+from annotator.store.project import Project, open_project
+from tests.project_helpers import table_counts
 from tests.roles import coder_by_uuid
 from tests.test_cli import annotator
 from tests.test_reliability_report import build_two_coder_project

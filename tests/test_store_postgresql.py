@@ -11,7 +11,8 @@ from annotator.services.queue import QueueFilter, filtered_ids, filtered_select
 from annotator.store.errors import NewerProjectError, NotAProjectError, ProjectError
 from annotator.store.migrations import head_revision, upgrade
 from annotator.store.models import Recommendation
-from annotator.store.project import open_project, table_counts
+from annotator.store.project import open_project
+from tests.project_helpers import table_counts
 
 
 def run_sql(url: str, statement: str) -> None:
