@@ -155,3 +155,21 @@ def test_a_matrix_csv_names_the_file_rows_past_a_blank_line(tmp_path):
         "gap.csv, row 5: holds more cells than the header has columns",
     ]
     assert len(batch.recommendations) == 1
+
+
+def test_one_row_of_stray_separators_is_refused_before_it_becomes_a_huge_grid(tmp_path):
+    path = tmp_path / "stray.csv"
+    path.write_text("Para,Recommendation\n1.1,Ratify\n" + "," * 3_000_000 + "\n1.2,Abolish\n")
+    with pytest.raises(files.SourceFileError) as refused:
+        tables.load_table(path)
+    assert str(refused.value).startswith(
+        "stray.csv, row 3: holds 3,000,001 cells, far more than the other rows"
+    )
+
+
+def test_a_large_rectangular_csv_is_read_whole(tmp_path):
+    path = tmp_path / "wide.csv"
+    line = ",".join(["x"] * 50)
+    path.write_text("\n".join([line] * 100_000) + "\n")
+    table = tables.load_table(path)
+    assert table.cells.shape == (100_000, 50)

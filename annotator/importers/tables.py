@@ -38,6 +38,7 @@ import xlrd.compdoc
 from annotator.importers import files
 from annotator.importers.files import SourceFileError
 from annotator.importers.records import ImportBatch
+from annotator.limits import MAX_SHEET_CELLS
 
 # Title rows above the header are few; a header further down means a different file.
 HEADER_SCAN_ROWS = 30
@@ -207,6 +208,7 @@ def load_table(path: Path, sheet: str | None = None, *, delimiter: str | None = 
         if sheet:
             raise SourceFileError(f"{path.name} is a text (CSV) file: it has no sheet '{sheet}'.")
         records = _csv_rows(files.read_text(path), path.name, delimiter)
+        _check_grid(records, path.name)
         cells = pd.DataFrame(records, dtype=object).fillna("") if records else pd.DataFrame()
         return RawTable(cells, np.arange(len(records)) + 1)
     with _open_book(path, sniffed) as book:
@@ -220,6 +222,22 @@ def load_table(path: Path, sheet: str | None = None, *, delimiter: str | None = 
                 return table
     where = f"sheet '{sheet}' of {path.name}" if sheet is not None else path.name
     raise SourceFileError(f"{where} holds no data.")
+
+
+def _check_grid(records: list[list[str]], name: str) -> None:
+    """Refuse a CSV whose one far wider row would make its grid huge: every line is
+    padded to the widest, and a row of a million commas among short ones would turn a
+    small file into a grid of billions of cells."""
+    width = max((len(r) for r in records), default=0)
+    grid = len(records) * width
+    if grid > MAX_SHEET_CELLS and grid > 2 * sum(len(r) for r in records):
+        widest = next(i for i, r in enumerate(records, start=1) if len(r) == width)
+        raise SourceFileError(
+            f"{name}, row {widest}: holds {width:,} cells, far more than the other rows; "
+            f"read as a table it would be {len(records):,} rows by {width:,} columns "
+            f"(the limit is {MAX_SHEET_CELLS:,} cells). Remove the stray separators, "
+            "save, and import again."
+        )
 
 
 def sheet_names(path: Path) -> list[str]:
