@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import analysis
-from annotator.gui.worker import Worker
+from annotator.gui.worker import Worker, run_in_background
 from annotator.services import analysis_data
 from annotator.services.sources import Source, coder_source, default_source
 from annotator.store.project import Project
@@ -465,10 +465,13 @@ class AnalysisDialog(QDialog):
 
         self.status.setStyleSheet("")
         self.status.setText("Reading the project…")
-        self.worker = Worker(work, LoadCancelled, self)
-        self.worker.succeeded.connect(self._loaded)
-        self.worker.failed.connect(self._failed)
-        self.worker.start()
+        self.worker = run_in_background(
+            work,
+            on_result=self._loaded,
+            on_error=self._failed,
+            cancelled=LoadCancelled,
+            parent=self,
+        )
 
     def _failed(self, error: BaseException) -> None:
         self.status.setStyleSheet(ERROR_STYLE)

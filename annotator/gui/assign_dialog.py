@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
+from annotator.gui.messages import MessageLine, guarded
 from annotator.sample_size import ALPHA_RELIABLE, ALPHA_TENTATIVE
-from annotator.services import assignments
+from annotator.services import assigning, assignments
 from annotator.services.coders import get_or_create_coder, list_coders
 from annotator.services.sample_plan import PlanRow, SamplePlan, sample_plan
 from annotator.store.errors import ProjectError
@@ -55,7 +55,6 @@ PLAN_COLUMNS = (
     "Double-coded",
     "Enough?",
 )
-ERROR_STYLE = "color: #a40000;"
 INDENT = 26
 
 T = TypeVar("T")
@@ -73,7 +72,6 @@ class AssignDialog(QDialog):
         self.setWindowTitle("Assign recommendations")
         self.project = project
         self.coder_id = coder_id
-        self.message_is_error = False
         self.ranges: dict[int, assignments.ReviewRange] = {}
         self.plan: SamplePlan | None = None
 
@@ -104,9 +102,7 @@ class AssignDialog(QDialog):
         actions.addWidget(self.remove_button)
         actions.addStretch(1)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine()
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -133,6 +129,10 @@ class AssignDialog(QDialog):
         self.reload()
 
     # ------------------------------------------------------------------ building
+
+    @property
+    def message_is_error(self) -> bool:
+        return self.message.is_error
 
     def _coders_box(self) -> QGroupBox:
         box = QGroupBox("Coders")
@@ -445,100 +445,72 @@ class AssignDialog(QDialog):
 
     def add_coder(self) -> None:
         name = self.new_coder_edit.text()
-        try:
+
+        def work() -> tuple[int, str, bool]:
             with self.project.write() as session:
                 known = {c.name for c in list_coders(session)}
                 coder = get_or_create_coder(session, name)
-                cid, cleaned = coder.id, coder.name
-        except ValueError as error:
-            self._say(str(error), error=True)
+                return coder.id, coder.name, coder.name in known
+
+        done = guarded(self.message, work)
+        if done is None:
             return
-        except ProjectError as error:
-            self._say(_not_saved(error), error=True)
-            return
+        cid, cleaned, known = done
         self.new_coder_edit.clear()
         self.reload()
         for row in range(self.coder_list.count()):
             item = self.coder_list.item(row)
             if item.data(ID_ROLE) == cid:
                 item.setCheckState(Qt.CheckState.Checked)
-        if cleaned in known:
-            self._say(f"{cleaned} is already one of the project's coders; ticked.")
+        if known:
+            self.message.say(f"{cleaned} is already one of the project's coders; ticked.")
         else:
-            self._say(f"Added {cleaned} to the project's coders.")
+            self.message.say(f"Added {cleaned} to the project's coders.")
 
     def assign_chosen(self) -> None:
         coders = self._coders_or_complain()
         if not coders:
             return
-
-        def work(session: Session) -> tuple[int, dict[int, int], str]:
-            if self.sample_radio.isChecked():
-                result = assignments.assign_overlap(
-                    session,
-                    [cid for cid, _ in coders],
-                    self.share_spin.value() / 100,
-                    seed=self.seed_spin.value(),
-                    stratify_by=self._stratify_by(),
-                    review_ids=self._sample_reviews(),
-                    by_coder_id=self.coder_id,
-                )
-                return len(result.ids), result.new_by_coder, self._sample_words()
-            ids = self._chosen_ids(session)
-            new = {
-                cid: assignments.assign(session, cid, ids, by_coder_id=self.coder_id)
-                for cid, _ in coders
-            }
-            return len(ids), new, ""
-
-        done = self._write(work)
+        choice, how = self._choice(), ""
+        if choice.which == "sample":
+            how = self._sample_words()
+        done = self._change(
+            lambda: assigning.assign_to_coders(
+                self.project, [cid for cid, _ in coders], choice, by_coder_id=self.coder_id
+            )
+        )
         if done is None:
             return
-        total, new, how = done
+        total, new = done.total, done.new_by_coder
         names = _join([name for _, name in coders])
         if not any(new.values()):
-            self._say(f"{names} already had {_these(total)}; nothing changed.")
+            self.message.say(f"{names} already had {_these(total)}; nothing changed.")
             return
         text = f"Assigned {_n(total)} to {names}{how}."
         if any(count != total for count in new.values()):
             parts = [f"{new[cid]} for {name}" for cid, name in coders]
             text += f" New: {_join(parts)}; the rest they already had."
-        self._say(text)
+        self.message.say(text)
         self.assigned.emit()
 
     def remove_chosen(self) -> None:
         coders = self._coders_or_complain()
         if not coders:
             return
-
-        def work(session: Session) -> tuple[dict[int, int], list[str]]:
-            ids: list[int] | None
-            if self.all_radio.isChecked():
-                ids = None
-            elif self.sample_radio.isChecked():
-                ids = assignments.draw_overlap_sample(
-                    session,
-                    self.share_spin.value() / 100,
-                    seed=self.seed_spin.value(),
-                    stratify_by=self._stratify_by(),
-                    review_ids=self._sample_reviews(),
-                )
-            else:
-                ids = self._chosen_ids(session)
-            removed = {
-                cid: assignments.unassign(session, cid, ids, by_coder_id=self.coder_id)
-                for cid, _ in coders
-            }
-            free = [name for cid, name in coders if assignments.assigned_ids(session, cid) is None]
-            return removed, free
-
-        done = self._write(work)
+        done = self._change(
+            lambda: assigning.remove_from_coders(
+                self.project, [cid for cid, _ in coders], self._choice(), by_coder_id=self.coder_id
+            )
+        )
         if done is None:
             return
-        removed, free = done
+        removed = done.removed_by_coder
+        free = [name for cid, name in coders if cid in done.now_free]
         names = _join([name for _, name in coders])
         if not any(removed.values()):
-            self._say(f"{names} had none of these recommendations assigned; nothing changed.")
+            self.message.say(
+                f"{names} had none of these recommendations assigned; nothing changed."
+            )
             return
         if len(coders) == 1 or len(set(removed.values())) == 1:
             text = f"Removed {_n(max(removed.values()))} from {names}."
@@ -548,40 +520,43 @@ class AssignDialog(QDialog):
         if free:
             has, sees = ("has", "sees") if len(free) == 1 else ("have", "see")
             text += f" {_join(free)} now {has} no assignment and {sees} every recommendation."
-        self._say(text)
+        self.message.say(text)
         self.assigned.emit()
 
     # ------------------------------------------------------------------- helpers
 
-    def _write(self, work: Callable[[Session], T]) -> T | None:
-        """Run one change in one transaction; any refusal is shown, nothing half-done."""
-        try:
-            with self.project.write() as session:
-                result = work(session)
-        except ValueError as error:
-            self._say(str(error), error=True)
-            return None
-        except ProjectError as error:
-            self._say(_not_saved(error), error=True)
-            return None
-        self.refresh_summary()
+    def _change(self, work: Callable[[], T]) -> T | None:
+        """One change (one transaction in the service); a refusal is shown, and after
+        a change the summary shows the new state."""
+        result = guarded(self.message, work)
+        if result is not None:
+            self.refresh_summary()
         return result
 
     def _coders_or_complain(self) -> list[tuple[int, str]]:
         coders = self.checked_coders()
         if not coders:
-            self._say("Tick at least one coder in the list first.", error=True)
+            self.message.say("Tick at least one coder in the list first.", error=True)
         return coders
 
-    def _chosen_ids(self, session: Session) -> list[int]:
-        if self.range_radio.isChecked():
-            review_id = self.review_combo.currentData()
-            if review_id is None:
-                raise ValueError("Choose the review whose recommendations to assign.")
-            return assignments.ids_in_range(
-                session, review_id, self.first_edit.text(), self.last_edit.text()
-            )
-        return assignments.all_ids(session)
+    def _choice(self) -> assigning.Choice:
+        which: assigning.Which = (
+            "sample"
+            if self.sample_radio.isChecked()
+            else "range"
+            if self.range_radio.isChecked()
+            else "all"
+        )
+        return assigning.Choice(
+            which,
+            review_id=self.review_combo.currentData(),
+            first=self.first_edit.text(),
+            last=self.last_edit.text(),
+            share=self.share_spin.value() / 100,
+            seed=self.seed_spin.value(),
+            stratify_by=self._stratify_by(),
+            sample_reviews=self._sample_reviews(),
+        )
 
     def _stratify_by(self) -> str | None:
         return "position" if self.stratify_check.isChecked() else None
@@ -625,11 +600,6 @@ class AssignDialog(QDialog):
         self.sample_plan_label.setText(hint)
         self.sample_plan_label.setVisible(bool(hint))
 
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_is_error = error
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setText(text)
-
 
 def _share(share: float) -> str:
     return f"{share * 100:.1f} %" if 0 < share < 0.01 else f"{share * 100:.0f} %"
@@ -671,11 +641,3 @@ def _join(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _not_saved(error: Exception) -> str:
-    detail = getattr(error, "orig", None) or error
-    return (
-        f"The change could not be saved, so nothing was changed ({detail}). "
-        "If another window or coder is saving at the same moment, try again."
-    )

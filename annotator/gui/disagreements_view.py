@@ -9,7 +9,6 @@ once through ``AdjudicationService``; the dialog never builds SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import combinations
 from typing import TypeVar
 
@@ -41,12 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.coding_form import code_tooltip
+from annotator.gui.messages import MessageLine, guarded
 from annotator.services.adjudication import AdjudicationService, Disagreement
 from annotator.services.coding import EMPTY, CodeSpec, FieldSpec, FieldValue
-from annotator.store.errors import ProjectBusy, ProjectError
+from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
-ERROR_STYLE = "color: #a40000;"
 DIFFERS = QColor("#ffe08a")  # amber: readable with dark text on light and dark themes
 DIFFERS_TEXT = QColor("#202020")
 CHOSEN = "✓"
@@ -177,7 +176,6 @@ class DisagreementsDialog(QDialog):
         # Decisions made here, newest last: what "Undo decision" takes back first.
         self.history: list[tuple[int, Disagreement]] = []
         self.editor: ValueEditor | None = None
-        self.message_is_error = False
         self.take_buttons: dict[str, QPushButton] = {}
         self.can_decide = self.service.may_decide()
 
@@ -195,9 +193,7 @@ class DisagreementsDialog(QDialog):
         splitter.setStretchFactor(1, 5)
         splitter.setChildrenCollapsible(False)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine(describe=_not_read_or_written)
 
         self.accept_all_button = QPushButton("Accept all agreements…")
         self.accept_all_button.setToolTip(
@@ -230,6 +226,10 @@ class DisagreementsDialog(QDialog):
         self.reload()
 
     # ------------------------------------------------------------------ building
+
+    @property
+    def message_is_error(self) -> bool:
+        return self.message.is_error
 
     def _filters(self) -> QHBoxLayout:
         self.field_combo = QComboBox()
@@ -367,7 +367,7 @@ class DisagreementsDialog(QDialog):
         ):
             widget.setEnabled(False)
         self.count_label.setText("")
-        self._say(why, error=True)
+        self.message.say(why, error=True)
 
     # ------------------------------------------------------------------ filters
 
@@ -404,13 +404,14 @@ class DisagreementsDialog(QDialog):
         """Read the disagreements again; ``keep`` (recommendation, field) stays chosen."""
         previous = self.unit_list.currentRow()
         fspec = self.current_field()
-        found = self._guard(
+        found = guarded(
+            self.message,
             lambda: self.service.disagreements(
                 fspec.key if fspec else None,
                 self.code_combo.currentData(),
                 self._coders(),
                 include_decided=self.show_decided.isChecked(),
-            )
+            ),
         )
         if found is None:
             return
@@ -582,7 +583,7 @@ class DisagreementsDialog(QDialog):
     def _reason(self) -> str | None:
         reason = self.reason_edit.text().strip()
         if not reason:
-            self._say("Write the reason for the decision first, then decide.", error=True)
+            self.message.say("Write the reason for the decision first, then decide.", error=True)
             self.reason_edit.setFocus()
             return None
         return reason
@@ -622,14 +623,15 @@ class DisagreementsDialog(QDialog):
         self._decide(item, value, reason, f"a new value ({described})")
 
     def _decide(self, item: Disagreement, value: FieldValue, reason: str, what: str) -> None:
-        decision = self._guard(
-            lambda: self.service.decide(item.recommendation_id, item.field_id, value, reason)
+        decision = guarded(
+            self.message,
+            lambda: self.service.decide(item.recommendation_id, item.field_id, value, reason),
         )
         if decision is None:
             return
         self.history.append((decision.audit_event_id, item))
         self.reason_edit.clear()
-        self._say(
+        self.message.say(
             f"Decided {item.field_label} of {item.number}: {what}. Undo decision takes it back."
         )
         # Stay on the same place in the list: the next disagreement moves up into it.
@@ -650,14 +652,15 @@ class DisagreementsDialog(QDialog):
             if shown is None or not shown.decided:
                 return
             item = shown
-            found = self._guard(
-                lambda: self.service.last_decision(shown.recommendation_id, shown.field_id)
+            found = guarded(
+                self.message,
+                lambda: self.service.last_decision(shown.recommendation_id, shown.field_id),
             )
             if found is None:
-                self._say("There is no decision on this to undo.", error=True)
+                self.message.say("There is no decision on this to undo.", error=True)
                 return
             event_id = found
-        restored = self._guard(lambda: (self.service.undo(event_id),))
+        restored = guarded(self.message, lambda: (self.service.undo(event_id),))
         if restored is None:
             return
         if self.history and self.history[-1][0] == event_id:
@@ -669,7 +672,7 @@ class DisagreementsDialog(QDialog):
             if back is None
             else f"the final value is {describe_value(fspec, back)} again"
         )
-        self._say(f"Undid the decision on {item.field_label} of {item.number}: {after}.")
+        self.message.say(f"Undid the decision on {item.field_label} of {item.number}: {after}.")
         self.reload(keep=(item.recommendation_id, item.field_id))
         self.decided.emit()
 
@@ -688,11 +691,11 @@ class DisagreementsDialog(QDialog):
         fspec = self.current_field()
         key = fspec.key if fspec else None
         coders = self._coders()
-        found = self._guard(lambda: self.service.agreements(key, coders))
+        found = guarded(self.message, lambda: self.service.agreements(key, coders))
         if found is None:
             return 0
         if not found:
-            self._say("There are no agreements left to accept: each one is decided already.")
+            self.message.say("There are no agreements left to accept: each one is decided already.")
             return 0
         units = len({a.recommendation_id for a in found})
         where = f"{fspec.label}" if fspec else "every coded field"
@@ -706,10 +709,10 @@ class DisagreementsDialog(QDialog):
         )
         if not self.confirm(question):
             return 0
-        count = self._guard(lambda: self.service.accept_agreements(key, coders))
+        count = guarded(self.message, lambda: self.service.accept_agreements(key, coders))
         if count is None:
             return 0
-        self._say(
+        self.message.say(
             f"Accepted the coders' shared value on {count} "
             f"value{'s' if count != 1 else ''} ({units} recommendation{'s' if units != 1 else ''})."
         )
@@ -717,18 +720,6 @@ class DisagreementsDialog(QDialog):
         self.decided.emit()
         return count
 
-    # ------------------------------------------------------------------ messages
 
-    def _guard(self, work: Callable[[], T]) -> T | None:
-        try:
-            return work()
-        except (ValueError, ProjectBusy) as error:
-            self._say(str(error), error=True)
-        except ProjectError as error:
-            self._say(f"The project could not be read or written: {error}", error=True)
-        return None
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_is_error = error
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setText(text)
+def _not_read_or_written(error: ProjectError) -> str:
+    return f"The project could not be read or written: {error}"
