@@ -82,8 +82,6 @@ LONG_MODULES_BEING_SPLIT = {
     "annotator/cli.py",
     "annotator/gui/codebook_editor.py",
     "annotator/gui/analysis_view.py",
-    "annotator/gui/disagreements_view.py",
-    "annotator/gui/packages_dialog.py",
     "annotator/gui/assign_dialog.py",
     "annotator/importers/responses.py",
 }

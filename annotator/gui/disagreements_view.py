@@ -10,10 +10,9 @@ once through ``AdjudicationService``; the dialog never builds SQL.
 from __future__ import annotations
 
 from itertools import combinations
-from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,11 +28,9 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -41,124 +38,13 @@ from PySide6.QtWidgets import (
 
 from annotator.gui.coding_form import code_tooltip
 from annotator.gui.messages import MessageLine, guarded
+from annotator.gui.value_editor import DIFFERS, ValueEditor, code_text, describe_value, value_cell
 from annotator.services.adjudication import AdjudicationService, Disagreement
-from annotator.services.coding import EMPTY, CodeSpec, FieldSpec, FieldValue
+from annotator.services.coding import EMPTY, FieldSpec, FieldValue
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
-DIFFERS = QColor("#ffe08a")  # amber: readable with dark text on light and dark themes
-DIFFERS_TEXT = QColor("#202020")
 CHOSEN = "✓"
-ITEM_ROLE = Qt.ItemDataRole.UserRole
-
-T = TypeVar("T")
-
-
-def code_text(spec: FieldSpec, code: CodeSpec) -> str:
-    """A code as shown: a point of a scale with its number, so the order is in sight."""
-    return f"{code.key}. {code.label}" if spec.kind == "ordinal" else code.label
-
-
-def describe_value(spec: FieldSpec, value: FieldValue | None) -> str:
-    """A value as a sentence fragment: code labels, yes / no, or the text."""
-    if value is None:
-        return "not decided yet"
-    if spec.is_choice:
-        labels = [code_text(spec, c) for c in spec.codes if c.id in value.codes]
-        return ", ".join(labels) if labels else "no code"
-    if spec.kind == "boolean":
-        return "yes" if (value.text or "").strip().casefold() == "true" else "no"
-    return f"“{value.text}”" if value.text else "nothing written"
-
-
-class ValueEditor(QDialog):
-    """A small editor for a value none of the coders gave."""
-
-    def __init__(self, spec: FieldSpec, value: FieldValue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        self.setWindowTitle(f"New value: {spec.label}")
-        layout = QVBoxLayout(self)
-        hint = {
-            "multi": "Tick every code that applies.",
-            "single": "Choose the code that applies.",
-            "ordinal": "Choose the point on the scale.",
-            "boolean": "Tick for yes, leave empty for no.",
-            "text": "Write the final text.",
-        }[spec.kind]
-        layout.addWidget(QLabel(hint))
-        self.codes: QListWidget | None = None
-        self.box: QCheckBox | None = None
-        self.text: QPlainTextEdit | None = None
-        if spec.is_choice:
-            self.codes = QListWidget()
-            multi = spec.kind == "multi"
-            self.codes.setSelectionMode(
-                QAbstractItemView.SelectionMode.NoSelection
-                if multi
-                else QAbstractItemView.SelectionMode.SingleSelection
-            )
-            for code in spec.codes:
-                if code.retired and code.id not in value.codes:
-                    continue
-                indent = "    " if code.parent_id else ""
-                item = QListWidgetItem(f"{indent}{code_text(spec, code)}")
-                item.setData(ITEM_ROLE, code.id)
-                item.setToolTip(code_tooltip(code))
-                if multi:
-                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                    checked = code.id in value.codes
-                    item.setCheckState(
-                        Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-                    )
-                self.codes.addItem(item)
-                if not multi and code.id in value.codes:
-                    item.setSelected(True)
-                    self.codes.setCurrentItem(item)
-            layout.addWidget(self.codes, 1)
-            self.resize(460, 520 if multi else 360)
-        elif spec.kind == "boolean":
-            self.box = QCheckBox(spec.label)
-            self.box.setChecked((value.text or "") == "true")
-            layout.addWidget(self.box)
-        else:
-            self.text = QPlainTextEdit(value.text or "")
-            layout.addWidget(self.text, 1)
-            self.resize(460, 260)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Decide this value")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-    def item_for(self, code_key: str) -> QListWidgetItem:
-        """The entry of a code (for tests and keyboard helpers)."""
-        assert self.codes is not None
-        code_id = next(c.id for c in self.spec.codes if c.key == code_key)
-        for row in range(self.codes.count()):
-            item = self.codes.item(row)
-            if item.data(ITEM_ROLE) == code_id:
-                return item
-        raise KeyError(code_key)
-
-    def value(self) -> FieldValue:
-        if self.codes is not None:
-            if self.spec.kind == "multi":
-                chosen = {
-                    self.codes.item(r).data(ITEM_ROLE)
-                    for r in range(self.codes.count())
-                    if self.codes.item(r).checkState() == Qt.CheckState.Checked
-                }
-            else:
-                chosen = {item.data(ITEM_ROLE) for item in self.codes.selectedItems()}
-            return FieldValue(frozenset(chosen))
-        if self.box is not None:
-            return FieldValue(text="true" if self.box.isChecked() else None)
-        assert self.text is not None
-        return FieldValue(text=self.text.toPlainText().strip() or None)
 
 
 class DisagreementsDialog(QDialog):
@@ -225,11 +111,11 @@ class DisagreementsDialog(QDialog):
             return
         self.reload()
 
-    # ------------------------------------------------------------------ building
-
     @property
     def message_is_error(self) -> bool:
         return self.message.is_error
+
+    # ------------------------------------------------------------------ building
 
     def _filters(self) -> QHBoxLayout:
         self.field_combo = QComboBox()
@@ -527,47 +413,31 @@ class DisagreementsDialog(QDialog):
             codes = [c for c in fspec.codes if c.id in used]
             self.compare.setRowCount(max(1, len(codes)))
             if not codes:
-                self._cell(0, 0, "(no coder chose a code)", False)
+                self.compare.setItem(0, 0, value_cell("(no coder chose a code)", False))
             for row, code in enumerate(codes):
                 differs = code.id in item.differing
-                self._cell(row, 0, code_text(fspec, code), differs, code_tooltip(code))
+                self.compare.setItem(
+                    row, 0, value_cell(code_text(fspec, code), differs, code_tooltip(code))
+                )
                 for column, value in enumerate(item.values, start=1):
                     mark = CHOSEN if code.id in value.value.codes else ""
-                    self._cell(row, column, mark, differs, center=True)
+                    self.compare.setItem(row, column, value_cell(mark, differs, center=True))
             caption = "Each coder's codes. Highlighted: codes some coders chose and others did not."
             if any(not v.value.codes for v in item.values):
                 empty = [v.coder for v in item.values if not v.value.codes]
                 caption += f" {' and '.join(empty)} chose no code."
         else:
             self.compare.setRowCount(1)
-            self._cell(0, 0, fspec.label, True)
+            self.compare.setItem(0, 0, value_cell(fspec.label, True))
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
             for column, value in enumerate(item.values, start=1):
-                self._cell(0, column, describe_value(fspec, value.value), True)
+                self.compare.setItem(
+                    0, column, value_cell(describe_value(fspec, value.value), True)
+                )
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
             caption = "What each coder gave; they differ."
         self.compare.resizeRowsToContents()
         self.compare_caption.setText(caption)
-
-    def _cell(
-        self,
-        row: int,
-        column: int,
-        text: str,
-        differs: bool,
-        tooltip: str = "",
-        *,
-        center: bool = False,
-    ) -> None:
-        cell = QTableWidgetItem(text)
-        if differs:
-            cell.setBackground(QBrush(DIFFERS))
-            cell.setForeground(QBrush(DIFFERS_TEXT))
-        if tooltip:
-            cell.setToolTip(tooltip)
-        if center:
-            cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.compare.setItem(row, column, cell)
 
     def differing_labels(self) -> list[str]:
         """The labels shown highlighted (what a person sees as "they differ on")."""

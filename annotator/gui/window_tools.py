@@ -188,7 +188,7 @@ class WindowTools(WindowState):
         self._open(CreatePackagesDialog(self._opened(), self.coder_id, self))
 
     def merge_packages(self) -> None:
-        from annotator.gui.packages_dialog import MergeDialog
+        from annotator.gui.merge_dialog import MergeDialog
 
         self.form.flush_text()
         dialog = MergeDialog(self._opened(), self.coder_id, self)
