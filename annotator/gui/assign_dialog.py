@@ -37,24 +37,21 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.messages import MessageLine, guarded
-from annotator.sample_size import ALPHA_RELIABLE, ALPHA_TENTATIVE
+from annotator.gui.sample_plan_table import (
+    PLAN_COLUMNS,
+    fill_plan_table,
+    join_names,
+    plan_words,
+)
 from annotator.services import assigning, assignments
 from annotator.services.coders import get_or_create_coder, list_coders
-from annotator.services.sample_plan import PlanRow, SamplePlan, sample_plan
+from annotator.services.sample_plan import SamplePlan, sample_plan
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_COLUMNS = ("Coder", "Assigned", "Done", "Shared with another coder", "Shared, done by two")
-PLAN_COLUMNS = (
-    "Field / theme",
-    "Share coded so far",
-    "Needed for α ≥ .800",
-    "For α ≥ .667",
-    "Double-coded",
-    "Enough?",
-)
 INDENT = 26
 
 T = TypeVar("T")
@@ -365,64 +362,9 @@ class AssignDialog(QDialog):
             self.plan_table.setRowCount(0)
             return
         self.plan = plan
-        rows = []
-        for field in plan.fields():
-            rows.append((field, False))
-            rows.extend((theme, True) for theme in plan.themes(field.field))
-        self.plan_table.setRowCount(len(rows))
-        for r, (row, is_theme) in enumerate(rows):
-            strict, tentative = row.needs(ALPHA_RELIABLE), row.needs(ALPHA_TENTATIVE)
-            if is_theme:
-                name = f"    {row.code_label}"
-                share = "" if row.share is None else _share(row.share)
-            else:
-                name = row.field_label
-                rarest = row.rarest and row.share is not None and strict is not None
-                share = f"rarest: {_share(row.share)}" if rarest and row.share is not None else ""
-            cells = [
-                name,
-                share,
-                "" if strict is None else str(strict),
-                "" if tentative is None else str(tentative),
-                str(row.have),
-                _verdict(row),
-            ]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c in (2, 3, 4):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if not is_theme:
-                    bold = item.font()
-                    bold.setBold(True)
-                    item.setFont(bold)
-                item.setToolTip(row.reading(plan.recommendations))
-                self.plan_table.setItem(r, c, item)
-        self.plan_label.setText(self._plan_words(plan))
+        fill_plan_table(self.plan_table, plan)
+        self.plan_label.setText(plan_words(plan))
         self._update_sample_size()
-
-    @staticmethod
-    def _plan_words(plan: SamplePlan) -> str:
-        planned = [f for f in plan.fields() if f.needs() is not None]
-        intro = (
-            "For Krippendorff's alpha to reach .800 (or .667) at p = .05, two coders must "
-            "both code enough recommendations, and the rarer a value or theme, the more "
-            "(Krippendorff's rule, from the shares coded so far)."
-        )
-        if not planned:
-            return intro + " Nothing is coded yet: code some recommendations first."
-        most = max(planned, key=lambda f: f.needs() or 0)
-        short = [f.field_label for f in planned if not f.enough()]
-        verdict = (
-            "Every field has enough double-coded recommendations."
-            if not short
-            else f"Not enough yet for {_join(short)}."
-        )
-        return (
-            f"{intro} {most.field_label} needs the most: {most.needs()} "
-            f"(its rarest, {most.rarest}, at {_share(most.share or 0)}). {verdict}"
-        )
 
     def checked_coders(self) -> list[tuple[int, str]]:
         chosen = []
@@ -482,14 +424,14 @@ class AssignDialog(QDialog):
         if done is None:
             return
         total, new = done.total, done.new_by_coder
-        names = _join([name for _, name in coders])
+        names = join_names([name for _, name in coders])
         if not any(new.values()):
             self.message.say(f"{names} already had {_these(total)}; nothing changed.")
             return
         text = f"Assigned {_n(total)} to {names}{how}."
         if any(count != total for count in new.values()):
             parts = [f"{new[cid]} for {name}" for cid, name in coders]
-            text += f" New: {_join(parts)}; the rest they already had."
+            text += f" New: {join_names(parts)}; the rest they already had."
         self.message.say(text)
         self.assigned.emit()
 
@@ -506,7 +448,7 @@ class AssignDialog(QDialog):
             return
         removed = done.removed_by_coder
         free = [name for cid, name in coders if cid in done.now_free]
-        names = _join([name for _, name in coders])
+        names = join_names([name for _, name in coders])
         if not any(removed.values()):
             self.message.say(
                 f"{names} had none of these recommendations assigned; nothing changed."
@@ -516,10 +458,10 @@ class AssignDialog(QDialog):
             text = f"Removed {_n(max(removed.values()))} from {names}."
         else:
             parts = [f"{_n(removed[cid])} from {name}" for cid, name in coders]
-            text = f"Removed {_join(parts)}."
+            text = f"Removed {join_names(parts)}."
         if free:
             has, sees = ("has", "sees") if len(free) == 1 else ("have", "see")
-            text += f" {_join(free)} now {has} no assignment and {sees} every recommendation."
+            text += f" {join_names(free)} now {has} no assignment and {sees} every recommendation."
         self.message.say(text)
         self.assigned.emit()
 
@@ -601,21 +543,6 @@ class AssignDialog(QDialog):
         self.sample_plan_label.setVisible(bool(hint))
 
 
-def _share(share: float) -> str:
-    return f"{share * 100:.1f} %" if 0 < share < 0.01 else f"{share * 100:.0f} %"
-
-
-def _verdict(row: PlanRow) -> str:
-    if row.needs() is None:
-        return "not seen yet" if row.share in (None, 0) else "nothing to tell apart"
-    if row.enough(ALPHA_RELIABLE):
-        return "enough"
-    missing = (row.needs() or 0) - row.have
-    if row.enough(ALPHA_TENTATIVE):
-        return f"enough for .667; {missing} more for .800"
-    return f"{missing} more"
-
-
 def _indented(inner: QGridLayout) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addSpacing(INDENT)
@@ -635,9 +562,3 @@ def _n(count: int) -> str:
 
 def _these(count: int) -> str:
     return "this recommendation" if count == 1 else f"these {count} recommendations"
-
-
-def _join(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
