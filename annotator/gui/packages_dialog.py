@@ -1,7 +1,7 @@
 """File ▸ Coder packages: packages out to coders (File ▸ Merge, back in, is in
 ``merge_dialog``), and the dialog both build on.
 
-Both dialogs run their work off the GUI thread (``annotator.gui.worker.Worker``).
+Both dialogs run their work off the GUI thread (``gui.worker.run_in_background``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.gui.worker import ProgressFn, Worker
+from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.worker import ProgressFn, Worker, run_in_background
 from annotator.services import assignments
 from annotator.services.coders import list_coders
 from annotator.services.packages import (
@@ -43,7 +44,6 @@ from annotator.services.packages import (
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
-ERROR_STYLE = "color: #a40000;"
 ID_ROLE = Qt.ItemDataRole.UserRole
 PACKAGE_FILTER = "UPR Coder packages (*.upr);;All files (*)"
 
@@ -88,17 +88,20 @@ class WorkerDialog(QDialog):
         succeeded: Callable[[Any], None],
         failed: Callable[[BaseException], None],
     ) -> None:
-        self.worker = Worker(work, MergeCancelled, self)
-        self.worker.progressed.connect(self._progressed)
-        self.worker.succeeded.connect(succeeded)
-        self.worker.failed.connect(failed)
-        self.worker.finished.connect(self._finished)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.stop_button.setVisible(True)
         self.stop_button.setEnabled(True)
         self.set_busy(True)
-        self.worker.start()
+        self.worker = run_in_background(
+            work,
+            on_result=succeeded,
+            on_error=failed,
+            on_progress=self._progressed,
+            on_finished=self._finished,
+            cancelled=MergeCancelled,
+            parent=self,
+        )
 
     def set_busy(self, busy: bool) -> None:
         """Enable or disable the dialog's choices (subclasses)."""

@@ -1,6 +1,6 @@
 """The reliability report: how far coders agree, field by field, code by code.
 
-The figures are computed off the GUI thread (``Worker``) by
+The figures are computed off the GUI thread (``run_in_background``) by
 ``annotator.services.reliability_report``, which also writes the workbook or CSV the
 "Save as…" button offers. Every figure is shown with its plain-language reading, so a
 coordinator need not know what a kappa is to see which codes need work.
