@@ -83,3 +83,25 @@ def test_a_coder_refused_halfway_leaves_the_first_unassigned(sample_project, tea
             sample_project, [team["Amina"], 99_999], Choice("all"), by_coder_id=team["Cora"]
         )
     assert assigned(sample_project, team["Amina"]) is None
+
+
+def test_what_the_assign_dialog_reads(sample_project, team):
+    from annotator.services.assigning import (
+        add_coder,
+        assign_choices,
+        assignment_state,
+        sample_size,
+    )
+
+    choices = assign_choices(sample_project)
+    assert {c.name for c in choices.coders} == {"Amina", "Ben", "Cora"}
+    assert choices.total == 346 and choices.ranges[0].first_number == "28.1"
+    assert sample_size(sample_project, Choice("sample", share=0.1)) == 35
+    with pytest.raises(ValueError):
+        sample_size(sample_project, Choice("sample", share=2.0))
+    added = add_coder(sample_project, "  Dara ")
+    assert added.name == "Dara" and not added.was_known
+    again = add_coder(sample_project, "Dara")
+    assert again.id == added.id and again.was_known
+    rows, totals = assignment_state(sample_project)
+    assert "Dara" in {r.name for r in rows} and totals.units == 0

@@ -44,8 +44,7 @@ from annotator.gui.sample_plan_table import (
     plan_words,
 )
 from annotator.services import assigning, assignments
-from annotator.services.coders import get_or_create_coder, list_coders
-from annotator.services.sample_plan import SamplePlan, sample_plan
+from annotator.services.sample_plan import SamplePlan
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
@@ -274,12 +273,10 @@ class AssignDialog(QDialog):
     def reload(self) -> None:
         """Fill coders, reviews and the summary from the project, keeping the ticks."""
         ticked = {cid for cid, _ in self.checked_coders()}
-        with self.project.session() as session:
-            coders = [(c.id, c.name, c.role) for c in list_coders(session)]
-            ranges = assignments.review_ranges(session)
-            total = len(assignments.all_ids(session))
+        choices = assigning.assign_choices(self.project)
+        ranges, total = choices.ranges, choices.total
         self.coder_list.clear()
-        for cid, name, role in coders:
+        for cid, name, role in ((c.id, c.name, c.role) for c in choices.coders):
             label = name if role == "coder" else f"{name} ({role})"
             item = QListWidgetItem(label)
             item.setData(ID_ROLE, cid)
@@ -288,7 +285,7 @@ class AssignDialog(QDialog):
             checked = Qt.CheckState.Checked if cid in ticked else Qt.CheckState.Unchecked
             item.setCheckState(checked)
             self.coder_list.addItem(item)
-        if not coders:
+        if not choices.coders:
             self.coder_list.addItem(_placeholder("No coders yet: add one below."))
 
         self.all_radio.setText(f"All recommendations in the project ({_n(total)})")
@@ -316,9 +313,7 @@ class AssignDialog(QDialog):
         self.refresh_summary()
 
     def refresh_summary(self) -> None:
-        with self.project.session() as session:
-            rows = assignments.assignment_summary(session)
-            totals = assignments.overlap_totals(session)
+        rows, totals = assigning.assignment_state(self.project)
         self.summary_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             if row.sees_everything:
@@ -354,8 +349,7 @@ class AssignDialog(QDialog):
         """How many double-coded recommendations each field and theme needs, and whether
         the recommendations two coders have coded are enough."""
         try:
-            with self.project.session() as session:
-                plan = sample_plan(session)
+            plan = assigning.reliability_plan(self.project)
         except (ValueError, ProjectError) as error:
             self.plan = None
             self.plan_label.setText(f"The sample plan could not be made: {error}")
@@ -388,16 +382,10 @@ class AssignDialog(QDialog):
     def add_coder(self) -> None:
         name = self.new_coder_edit.text()
 
-        def work() -> tuple[int, str, bool]:
-            with self.project.write() as session:
-                known = {c.name for c in list_coders(session)}
-                coder = get_or_create_coder(session, name)
-                return coder.id, coder.name, coder.name in known
-
-        done = guarded(self.message, work)
+        done = guarded(self.message, lambda: assigning.add_coder(self.project, name))
         if done is None:
             return
-        cid, cleaned, known = done
+        cid, cleaned, known = done.id, done.name, done.was_known
         self.new_coder_edit.clear()
         self.reload()
         for row in range(self.coder_list.count()):
@@ -519,13 +507,7 @@ class AssignDialog(QDialog):
 
     def _update_sample_size(self, *_: object) -> None:
         try:
-            with self.project.session() as session:
-                size = assignments.sample_size(
-                    session,
-                    self.share_spin.value() / 100,
-                    stratify_by=self._stratify_by(),
-                    review_ids=self._sample_reviews(),
-                )
+            size = assigning.sample_size(self.project, self._choice())
         except ValueError:
             self.sample_size_label.setText("")
             return

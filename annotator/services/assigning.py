@@ -13,6 +13,8 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from annotator.services import assignments
+from annotator.services.coders import get_or_create_coder, list_coders
+from annotator.services.sample_plan import SamplePlan, sample_plan
 from annotator.store.project import Project
 
 Which = Literal["all", "range", "sample"]
@@ -101,3 +103,68 @@ def _chosen_ids(session: Session, choice: Choice) -> list[int]:
             raise ValueError("Choose the review whose recommendations to assign.")
         return assignments.ids_in_range(session, choice.review_id, choice.first, choice.last)
     return assignments.all_ids(session)
+
+
+# ----------------------------------------------------------------- what the dialog shows
+
+
+@dataclass(frozen=True)
+class CoderChoice:
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AssignChoices:
+    """What a coordinator chooses from: the coders, the reviews' number ranges, and how
+    many recommendations the project holds."""
+
+    coders: list[CoderChoice]
+    ranges: list[assignments.ReviewRange]
+    total: int
+
+
+@dataclass(frozen=True)
+class AddedCoder:
+    id: int
+    name: str  # as cleaned and stored
+    was_known: bool  # already one of the project's coders: nothing was added
+
+
+def assign_choices(project: Project) -> AssignChoices:
+    with project.session() as session:
+        return AssignChoices(
+            [CoderChoice(c.id, c.name, c.role) for c in list_coders(session)],
+            assignments.review_ranges(session),
+            len(assignments.all_ids(session)),
+        )
+
+
+def assignment_state(
+    project: Project,
+) -> tuple[list[assignments.CoderAssignments], assignments.OverlapTotals]:
+    """Who is assigned what, and how much is assigned to (and done by) two coders."""
+    with project.session() as session:
+        return assignments.assignment_summary(session), assignments.overlap_totals(session)
+
+
+def reliability_plan(project: Project) -> SamplePlan:
+    with project.session() as session:
+        return sample_plan(session)
+
+
+def sample_size(project: Project, choice: Choice) -> int:
+    """How many recommendations the chosen sample would draw (counts only)."""
+    with project.session() as session:
+        return assignments.sample_size(
+            session, choice.share, stratify_by=choice.stratify_by, review_ids=choice.sample_reviews
+        )
+
+
+def add_coder(project: Project, name: str) -> AddedCoder:
+    """The coder of that name, added if the project does not have them yet."""
+    with project.write() as session:
+        known = {c.name for c in list_coders(session)}
+        coder = get_or_create_coder(session, name)
+        return AddedCoder(coder.id, coder.name, coder.name in known)
