@@ -111,11 +111,19 @@ def any_sample_project(request, tmp_path, sample_template):
     project.close()
 
 
+# A test using one of these runs Qt widgets.
+QT_FIXTURES = {"qtbot", "qapp", "gui_settings"}
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Every test that uses the PostgreSQL server is marked, so `pytest -m postgresql`
-    runs exactly those."""
+    runs exactly those; every Qt test (the tests/test_gui_*.py files, and any other test
+    using a Qt fixture) is marked gui, so `pytest -m "not gui"` runs the core alone."""
     for item in items:
         callspec = getattr(item, "callspec", None)
+        fixtures = set(getattr(item, "fixturenames", ()))
         on_server = callspec is not None and "postgresql" in callspec.params.values()
-        if on_server or "postgres" in getattr(item, "fixturenames", ()):
+        if on_server or "postgres" in fixtures:
             item.add_marker(pytest.mark.postgresql)
+        if item.path.name.startswith("test_gui_") or fixtures & QT_FIXTURES:
+            item.add_marker(pytest.mark.gui)

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from annotator.gui.main_window import MainWindow
-from annotator.gui.packages_dialog import CreatePackagesDialog, MergeDialog
+from annotator.gui.merge_dialog import MergeDialog
+from annotator.gui.packages_dialog import CreatePackagesDialog
 from annotator.services import packages
 from annotator.services.assignments import assign
 from annotator.services.coders import get_or_create_coder

@@ -7,54 +7,42 @@ The figures come from ``annotator.analysis`` over frames read (off the GUI threa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
-    QChart,
-    QChartView,
     QHorizontalBarSeries,
     QValueAxis,
 )
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QMargins,
     QModelIndex,
-    QPersistentModelIndex,
-    QRectF,
-    QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from annotator import analysis
-from annotator.gui.worker import Worker
+from annotator.gui.analysis_widgets import ChartPanel, FrameModel, stacked, table_view
+from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.worker import Worker, run_in_background
 from annotator.services import analysis_data
 from annotator.services.sources import Source, coder_source, default_source
 from annotator.store.project import Project
-from annotator.store.safe_write import check_target, written_whole
 
 ALL_REVIEWS = "All reviews"
 # Colours of the five response categories, as the codebook colours its codes.
@@ -67,184 +55,10 @@ CATEGORY_COLOURS = {
 }
 EARLIER_COLOUR = "#9ecae1"
 LATER_COLOUR = "#08519c"
-ERROR_STYLE = "color: #a40000;"
-NO_PARENT = QModelIndex()
-MAX_COLUMN = 420
 
 
 class LoadCancelled(Exception):
     pass
-
-
-class FrameModel(QAbstractTableModel):
-    """A DataFrame shown read-only, shares as percentages."""
-
-    def __init__(self, frame: pd.DataFrame | None = None, *, index: bool = True) -> None:
-        super().__init__()
-        self.set_frame(frame if frame is not None else pd.DataFrame(), index=index)
-
-    def set_frame(self, frame: pd.DataFrame, *, index: bool = True) -> None:
-        self.beginResetModel()
-        self.frame = frame
-        self.shown = analysis.readable(frame)
-        self.with_index = index
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.shown)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(self.shown.columns)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        value = self.shown.iat[index.row(), index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and not isinstance(value, str):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.TextAlignmentRole and str(value).endswith("%"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return str(self.shown.columns[section])
-        return str(self.shown.index[section]) if self.with_index else str(section + 1)
-
-    def row_label(self, row: int) -> str:
-        return str(self.frame.index[row])
-
-    def column_label(self, column: int) -> str:
-        return str(self.frame.columns[column])
-
-
-def _table(model: FrameModel, *, stretch_last: bool = False) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.horizontalHeader().setStretchLastSection(stretch_last)
-    view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    # Columns fit what they show each time the figures change (text columns capped).
-    model.modelReset.connect(lambda: _fit_columns(view))
-    return view
-
-
-def _fit_columns(view: QTableView) -> None:
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
-    for column in range(header.count()):
-        if header.sectionSize(column) > MAX_COLUMN:
-            header.resizeSection(column, MAX_COLUMN)
-
-
-class ChartPanel(QWidget):
-    """A chart with buttons to save it as PNG or SVG."""
-
-    def __init__(
-        self, title: str, parent: QWidget | None = None, *, scrollable: bool = False
-    ) -> None:
-        super().__init__(parent)
-        self.chart = QChart()
-        self.chart.setTitle(title)
-        self.chart.setMargins(QMargins(6, 6, 6, 6))
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.view = QChartView(self.chart)
-        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.view.setMinimumHeight(260)
-        png = QPushButton("Save as PNG…")
-        svg = QPushButton("Save as SVG…")
-        png.clicked.connect(lambda: self._ask("png"))
-        svg.clicked.connect(lambda: self._ask("svg"))
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(png)
-        buttons.addWidget(svg)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        if scrollable:
-            # A bar per theme: sixty themes need more height than any screen has.
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setWidget(self.view)
-            layout.addWidget(scroll, 1)
-        else:
-            layout.addWidget(self.view, 1)
-        layout.addLayout(buttons)
-
-    def reset(self) -> None:
-        # A fresh chart each time: axes removed from a QChart leave their labels drawn.
-        title = self.chart.title()
-        self.chart = QChart()
-        self.chart.setTitle(title)
-        self.chart.setMargins(QMargins(6, 6, 6, 6))
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        old = self.view.chart()
-        self.view.setChart(self.chart)
-        old.deleteLater()
-
-    def _size(self) -> QSize:
-        size = self.view.size()
-        return QSize(max(size.width(), 720), max(size.height(), 420))
-
-    def save_png(self, path: Path) -> None:
-        size = self._size()
-        image = QImage(size * 2, QImage.Format.Format_ARGB32)
-        image.setDevicePixelRatio(2)
-        image.fill(QColor("white"))
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.view.render(painter, QRectF(0, 0, size.width(), size.height()))
-        painter.end()
-        # PySide6 types the format as bytes, but its binding takes a str.
-        if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
-            raise OSError(f"Could not write {path}.")
-
-    def save_svg(self, path: Path) -> None:
-        size = self._size()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(size)
-        generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
-        generator.setTitle(self.chart.title())
-        painter = QPainter(generator)
-        self.view.render(painter, QRectF(0, 0, size.width(), size.height()))
-        painter.end()
-        if not path.exists():
-            raise OSError(f"Could not write {path}.")
-
-    def save(self, path: Path) -> None:
-        """Write the chart by the rule for every written file (never over a project;
-        a temporary name renamed when complete)."""
-        out = check_target(path)
-        with written_whole(out) as partial:
-            if out.suffix.lower() == ".svg":
-                self.save_svg(partial)
-            else:
-                self.save_png(partial)
-
-    def _ask(self, kind: str) -> None:
-        name = self.chart.title().split(":")[0].strip().lower().replace(" ", "-") or "chart"
-        location, _ = QFileDialog.getSaveFileName(
-            self, "Save the chart", f"{name}.{kind}", f"{kind.upper()} images (*.{kind})"
-        )
-        if location:
-            path = Path(location)
-            if not path.suffix:
-                path = path.with_suffix(f".{kind}")
-            try:
-                self.save(path)
-            except (OSError, ValueError) as error:  # ValueError: refused (OutputRefused)
-                window = self.window()
-                if isinstance(window, AnalysisDialog):
-                    window.status.setText(str(error))
 
 
 class AnalysisDialog(QDialog):
@@ -293,13 +107,15 @@ class AnalysisDialog(QDialog):
         self.verify_counts = QLabel("")
         self.verify_counts.setWordWrap(True)
         self.progress_note = QLabel("")
-        self.tabs.addTab(_table(self.state_model), "By state")
-        self.tabs.addTab(_table(self.group_model), "By group")
+        self.tabs.addTab(table_view(self.state_model), "By state")
+        self.tabs.addTab(table_view(self.group_model), "By group")
         self.tabs.addTab(
-            _stack(self.verify_counts, _table(self.verify_model, stretch_last=True)),
+            stacked(self.verify_counts, table_view(self.verify_model, stretch_last=True)),
             "Verification",
         )
-        self.tabs.addTab(_stack(_table(self.progress_model), self.progress_note), "Coding progress")
+        self.tabs.addTab(
+            stacked(table_view(self.progress_model), self.progress_note), "Coding progress"
+        )
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -328,11 +144,11 @@ class AnalysisDialog(QDialog):
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(QLabel("By category"))
-        breakdown = _table(self.breakdown_model)
+        breakdown = table_view(self.breakdown_model)
         breakdown.setMinimumHeight(190)
         column.addWidget(breakdown)
         column.addWidget(QLabel("As the state worded it"))
-        column.addWidget(_table(self.wording_model, stretch_last=True), 1)
+        column.addWidget(table_view(self.wording_model, stretch_last=True), 1)
         column.addWidget(self.rates_label)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -355,7 +171,7 @@ class AnalysisDialog(QDialog):
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(_table(self.comparison_model), 1)
+        column.addWidget(table_view(self.comparison_model), 1)
         column.addWidget(self.comparison_label)
         # Above one another: the chart's seven groups of bars need the full width.
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -380,16 +196,16 @@ class AnalysisDialog(QDialog):
         controls.addWidget(self.shares_box)
         controls.addStretch(1)
         self.crosstab_model = FrameModel()
-        self.crosstab_view = _table(self.crosstab_model)
+        self.crosstab_view = table_view(self.crosstab_model)
         self.crosstab_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.crosstab_view.clicked.connect(self.show_cell)
         self.cell_label = QLabel("Click a cell to list its recommendations.")
         self.cell_label.setWordWrap(True)
         self.cell_model = FrameModel(index=False)
-        cell_view = _table(self.cell_model, stretch_last=True)
+        cell_view = table_view(self.cell_model, stretch_last=True)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.crosstab_view)
-        splitter.addWidget(_stack(self.cell_label, cell_view))
+        splitter.addWidget(stacked(self.cell_label, cell_view))
         splitter.setSizes([420, 240])
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -428,7 +244,7 @@ class AnalysisDialog(QDialog):
         layout.addWidget(self.claim_label)
         layout.addWidget(self.verdict_label)
         layout.addWidget(QLabel("Recommendations that contradict it:"))
-        layout.addWidget(_table(self.counter_model, stretch_last=True), 1)
+        layout.addWidget(table_view(self.counter_model, stretch_last=True), 1)
         return page
 
     # -- loading -----------------------------------------------------------------------
@@ -465,10 +281,13 @@ class AnalysisDialog(QDialog):
 
         self.status.setStyleSheet("")
         self.status.setText("Reading the project…")
-        self.worker = Worker(work, LoadCancelled, self)
-        self.worker.succeeded.connect(self._loaded)
-        self.worker.failed.connect(self._failed)
-        self.worker.start()
+        self.worker = run_in_background(
+            work,
+            on_result=self._loaded,
+            on_error=self._failed,
+            cancelled=LoadCancelled,
+            parent=self,
+        )
 
     def _failed(self, error: BaseException) -> None:
         self.status.setStyleSheet(ERROR_STYLE)
@@ -754,15 +573,6 @@ class AnalysisDialog(QDialog):
         if self.worker is not None and self.worker.is_running():
             self.worker.wait()
         super().reject()
-
-
-def _stack(*widgets: QWidget) -> QWidget:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget, 1 if isinstance(widget, QTableView) else 0)
-    return page
 
 
 def _listing(frame: pd.DataFrame) -> pd.DataFrame:

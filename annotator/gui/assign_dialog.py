@@ -35,27 +35,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from annotator.sample_size import ALPHA_RELIABLE, ALPHA_TENTATIVE
-from annotator.services import assignments
-from annotator.services.coders import get_or_create_coder, list_coders
-from annotator.services.sample_plan import PlanRow, SamplePlan, sample_plan
+from annotator.gui.messages import MessageLine, guarded
+from annotator.gui.sample_plan_table import (
+    PLAN_COLUMNS,
+    fill_plan_table,
+    join_names,
+    plan_words,
+)
+from annotator.services import assigning, assignments
+from annotator.services.sample_plan import SamplePlan
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_COLUMNS = ("Coder", "Assigned", "Done", "Shared with another coder", "Shared, done by two")
-PLAN_COLUMNS = (
-    "Field / theme",
-    "Share coded so far",
-    "Needed for α ≥ .800",
-    "For α ≥ .667",
-    "Double-coded",
-    "Enough?",
-)
-ERROR_STYLE = "color: #a40000;"
 INDENT = 26
 
 T = TypeVar("T")
@@ -73,7 +68,6 @@ class AssignDialog(QDialog):
         self.setWindowTitle("Assign recommendations")
         self.project = project
         self.coder_id = coder_id
-        self.message_is_error = False
         self.ranges: dict[int, assignments.ReviewRange] = {}
         self.plan: SamplePlan | None = None
 
@@ -104,9 +98,7 @@ class AssignDialog(QDialog):
         actions.addWidget(self.remove_button)
         actions.addStretch(1)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine()
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -133,6 +125,10 @@ class AssignDialog(QDialog):
         self.reload()
 
     # ------------------------------------------------------------------ building
+
+    @property
+    def message_is_error(self) -> bool:
+        return self.message.is_error
 
     def _coders_box(self) -> QGroupBox:
         box = QGroupBox("Coders")
@@ -277,12 +273,10 @@ class AssignDialog(QDialog):
     def reload(self) -> None:
         """Fill coders, reviews and the summary from the project, keeping the ticks."""
         ticked = {cid for cid, _ in self.checked_coders()}
-        with self.project.session() as session:
-            coders = [(c.id, c.name, c.role) for c in list_coders(session)]
-            ranges = assignments.review_ranges(session)
-            total = len(assignments.all_ids(session))
+        choices = assigning.assign_choices(self.project)
+        ranges, total = choices.ranges, choices.total
         self.coder_list.clear()
-        for cid, name, role in coders:
+        for cid, name, role in ((c.id, c.name, c.role) for c in choices.coders):
             label = name if role == "coder" else f"{name} ({role})"
             item = QListWidgetItem(label)
             item.setData(ID_ROLE, cid)
@@ -291,7 +285,7 @@ class AssignDialog(QDialog):
             checked = Qt.CheckState.Checked if cid in ticked else Qt.CheckState.Unchecked
             item.setCheckState(checked)
             self.coder_list.addItem(item)
-        if not coders:
+        if not choices.coders:
             self.coder_list.addItem(_placeholder("No coders yet: add one below."))
 
         self.all_radio.setText(f"All recommendations in the project ({_n(total)})")
@@ -319,9 +313,7 @@ class AssignDialog(QDialog):
         self.refresh_summary()
 
     def refresh_summary(self) -> None:
-        with self.project.session() as session:
-            rows = assignments.assignment_summary(session)
-            totals = assignments.overlap_totals(session)
+        rows, totals = assigning.assignment_state(self.project)
         self.summary_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             if row.sees_everything:
@@ -357,72 +349,16 @@ class AssignDialog(QDialog):
         """How many double-coded recommendations each field and theme needs, and whether
         the recommendations two coders have coded are enough."""
         try:
-            with self.project.session() as session:
-                plan = sample_plan(session)
+            plan = assigning.reliability_plan(self.project)
         except (ValueError, ProjectError) as error:
             self.plan = None
             self.plan_label.setText(f"The sample plan could not be made: {error}")
             self.plan_table.setRowCount(0)
             return
         self.plan = plan
-        rows = []
-        for field in plan.fields():
-            rows.append((field, False))
-            rows.extend((theme, True) for theme in plan.themes(field.field))
-        self.plan_table.setRowCount(len(rows))
-        for r, (row, is_theme) in enumerate(rows):
-            strict, tentative = row.needs(ALPHA_RELIABLE), row.needs(ALPHA_TENTATIVE)
-            if is_theme:
-                name = f"    {row.code_label}"
-                share = "" if row.share is None else _share(row.share)
-            else:
-                name = row.field_label
-                rarest = row.rarest and row.share is not None and strict is not None
-                share = f"rarest: {_share(row.share)}" if rarest and row.share is not None else ""
-            cells = [
-                name,
-                share,
-                "" if strict is None else str(strict),
-                "" if tentative is None else str(tentative),
-                str(row.have),
-                _verdict(row),
-            ]
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c in (2, 3, 4):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if not is_theme:
-                    bold = item.font()
-                    bold.setBold(True)
-                    item.setFont(bold)
-                item.setToolTip(row.reading(plan.recommendations))
-                self.plan_table.setItem(r, c, item)
-        self.plan_label.setText(self._plan_words(plan))
+        fill_plan_table(self.plan_table, plan)
+        self.plan_label.setText(plan_words(plan))
         self._update_sample_size()
-
-    @staticmethod
-    def _plan_words(plan: SamplePlan) -> str:
-        planned = [f for f in plan.fields() if f.needs() is not None]
-        intro = (
-            "For Krippendorff's alpha to reach .800 (or .667) at p = .05, two coders must "
-            "both code enough recommendations, and the rarer a value or theme, the more "
-            "(Krippendorff's rule, from the shares coded so far)."
-        )
-        if not planned:
-            return intro + " Nothing is coded yet: code some recommendations first."
-        most = max(planned, key=lambda f: f.needs() or 0)
-        short = [f.field_label for f in planned if not f.enough()]
-        verdict = (
-            "Every field has enough double-coded recommendations."
-            if not short
-            else f"Not enough yet for {_join(short)}."
-        )
-        return (
-            f"{intro} {most.field_label} needs the most: {most.needs()} "
-            f"(its rarest, {most.rarest}, at {_share(most.share or 0)}). {verdict}"
-        )
 
     def checked_coders(self) -> list[tuple[int, str]]:
         chosen = []
@@ -445,143 +381,112 @@ class AssignDialog(QDialog):
 
     def add_coder(self) -> None:
         name = self.new_coder_edit.text()
-        try:
-            with self.project.write() as session:
-                known = {c.name for c in list_coders(session)}
-                coder = get_or_create_coder(session, name)
-                cid, cleaned = coder.id, coder.name
-        except ValueError as error:
-            self._say(str(error), error=True)
+
+        done = guarded(self.message, lambda: assigning.add_coder(self.project, name))
+        if done is None:
             return
-        except ProjectError as error:
-            self._say(_not_saved(error), error=True)
-            return
+        cid, cleaned, known = done.id, done.name, done.was_known
         self.new_coder_edit.clear()
         self.reload()
         for row in range(self.coder_list.count()):
             item = self.coder_list.item(row)
             if item.data(ID_ROLE) == cid:
                 item.setCheckState(Qt.CheckState.Checked)
-        if cleaned in known:
-            self._say(f"{cleaned} is already one of the project's coders; ticked.")
+        if known:
+            self.message.say(f"{cleaned} is already one of the project's coders; ticked.")
         else:
-            self._say(f"Added {cleaned} to the project's coders.")
+            self.message.say(f"Added {cleaned} to the project's coders.")
 
     def assign_chosen(self) -> None:
         coders = self._coders_or_complain()
         if not coders:
             return
-
-        def work(session: Session) -> tuple[int, dict[int, int], str]:
-            if self.sample_radio.isChecked():
-                result = assignments.assign_overlap(
-                    session,
-                    [cid for cid, _ in coders],
-                    self.share_spin.value() / 100,
-                    seed=self.seed_spin.value(),
-                    stratify_by=self._stratify_by(),
-                    review_ids=self._sample_reviews(),
-                    by_coder_id=self.coder_id,
-                )
-                return len(result.ids), result.new_by_coder, self._sample_words()
-            ids = self._chosen_ids(session)
-            new = {
-                cid: assignments.assign(session, cid, ids, by_coder_id=self.coder_id)
-                for cid, _ in coders
-            }
-            return len(ids), new, ""
-
-        done = self._write(work)
+        choice, how = self._choice(), ""
+        if choice.which == "sample":
+            how = self._sample_words()
+        done = self._change(
+            lambda: assigning.assign_to_coders(
+                self.project, [cid for cid, _ in coders], choice, by_coder_id=self.coder_id
+            )
+        )
         if done is None:
             return
-        total, new, how = done
-        names = _join([name for _, name in coders])
+        total, new = done.total, done.new_by_coder
+        names = join_names([name for _, name in coders])
         if not any(new.values()):
-            self._say(f"{names} already had {_these(total)}; nothing changed.")
+            self.message.say(f"{names} already had {_these(total)}; nothing changed.")
             return
         text = f"Assigned {_n(total)} to {names}{how}."
         if any(count != total for count in new.values()):
             parts = [f"{new[cid]} for {name}" for cid, name in coders]
-            text += f" New: {_join(parts)}; the rest they already had."
-        self._say(text)
+            text += f" New: {join_names(parts)}; the rest they already had."
+        self.message.say(text)
         self.assigned.emit()
 
     def remove_chosen(self) -> None:
         coders = self._coders_or_complain()
         if not coders:
             return
-
-        def work(session: Session) -> tuple[dict[int, int], list[str]]:
-            ids: list[int] | None
-            if self.all_radio.isChecked():
-                ids = None
-            elif self.sample_radio.isChecked():
-                ids = assignments.draw_overlap_sample(
-                    session,
-                    self.share_spin.value() / 100,
-                    seed=self.seed_spin.value(),
-                    stratify_by=self._stratify_by(),
-                    review_ids=self._sample_reviews(),
-                )
-            else:
-                ids = self._chosen_ids(session)
-            removed = {
-                cid: assignments.unassign(session, cid, ids, by_coder_id=self.coder_id)
-                for cid, _ in coders
-            }
-            free = [name for cid, name in coders if assignments.assigned_ids(session, cid) is None]
-            return removed, free
-
-        done = self._write(work)
+        done = self._change(
+            lambda: assigning.remove_from_coders(
+                self.project, [cid for cid, _ in coders], self._choice(), by_coder_id=self.coder_id
+            )
+        )
         if done is None:
             return
-        removed, free = done
-        names = _join([name for _, name in coders])
+        removed = done.removed_by_coder
+        free = [name for cid, name in coders if cid in done.now_free]
+        names = join_names([name for _, name in coders])
         if not any(removed.values()):
-            self._say(f"{names} had none of these recommendations assigned; nothing changed.")
+            self.message.say(
+                f"{names} had none of these recommendations assigned; nothing changed."
+            )
             return
         if len(coders) == 1 or len(set(removed.values())) == 1:
             text = f"Removed {_n(max(removed.values()))} from {names}."
         else:
             parts = [f"{_n(removed[cid])} from {name}" for cid, name in coders]
-            text = f"Removed {_join(parts)}."
+            text = f"Removed {join_names(parts)}."
         if free:
             has, sees = ("has", "sees") if len(free) == 1 else ("have", "see")
-            text += f" {_join(free)} now {has} no assignment and {sees} every recommendation."
-        self._say(text)
+            text += f" {join_names(free)} now {has} no assignment and {sees} every recommendation."
+        self.message.say(text)
         self.assigned.emit()
 
     # ------------------------------------------------------------------- helpers
 
-    def _write(self, work: Callable[[Session], T]) -> T | None:
-        """Run one change in one transaction; any refusal is shown, nothing half-done."""
-        try:
-            with self.project.write() as session:
-                result = work(session)
-        except ValueError as error:
-            self._say(str(error), error=True)
-            return None
-        except ProjectError as error:
-            self._say(_not_saved(error), error=True)
-            return None
-        self.refresh_summary()
+    def _change(self, work: Callable[[], T]) -> T | None:
+        """One change (one transaction in the service); a refusal is shown, and after
+        a change the summary shows the new state."""
+        result = guarded(self.message, work)
+        if result is not None:
+            self.refresh_summary()
         return result
 
     def _coders_or_complain(self) -> list[tuple[int, str]]:
         coders = self.checked_coders()
         if not coders:
-            self._say("Tick at least one coder in the list first.", error=True)
+            self.message.say("Tick at least one coder in the list first.", error=True)
         return coders
 
-    def _chosen_ids(self, session: Session) -> list[int]:
-        if self.range_radio.isChecked():
-            review_id = self.review_combo.currentData()
-            if review_id is None:
-                raise ValueError("Choose the review whose recommendations to assign.")
-            return assignments.ids_in_range(
-                session, review_id, self.first_edit.text(), self.last_edit.text()
-            )
-        return assignments.all_ids(session)
+    def _choice(self) -> assigning.Choice:
+        which: assigning.Which = (
+            "sample"
+            if self.sample_radio.isChecked()
+            else "range"
+            if self.range_radio.isChecked()
+            else "all"
+        )
+        return assigning.Choice(
+            which,
+            review_id=self.review_combo.currentData(),
+            first=self.first_edit.text(),
+            last=self.last_edit.text(),
+            share=self.share_spin.value() / 100,
+            seed=self.seed_spin.value(),
+            stratify_by=self._stratify_by(),
+            sample_reviews=self._sample_reviews(),
+        )
 
     def _stratify_by(self) -> str | None:
         return "position" if self.stratify_check.isChecked() else None
@@ -602,13 +507,7 @@ class AssignDialog(QDialog):
 
     def _update_sample_size(self, *_: object) -> None:
         try:
-            with self.project.session() as session:
-                size = assignments.sample_size(
-                    session,
-                    self.share_spin.value() / 100,
-                    stratify_by=self._stratify_by(),
-                    review_ids=self._sample_reviews(),
-                )
+            size = assigning.sample_size(self.project, self._choice())
         except ValueError:
             self.sample_size_label.setText("")
             return
@@ -624,26 +523,6 @@ class AssignDialog(QDialog):
                 )
         self.sample_plan_label.setText(hint)
         self.sample_plan_label.setVisible(bool(hint))
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_is_error = error
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setText(text)
-
-
-def _share(share: float) -> str:
-    return f"{share * 100:.1f} %" if 0 < share < 0.01 else f"{share * 100:.0f} %"
-
-
-def _verdict(row: PlanRow) -> str:
-    if row.needs() is None:
-        return "not seen yet" if row.share in (None, 0) else "nothing to tell apart"
-    if row.enough(ALPHA_RELIABLE):
-        return "enough"
-    missing = (row.needs() or 0) - row.have
-    if row.enough(ALPHA_TENTATIVE):
-        return f"enough for .667; {missing} more for .800"
-    return f"{missing} more"
 
 
 def _indented(inner: QGridLayout) -> QHBoxLayout:
@@ -665,17 +544,3 @@ def _n(count: int) -> str:
 
 def _these(count: int) -> str:
     return "this recommendation" if count == 1 else f"these {count} recommendations"
-
-
-def _join(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _not_saved(error: Exception) -> str:
-    detail = getattr(error, "orig", None) or error
-    return (
-        f"The change could not be saved, so nothing was changed ({detail}). "
-        "If another window or coder is saving at the same moment, try again."
-    )

@@ -13,22 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPalette, QPixmap
+from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QColorDialog,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -40,6 +34,16 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import codebook as cbk
+from annotator.gui.codebook_dialogs import (
+    CHOICE_KINDS,
+    NewCodeDialog,
+    NewFieldDialog,
+    code_name,
+    codes_below,
+    indented_label,
+    merge_question,
+)
+from annotator.gui.codebook_pages import CodeForm, field_description, plural, swatch
 from annotator.services import codebook as ce
 from annotator.services.codebook import active_codebook
 from annotator.store.project import Project
@@ -47,153 +51,8 @@ from annotator.store.project import Project
 log = logging.getLogger(__name__)
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
-CHOICE_KINDS = ("multi", "single", "ordinal")
 TEXT_ATTRIBUTES = ("definition", "include", "exclude", "example")
 TOP_LEVEL = "(top level: no parent)"
-SWATCH = 12
-
-
-def _plural(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _swatch(colour: str | None) -> QIcon:
-    pixmap = QPixmap(SWATCH, SWATCH)
-    pixmap.fill(QColor(colour) if colour else Qt.GlobalColor.transparent)
-    return QIcon(pixmap)
-
-
-def _code_name(code: cbk.Code) -> str:
-    return f"'{code.label}' ({code.key})"
-
-
-class NewCodeDialog(QDialog):
-    """The label and key of a new code; the key follows the label until edited."""
-
-    def __init__(self, fld: cbk.Field, parent_code: cbk.Code | None, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.fld = fld
-        self.setWindowTitle("Add code")
-        where = f"under {_code_name(parent_code)}" if parent_code else "at the top level"
-        intro = QLabel(f"A new code in field '{fld.label}', {where}.")
-        intro.setWordWrap(True)
-        self.label_edit = QLineEdit()
-        self.key_edit = QLineEdit()
-        self.key_edit.setToolTip(
-            "The code's stable name in files and exports: lower-case letters, digits, "
-            "'_', '.' and '-'. It cannot be changed later."
-        )
-        self._key_edited = False
-        self.label_edit.textChanged.connect(self._suggest)
-        self.key_edit.textEdited.connect(self._mark_key_edited)
-        if fld.kind == "ordinal":
-            # Ordinal codes are keyed by their place on the scale.
-            self.key_edit.setText(ce.suggest_code_key(fld, ""))
-            self.key_edit.setReadOnly(True)
-        form = QFormLayout()
-        form.addRow("Label:", self.label_edit)
-        form.addRow("Key:", self.key_edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        self.resize(440, self.sizeHint().height())
-
-    def _mark_key_edited(self, _text: str) -> None:
-        self._key_edited = True
-
-    def _suggest(self, label: str) -> None:
-        if not self._key_edited and self.fld.kind != "ordinal":
-            self.key_edit.setText(ce.suggest_code_key(self.fld, label) if label.strip() else "")
-
-    def code(self, parent_key: str | None) -> cbk.Code:
-        return cbk.Code(
-            key=self.key_edit.text().strip(),
-            label=self.label_edit.text().strip(),
-            parent=parent_key,
-        )
-
-
-class NewFieldDialog(QDialog):
-    """A new field: its label, key, kind, and for choice fields a first code."""
-
-    def __init__(self, book: cbk.Codebook, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.book = book
-        self.setWindowTitle("Add field")
-        self.label_edit = QLineEdit()
-        self.key_edit = QLineEdit()
-        self._key_edited = False
-        self.label_edit.textChanged.connect(self._suggest)
-        self.key_edit.textEdited.connect(self._mark_key_edited)
-        self.kind_box = QComboBox()
-        for kind, name in ce.KIND_NAMES.items():
-            self.kind_box.addItem(name, kind)
-        self.required_box = QCheckBox("Coders must fill it in")
-        self.description_edit = QPlainTextEdit()
-        self.description_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.first_code_edit = QLineEdit()
-        self.first_code_edit.setPlaceholderText("Label of the first code")
-        self.first_code_label = QLabel("First code:")
-        form = QFormLayout()
-        form.addRow("Label:", self.label_edit)
-        form.addRow("Key:", self.key_edit)
-        form.addRow("Kind:", self.kind_box)
-        form.addRow("", self.required_box)
-        form.addRow("Description:", self.description_edit)
-        form.addRow(self.first_code_label, self.first_code_edit)
-        self.kind_box.currentIndexChanged.connect(self._kind_changed)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        note = QLabel(
-            "Multi-choice, single-choice and ordinal fields need at least one code; add the "
-            "others after this one. Yes/no and free-text fields have no codes."
-        )
-        note.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
-        self._kind_changed()
-        self.resize(500, self.sizeHint().height())
-
-    def _mark_key_edited(self, _text: str) -> None:
-        self._key_edited = True
-
-    def _suggest(self, label: str) -> None:
-        if not self._key_edited:
-            self.key_edit.setText(ce.suggest_field_key(self.book, label) if label.strip() else "")
-
-    def _kind_changed(self, _index: int = 0) -> None:
-        has_codes = self.kind_box.currentData() in CHOICE_KINDS
-        self.first_code_edit.setVisible(has_codes)
-        self.first_code_label.setVisible(has_codes)
-
-    def field(self) -> cbk.Field:
-        kind = self.kind_box.currentData()
-        fld = cbk.Field(
-            key=self.key_edit.text().strip(),
-            label=self.label_edit.text().strip(),
-            kind=kind,
-            description=self.description_edit.toPlainText().strip(),
-            required=self.required_box.isChecked(),
-        )
-        label = self.first_code_edit.text().strip()
-        if kind in CHOICE_KINDS and label:
-            fld.codes.append(cbk.Code(key=ce.suggest_code_key(fld, label), label=label))
-        return fld
 
 
 class CodebookEditor(QDialog):
@@ -302,134 +161,23 @@ class CodebookEditor(QDialog):
 
     # -- the form --------------------------------------------------------------------
     def _build_form(self) -> QWidget:
-        self.title_label = QLabel()
-        font = self.title_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title_label.setFont(font)
-        self.title_label.setWordWrap(True)
-        self.where_label = QLabel()
-        self.where_label.setWordWrap(True)
-        self.where_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.label_edit = QLineEdit()
-        lines = self.fontMetrics().lineSpacing()
-        self.text_edits: dict[str, QPlainTextEdit] = {}
-        for attr, rows in (("definition", 4), ("include", 3), ("exclude", 3), ("example", 2)):
-            edit = QPlainTextEdit()
-            edit.setTabChangesFocus(True)
-            edit.setMinimumHeight(lines * rows + 12)
-            edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-            self.text_edits[attr] = edit
-        self.text_edits["include"].setPlaceholderText("When to apply this code")
-        self.text_edits["exclude"].setPlaceholderText("When not to apply it (and what to use)")
-        self.text_edits["example"].setPlaceholderText("A recommendation this code fits")
-        self.colour_button = QPushButton("Choose…")
-        self.colour_button.clicked.connect(self.choose_colour)
-        self.no_colour_button = QPushButton("No colour")
-        self.no_colour_button.clicked.connect(lambda: self._set_colour(None))
-        self.colour_label = QLabel()
-        colour_row = QHBoxLayout()
-        colour_row.addWidget(self.colour_label)
-        colour_row.addWidget(self.colour_button)
-        colour_row.addWidget(self.no_colour_button)
-        colour_row.addStretch(1)
-        self.shortcut_edit = QLineEdit()
-        self.shortcut_edit.setPlaceholderText("e.g. t, 7, Alt+3 or Ctrl+Shift+x")
-        self.keywords_edit = QLineEdit()
-        self.keywords_edit.setPlaceholderText("words that suggest this code, separated by ;")
-        self._colour: str | None = None
-
-        self.label_edit.textChanged.connect(self._form_edited)
-        self.shortcut_edit.textChanged.connect(self._form_edited)
-        self.keywords_edit.textChanged.connect(self._form_edited)
-        for edit in self.text_edits.values():
-            edit.textChanged.connect(self._form_edited)
-
-        self.save_button = QPushButton("Save")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save_form)
-        self.revert_button = QPushButton("Discard changes")
-        self.revert_button.clicked.connect(self._revert_form)
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        actions.addWidget(self.revert_button)
-        actions.addWidget(self.save_button)
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Label:", self.label_edit)
-        form.addRow("Definition:", self.text_edits["definition"])
-        form.addRow("Include:", self.text_edits["include"])
-        form.addRow("Exclude:", self.text_edits["exclude"])
-        form.addRow("Example:", self.text_edits["example"])
-        form.addRow("Colour:", colour_row)
-        form.addRow("Shortcut:", self.shortcut_edit)
-        form.addRow("Keywords:", self.keywords_edit)
-
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.where_label)
-        layout.addLayout(form, 1)
-        layout.addLayout(actions)
-        return page
+        self.code_form = CodeForm()
+        self.code_form.edited.connect(self._form_edited)
+        self.code_form.save_button.clicked.connect(self.save_form)
+        self.code_form.revert_button.clicked.connect(self._revert_form)
+        # The form's widgets, as the editor's own (what its callers and tests reach for).
+        self.label_edit = self.code_form.label_edit
+        self.text_edits = self.code_form.text_edits
+        self.shortcut_edit = self.code_form.shortcut_edit
+        self.keywords_edit = self.code_form.keywords_edit
+        self.where_label = self.code_form.where_label
+        self.save_button = self.code_form.save_button
+        self.revert_button = self.code_form.revert_button
+        return self.code_form
 
     def _fill_form(self, fld: cbk.Field, code: cbk.Code) -> None:
-        self._filling = True
-        try:
-            self.title_label.setText(code.label + ("  (retired)" if code.retired else ""))
-            used = self.usage.get((fld.key, code.key), 0)
-            parent = fld.code(code.parent).label if code.parent else None
-            facts = [
-                f"Key: {code.key}",
-                f"field: {fld.label}",
-                f"under: {parent}" if parent else "",
-                "used by " + _plural(used, "annotation") if used else "not used yet",
-            ]
-            text = " · ".join(f for f in facts if f)
-            if code.retired:
-                text += "\nRetired: no longer offered to coders; Restore offers it again."
-            self.where_label.setText(text)
-            self.label_edit.setText(code.label)
-            for attr, edit in self.text_edits.items():
-                edit.setPlainText(getattr(code, attr))
-            self._set_colour(code.colour, edited=False)
-            self.shortcut_edit.setText(code.shortcut or "")
-            self.keywords_edit.setText("; ".join(code.keywords))
-            for line in (self.label_edit, self.shortcut_edit, self.keywords_edit):
-                line.setCursorPosition(0)  # show the start of a long text, not its end
-        finally:
-            self._filling = False
+        self.code_form.fill(fld, code, self.usage.get((fld.key, code.key), 0))
         self._update_buttons()
-
-    def _set_colour(self, colour: str | None, *, edited: bool = True) -> None:
-        self._colour = colour
-        self.colour_label.setPixmap(_swatch(colour).pixmap(18, 18))
-        self.colour_label.setText("" if colour else "none")
-        if colour:
-            self.colour_label.setToolTip(colour)
-        self.no_colour_button.setEnabled(colour is not None)
-        if edited:
-            self._form_edited()
-
-    def choose_colour(self) -> None:
-        start = QColor(self._colour) if self._colour else QColor("#1f77b4")
-        colour = QColorDialog.getColor(start, self, "Colour of the code")
-        if colour.isValid():
-            self._set_colour(colour.name())
-
-    def _form_values(self) -> dict[str, Any]:
-        keywords = [w.strip() for w in self.keywords_edit.text().split(";")]
-        values: dict[str, Any] = {
-            "label": self.label_edit.text().strip(),
-            "colour": self._colour,
-            "shortcut": self.shortcut_edit.text().strip() or None,
-            "keywords": [w for w in keywords if w],
-        }
-        for attr, edit in self.text_edits.items():
-            values[attr] = edit.toPlainText()
-        return values
 
     def form_changes(self) -> dict[str, Any]:
         """What the form would change in the shown code (empty if nothing)."""
@@ -437,7 +185,7 @@ class CodebookEditor(QDialog):
         if code is None:
             return {}
         changes = {}
-        for attr, value in self._form_values().items():
+        for attr, value in self.code_form.values().items():
             current = getattr(code, attr)
             if attr == "label":
                 current = current.strip()
@@ -452,7 +200,7 @@ class CodebookEditor(QDialog):
                 changes[attr] = value
         return changes
 
-    def _form_edited(self, *_args: object) -> None:
+    def _form_edited(self) -> None:
         if not self._filling:
             self._update_buttons()
 
@@ -543,7 +291,7 @@ class CodebookEditor(QDialog):
         item.setText(0, code.label + (" (retired)" if code.retired else ""))
         item.setText(1, code.key)
         item.setText(2, code.shortcut or "")
-        item.setIcon(0, _swatch(code.colour))
+        item.setIcon(0, swatch(code.colour))
         item.setToolTip(0, code.definition)
         grey = QBrush(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         for column in range(3):
@@ -608,25 +356,7 @@ class CodebookEditor(QDialog):
         if self._shown is None:
             self.field_info.setText("Select a field or a code.")
             return
-        fld = self.book.field(self._shown[0])
-        kind = ce.KIND_NAMES.get(fld.kind, fld.kind)
-        parts = [
-            f"<h3>{_escape(fld.label)}</h3>",
-            f"<p>A {kind} field{', required' if fld.required else ''} · key "
-            f"<code>{_escape(fld.key)}</code></p>",
-        ]
-        if fld.description:
-            parts.append(f"<p>{_escape(fld.description)}</p>")
-        if fld.kind in CHOICE_KINDS:
-            retired = sum(c.retired for c in fld.codes)
-            parts.append(
-                f"<p>{_plural(len(fld.codes), 'code')}"
-                + (f", {retired} of them retired" if retired else "")
-                + ". Select a code to edit it, or add a code to this field.</p>"
-            )
-        else:
-            parts.append("<p>Coders answer this field directly; it has no codes.</p>")
-        self.field_info.setText("".join(parts))
+        self.field_info.setText(field_description(self.book.field(self._shown[0])))
 
     # -- buttons ---------------------------------------------------------------------
     def _update_buttons(self) -> None:
@@ -751,17 +481,17 @@ class CodebookEditor(QDialog):
         if not self._ensure_saved() or shown is None:
             return False
         fld, code = shown
-        below = _below(fld, code.key)
+        below = codes_below(fld, code.key)
         choices: dict[str, str | None] = {TOP_LEVEL: None}
         for other in fld.codes:
             if other.key != code.key and other.key not in below:
-                choices[_indented(fld, other)] = other.key
+                choices[indented_label(fld, other)] = other.key
         names = list(choices)
         current = next((n for n, k in choices.items() if k == code.parent), TOP_LEVEL)
         name, ok = QInputDialog.getItem(
             self,
             "Move under…",
-            f"Put code {_code_name(code)} under:",
+            f"Put code {code_name(code)} under:",
             names,
             names.index(current),
             False,
@@ -798,7 +528,7 @@ class CodebookEditor(QDialog):
             return False
         fld, code = shown
         choices = {
-            _indented(fld, other): other.key
+            indented_label(fld, other): other.key
             for other in fld.codes
             if other.key != code.key and not other.retired
         }
@@ -806,7 +536,7 @@ class CodebookEditor(QDialog):
             return False
         names = list(choices)
         name, ok = QInputDialog.getItem(
-            self, "Merge into…", f"Merge code {_code_name(code)} into:", names, 0, False
+            self, "Merge into…", f"Merge code {code_name(code)} into:", names, 0, False
         )
         if not ok or name not in choices:
             return False
@@ -820,7 +550,7 @@ class CodebookEditor(QDialog):
         answer = QMessageBox.question(
             self,
             "Merge codes",
-            _merge_question(code, target, counts),
+            merge_question(code, target, counts),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -832,7 +562,7 @@ class CodebookEditor(QDialog):
             ),
             select=(fld.key, target.key),
             done=f"Merged code '{code.label}' into '{target.label}' "
-            f"({_plural(counts.annotations, 'annotation')} moved)",
+            f"({plural(counts.annotations, 'annotation')} moved)",
         )
 
     def undo_last_merge(self) -> bool:
@@ -844,8 +574,8 @@ class CodebookEditor(QDialog):
             self,
             "Undo last merge",
             f"Undo the merge of '{m.source_label}' into '{m.target_label}' ({when})?\n\n"
-            f"{_plural(m.counts.annotations, 'annotation')} and "
-            f"{_plural(m.counts.consensus, 'consensus value')} go back to "
+            f"{plural(m.counts.annotations, 'annotation')} and "
+            f"{plural(m.counts.consensus, 'consensus value')} go back to "
             f"'{m.source_label}', exactly as they were.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
@@ -864,61 +594,3 @@ class CodebookEditor(QDialog):
         if self.form_changes() and not self.save_form():
             return
         super().done(result)
-
-
-def _below(fld: cbk.Field, key: str) -> set[str]:
-    out: set[str] = set()
-    todo = [key]
-    while todo:
-        parent = todo.pop()
-        for code in fld.codes:
-            if code.parent == parent and code.key not in out:
-                out.add(code.key)
-                todo.append(code.key)
-    return out
-
-
-def _depth(fld: cbk.Field, code: cbk.Code) -> int:
-    depth, seen, parent = 0, {code.key}, code.parent
-    while parent and parent not in seen:
-        seen.add(parent)
-        depth += 1
-        parent = next((c.parent for c in fld.codes if c.key == parent), None)
-    return depth
-
-
-def _indented(fld: cbk.Field, code: cbk.Code) -> str:
-    retired = " (retired)" if code.retired else ""
-    return "    " * _depth(fld, code) + f"{code.label} ({code.key}){retired}"
-
-
-def _merge_question(source: cbk.Code, target: cbk.Code, counts: ce.MergeCounts) -> str:
-    lines = [f"Merge code {_code_name(source)} into {_code_name(target)}?", ""]
-    if counts.annotations:
-        lines.append(
-            f"{_plural(counts.annotations, 'annotation')} by {_plural(counts.coders, 'coder')} "
-            f"on {_plural(counts.recommendations, 'recommendation')} use '{source.label}'."
-        )
-        lines.append(
-            f"{counts.annotations_remapped:,} will be remapped to '{target.label}'"
-            + (
-                f"; {counts.annotations_removed:,} "
-                f"{'is' if counts.annotations_removed == 1 else 'are'} simply removed, because "
-                f"the coder already chose '{target.label}' for that recommendation."
-                if counts.annotations_removed
-                else "."
-            )
-        )
-    else:
-        lines.append(f"No annotation uses '{source.label}' yet.")
-    if counts.consensus:
-        lines.append(
-            f"{_plural(counts.consensus, 'consensus value')} will be remapped too"
-            + (
-                f" ({counts.consensus_removed} already had '{target.label}')."
-                if counts.consensus_removed
-                else "."
-            )
-        )
-    lines += ["", f"'{source.label}' will then be retired. Undo last merge puts everything back."]
-    return "\n".join(lines)

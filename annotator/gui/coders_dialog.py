@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 
 from annotator.services import coders, permissions
 from annotator.store.errors import ProjectError
-from annotator.store.models import CODER_ROLES
 from annotator.store.project import Project
 
 ROLE_HELP = {
@@ -88,7 +87,7 @@ class CodersDialog(QDialog):
         self.name_edit.setPlaceholderText("Name of the new coder")
         self.name_edit.returnPressed.connect(self.add_from_form)
         self.role_box = QComboBox()
-        for role in CODER_ROLES:
+        for role in coders.CODER_ROLES:
             self.role_box.addItem(role.capitalize(), role)
         self.add_button = QPushButton("Add coder")
         self.add_button.clicked.connect(self.add_from_form)
@@ -140,9 +139,9 @@ class CodersDialog(QDialog):
             name.setData(Qt.ItemDataRole.UserRole, row.id)
             self.table.setItem(number, 0, name)
             role = QComboBox()
-            for choice in CODER_ROLES:
+            for choice in coders.CODER_ROLES:
                 role.addItem(choice.capitalize(), choice)
-            role.setCurrentIndex(CODER_ROLES.index(row.role))
+            role.setCurrentIndex(coders.CODER_ROLES.index(row.role))
             role.setEnabled(self.may_manage and not row.retired)
             role.setToolTip(ROLE_HELP[row.role])
             role.currentIndexChanged.connect(

@@ -14,6 +14,7 @@ from annotator.gui.window_constants import (
     SEES_OTHERS,
     STATUS_WORDS,
 )
+from annotator.gui.window_state import WindowState
 from annotator.services.coding import (
     FieldValue,
     InvalidValue,
@@ -27,7 +28,7 @@ from annotator.services.coding_session import (
 )
 
 
-class CodingActions:
+class CodingActions(WindowState):
     """Mixed into MainWindow (gui/main_window.py), whose attributes it uses."""
 
     # -- coding -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from annotator.services.coding import FieldValue, Status
 from annotator.services.coding_session import Change, Pending
 
 if TYPE_CHECKING:
-    from annotator.gui.main_window import MainWindow
+    from annotator.gui.coding_actions import CodingActions
 
 
 class SessionSignals(QObject):
@@ -42,7 +42,7 @@ class SetValue(QUndoCommand):
 
     def __init__(
         self,
-        window: MainWindow,
+        window: CodingActions,
         rid: int,
         field_id: int,
         before: FieldValue,
@@ -75,7 +75,7 @@ class SetValue(QUndoCommand):
 
 class SetStatus(QUndoCommand):
     def __init__(
-        self, window: MainWindow, rid: int, before: Status, after: Status, label: str
+        self, window: CodingActions, rid: int, before: Status, after: Status, label: str
     ) -> None:
         super().__init__(label)
         self.window, self.rid, self.before, self.after = window, rid, before, after

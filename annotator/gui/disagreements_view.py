@@ -9,12 +9,10 @@ once through ``AdjudicationService``; the dialog never builds SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import combinations
-from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,136 +28,23 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from annotator.gui.coding_form import code_tooltip
+from annotator.gui.messages import MessageLine, guarded
+from annotator.gui.value_editor import DIFFERS, ValueEditor, code_text, describe_value, value_cell
 from annotator.services.adjudication import AdjudicationService, Disagreement
-from annotator.services.coding import EMPTY, CodeSpec, FieldSpec, FieldValue
-from annotator.store.errors import ProjectBusy, ProjectError
+from annotator.services.coding import EMPTY, FieldSpec, FieldValue
+from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
-ERROR_STYLE = "color: #a40000;"
-DIFFERS = QColor("#ffe08a")  # amber: readable with dark text on light and dark themes
-DIFFERS_TEXT = QColor("#202020")
 CHOSEN = "✓"
-ITEM_ROLE = Qt.ItemDataRole.UserRole
-
-T = TypeVar("T")
-
-
-def code_text(spec: FieldSpec, code: CodeSpec) -> str:
-    """A code as shown: a point of a scale with its number, so the order is in sight."""
-    return f"{code.key}. {code.label}" if spec.kind == "ordinal" else code.label
-
-
-def describe_value(spec: FieldSpec, value: FieldValue | None) -> str:
-    """A value as a sentence fragment: code labels, yes / no, or the text."""
-    if value is None:
-        return "not decided yet"
-    if spec.is_choice:
-        labels = [code_text(spec, c) for c in spec.codes if c.id in value.codes]
-        return ", ".join(labels) if labels else "no code"
-    if spec.kind == "boolean":
-        return "yes" if (value.text or "").strip().casefold() == "true" else "no"
-    return f"“{value.text}”" if value.text else "nothing written"
-
-
-class ValueEditor(QDialog):
-    """A small editor for a value none of the coders gave."""
-
-    def __init__(self, spec: FieldSpec, value: FieldValue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.spec = spec
-        self.setWindowTitle(f"New value: {spec.label}")
-        layout = QVBoxLayout(self)
-        hint = {
-            "multi": "Tick every code that applies.",
-            "single": "Choose the code that applies.",
-            "ordinal": "Choose the point on the scale.",
-            "boolean": "Tick for yes, leave empty for no.",
-            "text": "Write the final text.",
-        }[spec.kind]
-        layout.addWidget(QLabel(hint))
-        self.codes: QListWidget | None = None
-        self.box: QCheckBox | None = None
-        self.text: QPlainTextEdit | None = None
-        if spec.is_choice:
-            self.codes = QListWidget()
-            multi = spec.kind == "multi"
-            self.codes.setSelectionMode(
-                QAbstractItemView.SelectionMode.NoSelection
-                if multi
-                else QAbstractItemView.SelectionMode.SingleSelection
-            )
-            for code in spec.codes:
-                if code.retired and code.id not in value.codes:
-                    continue
-                indent = "    " if code.parent_id else ""
-                item = QListWidgetItem(f"{indent}{code_text(spec, code)}")
-                item.setData(ITEM_ROLE, code.id)
-                item.setToolTip(code_tooltip(code))
-                if multi:
-                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                    checked = code.id in value.codes
-                    item.setCheckState(
-                        Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-                    )
-                self.codes.addItem(item)
-                if not multi and code.id in value.codes:
-                    item.setSelected(True)
-                    self.codes.setCurrentItem(item)
-            layout.addWidget(self.codes, 1)
-            self.resize(460, 520 if multi else 360)
-        elif spec.kind == "boolean":
-            self.box = QCheckBox(spec.label)
-            self.box.setChecked((value.text or "") == "true")
-            layout.addWidget(self.box)
-        else:
-            self.text = QPlainTextEdit(value.text or "")
-            layout.addWidget(self.text, 1)
-            self.resize(460, 260)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Decide this value")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-    def item_for(self, code_key: str) -> QListWidgetItem:
-        """The entry of a code (for tests and keyboard helpers)."""
-        assert self.codes is not None
-        code_id = next(c.id for c in self.spec.codes if c.key == code_key)
-        for row in range(self.codes.count()):
-            item = self.codes.item(row)
-            if item.data(ITEM_ROLE) == code_id:
-                return item
-        raise KeyError(code_key)
-
-    def value(self) -> FieldValue:
-        if self.codes is not None:
-            if self.spec.kind == "multi":
-                chosen = {
-                    self.codes.item(r).data(ITEM_ROLE)
-                    for r in range(self.codes.count())
-                    if self.codes.item(r).checkState() == Qt.CheckState.Checked
-                }
-            else:
-                chosen = {item.data(ITEM_ROLE) for item in self.codes.selectedItems()}
-            return FieldValue(frozenset(chosen))
-        if self.box is not None:
-            return FieldValue(text="true" if self.box.isChecked() else None)
-        assert self.text is not None
-        return FieldValue(text=self.text.toPlainText().strip() or None)
 
 
 class DisagreementsDialog(QDialog):
@@ -177,7 +62,6 @@ class DisagreementsDialog(QDialog):
         # Decisions made here, newest last: what "Undo decision" takes back first.
         self.history: list[tuple[int, Disagreement]] = []
         self.editor: ValueEditor | None = None
-        self.message_is_error = False
         self.take_buttons: dict[str, QPushButton] = {}
         self.can_decide = self.service.may_decide()
 
@@ -195,9 +79,7 @@ class DisagreementsDialog(QDialog):
         splitter.setStretchFactor(1, 5)
         splitter.setChildrenCollapsible(False)
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine(describe=_not_read_or_written)
 
         self.accept_all_button = QPushButton("Accept all agreements…")
         self.accept_all_button.setToolTip(
@@ -228,6 +110,10 @@ class DisagreementsDialog(QDialog):
             self._lock()
             return
         self.reload()
+
+    @property
+    def message_is_error(self) -> bool:
+        return self.message.is_error
 
     # ------------------------------------------------------------------ building
 
@@ -367,7 +253,7 @@ class DisagreementsDialog(QDialog):
         ):
             widget.setEnabled(False)
         self.count_label.setText("")
-        self._say(why, error=True)
+        self.message.say(why, error=True)
 
     # ------------------------------------------------------------------ filters
 
@@ -404,13 +290,14 @@ class DisagreementsDialog(QDialog):
         """Read the disagreements again; ``keep`` (recommendation, field) stays chosen."""
         previous = self.unit_list.currentRow()
         fspec = self.current_field()
-        found = self._guard(
+        found = guarded(
+            self.message,
             lambda: self.service.disagreements(
                 fspec.key if fspec else None,
                 self.code_combo.currentData(),
                 self._coders(),
                 include_decided=self.show_decided.isChecked(),
-            )
+            ),
         )
         if found is None:
             return
@@ -526,47 +413,31 @@ class DisagreementsDialog(QDialog):
             codes = [c for c in fspec.codes if c.id in used]
             self.compare.setRowCount(max(1, len(codes)))
             if not codes:
-                self._cell(0, 0, "(no coder chose a code)", False)
+                self.compare.setItem(0, 0, value_cell("(no coder chose a code)", False))
             for row, code in enumerate(codes):
                 differs = code.id in item.differing
-                self._cell(row, 0, code_text(fspec, code), differs, code_tooltip(code))
+                self.compare.setItem(
+                    row, 0, value_cell(code_text(fspec, code), differs, code_tooltip(code))
+                )
                 for column, value in enumerate(item.values, start=1):
                     mark = CHOSEN if code.id in value.value.codes else ""
-                    self._cell(row, column, mark, differs, center=True)
+                    self.compare.setItem(row, column, value_cell(mark, differs, center=True))
             caption = "Each coder's codes. Highlighted: codes some coders chose and others did not."
             if any(not v.value.codes for v in item.values):
                 empty = [v.coder for v in item.values if not v.value.codes]
                 caption += f" {' and '.join(empty)} chose no code."
         else:
             self.compare.setRowCount(1)
-            self._cell(0, 0, fspec.label, True)
+            self.compare.setItem(0, 0, value_cell(fspec.label, True))
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
             for column, value in enumerate(item.values, start=1):
-                self._cell(0, column, describe_value(fspec, value.value), True)
+                self.compare.setItem(
+                    0, column, value_cell(describe_value(fspec, value.value), True)
+                )
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
             caption = "What each coder gave; they differ."
         self.compare.resizeRowsToContents()
         self.compare_caption.setText(caption)
-
-    def _cell(
-        self,
-        row: int,
-        column: int,
-        text: str,
-        differs: bool,
-        tooltip: str = "",
-        *,
-        center: bool = False,
-    ) -> None:
-        cell = QTableWidgetItem(text)
-        if differs:
-            cell.setBackground(QBrush(DIFFERS))
-            cell.setForeground(QBrush(DIFFERS_TEXT))
-        if tooltip:
-            cell.setToolTip(tooltip)
-        if center:
-            cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.compare.setItem(row, column, cell)
 
     def differing_labels(self) -> list[str]:
         """The labels shown highlighted (what a person sees as "they differ on")."""
@@ -582,7 +453,7 @@ class DisagreementsDialog(QDialog):
     def _reason(self) -> str | None:
         reason = self.reason_edit.text().strip()
         if not reason:
-            self._say("Write the reason for the decision first, then decide.", error=True)
+            self.message.say("Write the reason for the decision first, then decide.", error=True)
             self.reason_edit.setFocus()
             return None
         return reason
@@ -622,14 +493,15 @@ class DisagreementsDialog(QDialog):
         self._decide(item, value, reason, f"a new value ({described})")
 
     def _decide(self, item: Disagreement, value: FieldValue, reason: str, what: str) -> None:
-        decision = self._guard(
-            lambda: self.service.decide(item.recommendation_id, item.field_id, value, reason)
+        decision = guarded(
+            self.message,
+            lambda: self.service.decide(item.recommendation_id, item.field_id, value, reason),
         )
         if decision is None:
             return
         self.history.append((decision.audit_event_id, item))
         self.reason_edit.clear()
-        self._say(
+        self.message.say(
             f"Decided {item.field_label} of {item.number}: {what}. Undo decision takes it back."
         )
         # Stay on the same place in the list: the next disagreement moves up into it.
@@ -650,14 +522,15 @@ class DisagreementsDialog(QDialog):
             if shown is None or not shown.decided:
                 return
             item = shown
-            found = self._guard(
-                lambda: self.service.last_decision(shown.recommendation_id, shown.field_id)
+            found = guarded(
+                self.message,
+                lambda: self.service.last_decision(shown.recommendation_id, shown.field_id),
             )
             if found is None:
-                self._say("There is no decision on this to undo.", error=True)
+                self.message.say("There is no decision on this to undo.", error=True)
                 return
             event_id = found
-        restored = self._guard(lambda: (self.service.undo(event_id),))
+        restored = guarded(self.message, lambda: (self.service.undo(event_id),))
         if restored is None:
             return
         if self.history and self.history[-1][0] == event_id:
@@ -669,7 +542,7 @@ class DisagreementsDialog(QDialog):
             if back is None
             else f"the final value is {describe_value(fspec, back)} again"
         )
-        self._say(f"Undid the decision on {item.field_label} of {item.number}: {after}.")
+        self.message.say(f"Undid the decision on {item.field_label} of {item.number}: {after}.")
         self.reload(keep=(item.recommendation_id, item.field_id))
         self.decided.emit()
 
@@ -688,11 +561,11 @@ class DisagreementsDialog(QDialog):
         fspec = self.current_field()
         key = fspec.key if fspec else None
         coders = self._coders()
-        found = self._guard(lambda: self.service.agreements(key, coders))
+        found = guarded(self.message, lambda: self.service.agreements(key, coders))
         if found is None:
             return 0
         if not found:
-            self._say("There are no agreements left to accept: each one is decided already.")
+            self.message.say("There are no agreements left to accept: each one is decided already.")
             return 0
         units = len({a.recommendation_id for a in found})
         where = f"{fspec.label}" if fspec else "every coded field"
@@ -706,10 +579,10 @@ class DisagreementsDialog(QDialog):
         )
         if not self.confirm(question):
             return 0
-        count = self._guard(lambda: self.service.accept_agreements(key, coders))
+        count = guarded(self.message, lambda: self.service.accept_agreements(key, coders))
         if count is None:
             return 0
-        self._say(
+        self.message.say(
             f"Accepted the coders' shared value on {count} "
             f"value{'s' if count != 1 else ''} ({units} recommendation{'s' if units != 1 else ''})."
         )
@@ -717,18 +590,6 @@ class DisagreementsDialog(QDialog):
         self.decided.emit()
         return count
 
-    # ------------------------------------------------------------------ messages
 
-    def _guard(self, work: Callable[[], T]) -> T | None:
-        try:
-            return work()
-        except (ValueError, ProjectBusy) as error:
-            self._say(str(error), error=True)
-        except ProjectError as error:
-            self._say(f"The project could not be read or written: {error}", error=True)
-        return None
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_is_error = error
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setText(text)
+def _not_read_or_written(error: ProjectError) -> str:
+    return f"The project could not be read or written: {error}"

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.gui.worker import Worker
+from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.worker import Worker, run_in_background
 from annotator.services.exporting import (
     ExportCancelled,
     ExportOptions,
@@ -33,7 +34,6 @@ from annotator.store.project import Project
 
 FORMATS = (("xlsx", "Excel workbook (.xlsx)"), ("csv", "CSV, UTF-8 (.csv)"))
 FILTERS = {"xlsx": "Excel workbooks (*.xlsx)", "csv": "CSV files (*.csv)"}
-ERROR_STYLE = "color: #a40000;"
 
 
 class ExportDialog(QDialog):
@@ -179,11 +179,6 @@ class ExportDialog(QDialog):
         def work(progress):
             return export(project, target, options, progress, by_coder_id=coder_id)
 
-        self.worker = Worker(work, ExportCancelled, self)
-        self.worker.progressed.connect(self._progressed)
-        self.worker.succeeded.connect(self._succeeded)
-        self.worker.failed.connect(self._failed)
-        self.worker.finished.connect(self._finished)
         self.progress_label.setStyleSheet("")
         self.progress_label.setText("Starting…")
         self.progress.setRange(0, 0)
@@ -192,7 +187,15 @@ class ExportDialog(QDialog):
         self.stop_button.setEnabled(True)
         for box in (self.format_box, self.source_box, self.review_box, self.file_edit):
             box.setEnabled(False)
-        self.worker.start()
+        self.worker = run_in_background(
+            work,
+            on_result=self._succeeded,
+            on_error=self._failed,
+            on_progress=self._progressed,
+            on_finished=self._finished,
+            cancelled=ExportCancelled,
+            parent=self,
+        )
         self._update_buttons()
 
     def cancel(self) -> None:

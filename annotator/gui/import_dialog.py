@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from annotator import states
 from annotator.gui.mapping_dialog import MappingDialog
 from annotator.gui.settings import AppSettings
-from annotator.gui.worker import Worker
+from annotator.gui.worker import Worker, run_in_background
 from annotator.importers import detect
 from annotator.importers.files import SourceFileError
 from annotator.importers.records import ImportBatch, ReviewRecord
@@ -337,11 +337,6 @@ class ImportDialog(QDialog):
             self.worker.cancel()
 
     def _start(self, work, on_success) -> None:
-        self.worker = Worker(work, ImportCancelled, self)
-        self.worker.progressed.connect(self._progressed)
-        self.worker.succeeded.connect(on_success)
-        self.worker.failed.connect(self._failed)
-        self.worker.finished.connect(self._finished)
         for button in (self.import_button, self.back_button, self.close_button):
             button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -349,7 +344,15 @@ class ImportDialog(QDialog):
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.progress_label.setText("Reading…")
-        self.worker.start()
+        self.worker = run_in_background(
+            work,
+            on_result=on_success,
+            on_error=self._failed,
+            on_progress=self._progressed,
+            on_finished=self._finished,
+            cancelled=ImportCancelled,
+            parent=self,
+        )
 
     def _progressed(self, label: str, done: int, total: int) -> None:
         self.progress_label.setText(label)

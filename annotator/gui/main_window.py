@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.gui.coding_actions import CodingActions
 from annotator.gui.coding_commands import SessionSignals
 from annotator.gui.coding_form import CodingForm
 from annotator.gui.queue_panel import QueuePanel
@@ -49,7 +48,6 @@ from annotator.gui.window_constants import (
     STATUS_WORDS,
 )
 from annotator.gui.window_menus import WindowMenus
-from annotator.gui.window_tools import WindowTools
 from annotator.paths import PROJECT_SUFFIX
 from annotator.services import coding_seat
 from annotator.services.coding import (
@@ -67,7 +65,7 @@ from annotator.store.errors import (
 from annotator.store.project import Project
 
 
-class MainWindow(WindowMenus, CodingActions, WindowTools, QMainWindow):
+class MainWindow(WindowMenus, QMainWindow):
     def __init__(self, project: Project, coder_name: str, settings: AppSettings) -> None:
         super().__init__()
         self.settings = settings

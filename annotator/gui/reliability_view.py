@@ -1,6 +1,6 @@
 """The reliability report: how far coders agree, field by field, code by code.
 
-The figures are computed off the GUI thread (``Worker``) by
+The figures are computed off the GUI thread (``run_in_background``) by
 ``annotator.services.reliability_report``, which also writes the workbook or CSV the
 "Save as…" button offers. Every figure is shown with its plain-language reading, so a
 coordinator need not know what a kappa is to see which codes need work.
@@ -43,7 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.gui.worker import Worker
+from annotator.gui.messages import MessageLine
+from annotator.gui.worker import Worker, run_in_background
 from annotator.services.adjudication import coders_who_coded
 from annotator.services.permissions import NotPermitted
 from annotator.services.reliability_report import (
@@ -56,7 +57,6 @@ from annotator.services.reliability_report import (
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
-ERROR_STYLE = "color: #a40000;"
 BOOTSTRAP_DRAWS = 1000
 # Krippendorff's thresholds, the same the readings use.
 RELIABLE, TENTATIVE = 0.800, 0.667
@@ -112,7 +112,6 @@ class ReliabilityReportDialog(QDialog):
         self.coder_id = coder_id
         self.outcome: Report | None = None
         self.worker: Worker | None = None
-        self.message_is_error = False
 
         intro = QLabel(
             "How far the coders agree on the recommendations two or more of them coded. "
@@ -208,9 +207,7 @@ class ReliabilityReportDialog(QDialog):
         self.tabs.addTab(chart_page, "Chart of codes")
         self.tabs.addTab(pairs_page, "Between coders")
 
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = MessageLine()
 
         self.save_button = QPushButton("Save as…")
         self.save_button.setToolTip("Save the whole report as a workbook (.xlsx) or CSV file")
@@ -247,16 +244,20 @@ class ReliabilityReportDialog(QDialog):
 
     # ------------------------------------------------------------------ computing
 
+    @property
+    def message_is_error(self) -> bool:
+        return self.message.is_error
+
     def _fill_coders(self) -> bool:
         """Whether the person may measure; if not, the dialog says which role it needs."""
         try:
             with self.project.session() as session:
                 names = coders_who_coded(session, by_coder_id=self.coder_id)
         except NotPermitted as refused:
-            self._say(f"{refused} Coders work blind.", error=True)
+            self.message.say(f"{refused} Coders work blind.", error=True)
             return False
         except ProjectError as error:
-            self._say(f"The project could not be read: {error}", error=True)
+            self.message.say(f"The project could not be read: {error}", error=True)
             return False
         for first, second in combinations(names, 2):
             self.coders_combo.addItem(f"{first} and {second}", [first, second])
@@ -281,11 +282,6 @@ class ReliabilityReportDialog(QDialog):
                     progress=progress,
                 )
 
-        self.worker = Worker(work, ReportCancelled, self)
-        self.worker.progressed.connect(self._progressed)
-        self.worker.succeeded.connect(self._computed)
-        self.worker.failed.connect(self._failed)
-        self.worker.finished.connect(self._finished)
         self.measure_button.setEnabled(False)
         self.save_button.setEnabled(False)
         self.stop_button.setEnabled(True)
@@ -293,8 +289,17 @@ class ReliabilityReportDialog(QDialog):
             widget.setVisible(True)
         self.progress.setRange(0, 0)
         self.progress_label.setText("Reading the codes…")
-        self._say("")
-        self.worker.start()
+        self.message.say("")
+        # The callbacks arrive through the event loop, so after the lines above.
+        self.worker = run_in_background(
+            work,
+            on_result=self._computed,
+            on_error=self._failed,
+            on_progress=self._progressed,
+            on_finished=self._finished,
+            cancelled=ReportCancelled,
+            parent=self,
+        )
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -321,7 +326,7 @@ class ReliabilityReportDialog(QDialog):
         self.field_combo.setCurrentIndex(first)
         self._show_field(first)
         if not result.comparable:
-            self._say(
+            self.message.say(
                 "Fewer than two coders have coded the same recommendations, so there is no "
                 "agreement to measure yet. Give two coders the same recommendations "
                 "(Assign recommendations: a random sample for double coding).",
@@ -339,11 +344,11 @@ class ReliabilityReportDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, ReportCancelled):
-            self._say("Stopped before the figures were ready.")
+            self.message.say("Stopped before the figures were ready.")
         elif isinstance(error, ValueError | ProjectError):
-            self._say(f"The figures could not be computed: {error}", error=True)
+            self.message.say(f"The figures could not be computed: {error}", error=True)
         else:
-            self._say(
+            self.message.say(
                 f"The figures could not be computed ({type(error).__name__}: {error}).", error=True
             )
 
@@ -514,26 +519,21 @@ class ReliabilityReportDialog(QDialog):
 
     def save_to(self, path: Path) -> bool:
         if self.outcome is None:
-            self._say("There are no figures to save yet.", error=True)
+            self.message.say("There are no figures to save yet.", error=True)
             return False
         fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
         try:
             write_report(self.outcome, fmt, path, project_path=self.project.path)
         except ProjectError as error:
-            self._say(f"The report could not be saved: {error}", error=True)
+            self.message.say(f"The report could not be saved: {error}", error=True)
             return False
         except OSError as error:
-            self._say(
+            self.message.say(
                 f"The report could not be saved to {path}: {error.strerror or error}", error=True
             )
             return False
-        self._say(f"Saved the report to {path}.")
+        self.message.say(f"Saved the report to {path}.")
         return True
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.message_is_error = error
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setText(text)
 
     def done(self, result: int) -> None:
         if self.worker is not None:  # closing while measuring: stop, then let it unwind

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import upr_calendar
+from annotator.gui.messages import ERROR_STYLE
 from annotator.services import reviews
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
 COLUMNS = ("Review", "Session", "Dates", "Year", "Report", "Addendum", "Recommendations")
-ERROR_STYLE = "color: #a40000;"
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 

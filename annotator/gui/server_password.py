@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
-from annotator.store.engine import with_password, without_password
+from annotator.store.engine import server_address, with_password, without_password
 from annotator.store.errors import PasswordNeeded, ProjectError
 from annotator.store.project import Project, open_project
 
@@ -77,9 +77,7 @@ def open_asking_password(
 
 
 def _who(url: str) -> str:
-    from sqlalchemy import make_url
-
-    parsed = make_url(url)
-    server = parsed.host or "the server"
-    login = parsed.username or "your login"
-    return f"{login} on {server}" + (f" (database {parsed.database})" if parsed.database else "")
+    where = server_address(url)
+    server = where.host or "the server"
+    login = where.login or "your login"
+    return f"{login} on {server}" + (f" (database {where.database})" if where.database else "")

@@ -9,13 +9,15 @@ from PySide6.QtGui import (
 )
 
 from annotator.gui import theme
+from annotator.gui.coding_actions import CodingActions
 from annotator.gui.shortcuts import BY_ID, bindings, shown
+from annotator.gui.window_tools import WindowTools
 from annotator.services.coding import (
     FormSpec,
 )
 
 
-class WindowMenus:
+class WindowMenus(WindowTools, CodingActions):
     """Mixed into MainWindow (gui/main_window.py), whose attributes it uses."""
 
     # -- menus and shortcuts --------------------------------------------------------------

@@ -29,13 +29,15 @@ from annotator.gui.window_constants import (
     ROLE_ACTIONS,
     SEES_OTHERS,
 )
+from annotator.gui.window_state import WindowState
 from annotator.services import coding_seat, permissions
 from annotator.store.errors import (
     ProjectError,
 )
+from annotator.store.project import Project
 
 
-class WindowTools:
+class WindowTools(WindowState):
     """Mixed into MainWindow (gui/main_window.py), whose attributes it uses."""
 
     # -- codebook, coders, view ---------------------------------------------------------------
@@ -45,7 +47,7 @@ class WindowTools:
         self.spec = self.service.form()
         self.form.build(self.spec)
         self._build_code_actions(self.spec)
-        self.queue.set_choices(self.project, self.spec, keep=True)
+        self.queue.set_choices(self._opened(), self.spec, keep=True)
         if self.current_id is not None:
             self.form.set_values(self.service.values(self.current_id))
             self._render(self.current_id)
@@ -53,20 +55,20 @@ class WindowTools:
     def edit_codebook(self) -> None:
         from annotator.gui.codebook_editor import CodebookEditor
 
-        dialog = CodebookEditor(self.project, self.coder_id, self)
+        dialog = CodebookEditor(self._opened(), self.coder_id, self)
         dialog.changed.connect(self.codebook_changed)
         self._open(dialog)
 
     def manage_coders(self) -> None:
         from annotator.gui.coders_dialog import CodersDialog
 
-        dialog = CodersDialog(self.project, self.coder_id, self)
+        dialog = CodersDialog(self._opened(), self.coder_id, self)
         dialog.changed.connect(self._coders_changed)
         self._open(dialog)
 
     def _coders_changed(self) -> None:
         assert self.project is not None
-        seat = coding_seat.seat_now(self.project, self.coder_id)
+        seat = coding_seat.seat_now(self._opened(), self.coder_id)
         if seat is None:
             return
         self.coder_role, self.acting_name = seat.role, seat.name
@@ -111,7 +113,7 @@ class WindowTools:
     def answer_coordinator_offer(self, accept: bool) -> None:
         assert self.project is not None
         try:
-            coding_seat.answer_coordinator_offer(self.project, self.coder_id, accept)
+            coding_seat.answer_coordinator_offer(self._opened(), self.coder_id, accept)
         except (ValueError, ProjectError) as error:
             self.show_error("The answer could not be saved", str(error))
             return
@@ -128,9 +130,14 @@ class WindowTools:
     def assign(self) -> None:
         from annotator.gui.assign_dialog import AssignDialog
 
-        dialog = AssignDialog(self.project, self.coder_id, self)
+        dialog = AssignDialog(self._opened(), self.coder_id, self)
         dialog.assigned.connect(self._assignment_changed)
         self._open(dialog)
+
+    def _opened(self) -> Project:
+        """The project the tools work on: the window is made with one and keeps one."""
+        assert self.project is not None
+        return self.project
 
     def _open(self, dialog: QDialog) -> QDialog:
         """Open a tool window and keep it alive while it is shown."""
@@ -142,7 +149,7 @@ class WindowTools:
     def reliability_report(self) -> None:
         from annotator.gui.reliability_view import ReliabilityReportDialog
 
-        self._open(ReliabilityReportDialog(self.project, self.coder_id, self))
+        self._open(ReliabilityReportDialog(self._opened(), self.coder_id, self))
 
     def disagreements(self) -> None:
         if self.coder_role not in SEES_OTHERS:
@@ -152,19 +159,19 @@ class WindowTools:
             return
         from annotator.gui.disagreements_view import DisagreementsDialog
 
-        dialog = DisagreementsDialog(self.project, self.coder_id, self)
+        dialog = DisagreementsDialog(self._opened(), self.coder_id, self)
         dialog.decided.connect(self.refresh)
         self._open(dialog)
 
     def analysis(self) -> None:
         from annotator.gui.analysis_view import AnalysisDialog
 
-        self._open(AnalysisDialog(self.project, self.coder_id, self))
+        self._open(AnalysisDialog(self._opened(), self.coder_id, self))
 
     def reviews(self) -> None:
         from annotator.gui.reviews_dialog import ReviewsDialog
 
-        dialog = ReviewsDialog(self.project, self)
+        dialog = ReviewsDialog(self._opened(), self)
         dialog.changed.connect(self.refresh)
         self._open(dialog)
 
@@ -172,19 +179,19 @@ class WindowTools:
         from annotator.gui.export_dialog import ExportDialog
 
         self.form.flush_text()  # what is typed is part of what is exported
-        self._open(ExportDialog(self.project, self.coder_id, self))
+        self._open(ExportDialog(self._opened(), self.coder_id, self))
 
     def create_packages(self) -> None:
         from annotator.gui.packages_dialog import CreatePackagesDialog
 
         self.form.flush_text()
-        self._open(CreatePackagesDialog(self.project, self.coder_id, self))
+        self._open(CreatePackagesDialog(self._opened(), self.coder_id, self))
 
     def merge_packages(self) -> None:
-        from annotator.gui.packages_dialog import MergeDialog
+        from annotator.gui.merge_dialog import MergeDialog
 
         self.form.flush_text()
-        dialog = MergeDialog(self.project, self.coder_id, self)
+        dialog = MergeDialog(self._opened(), self.coder_id, self)
         dialog.merged.connect(self.refresh)
         self._open(dialog)
 
@@ -229,13 +236,13 @@ class WindowTools:
 
     # -- importing ----------------------------------------------------------------------------
     def import_files(self, _checked: bool = False, files: list[Path] | None = None) -> ImportDialog:
-        dialog = ImportDialog(self.project, self.settings, files, self)
+        dialog = ImportDialog(self._opened(), self.settings, files, self)
         dialog.imported.connect(self._after_import)
         dialog.open()
         return dialog
 
     def _after_import(self, plan) -> None:
-        self.queue.set_choices(self.project, self.spec, keep=True)
+        self.queue.set_choices(self._opened(), self.spec, keep=True)
         self.refresh()
         new = plan.count("new")
         self.statusBar().showMessage(

@@ -84,3 +84,32 @@ class Worker(QObject):
 
     def wait(self, milliseconds: int = 30_000) -> bool:
         return self._thread.wait(milliseconds)
+
+
+class _Cancelled(Exception):
+    """The cancel exception of work that has none of its own."""
+
+
+def run_in_background(
+    work: Callable[[ProgressFn], Any],
+    *,
+    on_result: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+    on_progress: ProgressFn | None = None,
+    on_finished: Callable[[], None] | None = None,
+    cancelled: type[BaseException] = _Cancelled,
+    parent: QObject | None = None,
+) -> Worker:
+    """Start one service call in its own thread and return its ``Worker`` (keep it, to
+    cancel or wait). The callbacks run on the GUI thread: ``on_result`` with what the
+    work returned, ``on_error`` with what it raised (the cancel exception included, so
+    a dialog can tell the person the work stopped), ``on_finished`` last either way."""
+    worker = Worker(work, cancelled, parent)
+    if on_progress is not None:
+        worker.progressed.connect(on_progress)
+    worker.succeeded.connect(on_result)
+    worker.failed.connect(on_error)
+    if on_finished is not None:
+        worker.finished.connect(on_finished)
+    worker.start()
+    return worker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,20 @@ def without_password(url: str) -> str:
         query=parsed.query,
     )
     return bare.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """The parts of a database address a person recognises (no password)."""
+
+    login: str | None
+    host: str | None
+    database: str | None
+
+
+def server_address(url: str) -> ServerAddress:
+    parsed = make_url(url)
+    return ServerAddress(parsed.username, parsed.host, parsed.database)
 
 
 def with_password(url: str, password: str) -> str:
