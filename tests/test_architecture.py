@@ -79,7 +79,6 @@ LONG_MODULES_BEING_SPLIT = {
     "annotator/services/exporting.py",
     "annotator/services/reliability_report.py",
     "annotator/services/coding_sheet.py",
-    "annotator/cli.py",
     "annotator/gui/codebook_editor.py",
     "annotator/gui/analysis_view.py",
     "annotator/gui/disagreements_view.py",

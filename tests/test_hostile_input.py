@@ -468,6 +468,7 @@ def test_a_full_disk_on_a_command_line_write_is_named(tmp_path, sample_path):
 
 def test_an_unexpected_error_goes_to_the_log_with_its_path(monkeypatch, tmp_path, capsys):
     from annotator import cli, errorlog
+    from annotator.cli import commands
 
     log = tmp_path / "log" / "errors.log"
     monkeypatch.setattr(errorlog, "log_path", lambda: log)
@@ -475,7 +476,7 @@ def test_an_unexpected_error_goes_to_the_log_with_its_path(monkeypatch, tmp_path
     def broken(_target, _args) -> int:
         raise RuntimeError("a bug nobody foresaw")
 
-    monkeypatch.setitem(cli._HANDLERS, "info", broken)
+    monkeypatch.setitem(commands.HANDLERS, "info", broken)
     assert cli.main(["info", "--db", str(tmp_path / "x.upr")]) == 2
     said = capsys.readouterr().err
     assert "RuntimeError: a bug nobody foresaw" in said and str(log) in said
