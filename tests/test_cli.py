@@ -274,3 +274,24 @@ def test_the_program_itself_creates_imports_and_exports(tmp_path):
     rows = list(book["Recommendations"].iter_rows(values_only=True))
     assert len(rows) == 216  # the header and the 215 recommendations
     book.close()
+
+
+@pytest.mark.parametrize(
+    "args, status",
+    [(("--help",), 0), (("coder",), 2), (("info", "--db", "{missing}"), 1)],
+    ids=["help", "usage-error", "refusal"],
+)
+def test_in_process_the_command_answers_as_the_program_does(args, status, tmp_path):
+    """tests/cli_runner.py stands in for `python -m annotator` in most tests: the same
+    output and exit status, and the environment left as it was."""
+    args = tuple(a.format(missing=tmp_path / "missing.upr") for a in args)
+    before = (dict(os.environ), os.getcwd(), sys.argv, sys.stdin)
+    inside = annotator(*args, env={"ANNOTATOR_CODER": "Olga"}, cwd=tmp_path)
+    assert (dict(os.environ), os.getcwd(), sys.argv, sys.stdin) == before
+    outside = annotator_process(*args, env={"ANNOTATOR_CODER": "Olga"}, cwd=tmp_path)
+    assert inside.returncode == status
+    assert (inside.returncode, inside.stdout, inside.stderr) == (
+        outside.returncode,
+        outside.stdout,
+        outside.stderr,
+    )
