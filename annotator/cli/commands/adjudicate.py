@@ -7,39 +7,33 @@ from pathlib import Path
 from typing import Any
 
 from annotator.cli.command import Command, arg
-from annotator.cli.commands.shared import acting_id, names
+from annotator.cli.commands.shared import given, names
 
 
 def _adjudicate(target: str | Path, args: argparse.Namespace) -> int:
-    from annotator.services import adjudication
-    from annotator.services.coding import FieldValue, form_spec
+    from annotator.services import command_line
+    from annotator.services.coding import FieldValue
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
         if args.accept_agreements:
-            with project.write() as session:
-                count = adjudication.accept_agreements(
-                    session,
-                    args.field,
-                    by_coder_id=acting_id(session, args),
-                    coders=names(args.coders),
-                )
+            count = command_line.accept_agreements(
+                project, args.field, names(args.coders), given(args)
+            )
             print(
                 f"Accepted the coders' shared value as final for {count} "
                 f"value{'s' if count != 1 else ''}."
             )
             return 0
-        with project.session() as session:
-            spec = form_spec(session)
-            found = adjudication.disagreements(
-                session,
-                args.field,
-                args.code,
-                names(args.coders),
-                include_decided=args.decided,
-                by_coder_id=acting_id(session, args),
-            )
+        spec, found = command_line.disagreements(
+            project,
+            args.field,
+            args.code,
+            names(args.coders),
+            include_decided=args.decided,
+            given=given(args),
+        )
     finally:
         project.close()
     fields = {f.id: f for f in spec.fields}

@@ -6,20 +6,20 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.command import Command, arg
-from annotator.cli.commands.shared import CODER_ROLES, acting_id
+from annotator.cli.commands.shared import CODER_ROLES, given
 from annotator.services.identity import CODER_VARIABLE
 
 
 def _coder(target: str | Path, args: argparse.Namespace) -> int:
-    from annotator.services import coders
+    from annotator.services import command_line
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
         if args.coder_command == "list":
-            with project.session() as session:
-                rows = coders.coder_rows(session, include_retired=args.retired)
-                has_coordinator = bool(coders.coordinators(session))
+            rows, has_coordinator = command_line.coders_listed(
+                project, include_retired=args.retired
+            )
             for row in rows:
                 retired = ", retired" if row.retired else ""
                 print(f"{row.name} ({row.role}{retired}): {row.coded} recommendations coded")
@@ -31,39 +31,28 @@ def _coder(target: str | Path, args: argparse.Namespace) -> int:
                     "set-role YOUR-NAME coordinator --as YOUR-NAME"
                 )
             return 0
-        with project.write() as session:
-            if args.coder_command == "set-role" and not coders.coordinators(session):
-                # Claiming an empty coordinator role: the claimant joins the project (as
-                # opening it in the app would) so that they can be made coordinator.
-                from annotator.services.identity import acting_name
-
-                name = acting_name(getattr(args, "as_coder", None))
-                if name is not None and coders.find_coder(session, name) is None:
-                    coders.get_or_create_coder(session, name)
-            acting = acting_id(session, args)
-            if args.coder_command == "add":
-                added = [
-                    coders.add_coder(session, name, args.role, by_coder_id=acting).name
-                    for name in args.names
-                ]
-                message = f"Added {', '.join(added)} as {args.role}."
-            else:
-                coder = coders.coder_named(session, args.name)
-                if args.coder_command == "set-role":
-                    coders.set_role(session, coder.id, args.role, by_coder_id=acting)
-                    message = f"{coder.name} is now {coder.role}."
-                elif args.coder_command == "rename":
-                    old = coder.name
-                    coders.rename_coder(session, coder.id, args.new_name, by_coder_id=acting)
-                    message = f"Renamed {old} to {coder.name}; their work goes with them."
-                elif args.coder_command == "retire":
-                    coders.retire_coder(session, coder.id, by_coder_id=acting)
-                    message = f"Retired {coder.name}: their work stays, they can no longer code."
-                else:
-                    coders.restore_coder(session, coder.id, by_coder_id=acting)
-                    message = f"{coder.name} can code again."
+        action = args.coder_command
+        done = command_line.change_coders(
+            project,
+            action,
+            given=given(args),
+            names=getattr(args, "names", ()),
+            name=getattr(args, "name", ""),
+            role=getattr(args, "role", ""),
+            new_name=getattr(args, "new_name", ""),
+        )
     finally:
         project.close()
+    if action == "add":
+        message = f"Added {', '.join(done.added)} as {done.role}."
+    elif action == "set-role":
+        message = f"{done.name} is now {done.role}."
+    elif action == "rename":
+        message = f"Renamed {done.old_name} to {done.name}; their work goes with them."
+    elif action == "retire":
+        message = f"Retired {done.name}: their work stays, they can no longer code."
+    else:
+        message = f"{done.name} can code again."
     print(message)
     return 0
 

@@ -8,18 +8,18 @@ import sys
 from pathlib import Path
 
 from annotator.cli.command import Command, arg
-from annotator.cli.commands.shared import SOURCE_HELP, acting_id, review_ids
+from annotator.cli.commands.shared import SOURCE_HELP, given
 
 
 def _export(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.command_line import acting_coder, review_ids
     from annotator.services.exporting import ExportOptions, export
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
-        with project.session() as session:
-            reviews = review_ids(session, args.review)
-            acting = acting_id(session, args)
+        reviews = review_ids(project, args.review)
+        acting = acting_coder(project, given(args))
         if args.coding_sheet:
             from annotator.services.coding_sheet import write_coding_sheet
 
@@ -55,12 +55,12 @@ def _export(target: str | Path, args: argparse.Namespace) -> int:
 
 def _import_codes(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services.coding_sheet import CodingSheetRefused, import_coding_sheet
+    from annotator.services.command_line import acting_coder
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
-        with project.session() as session:
-            acting = acting_id(session, args)
+        acting = acting_coder(project, given(args))
         result = import_coding_sheet(project, args.file, dry_run=args.dry_run, by_coder_id=acting)
     except CodingSheetRefused as refused:
         for problem in refused.problems:

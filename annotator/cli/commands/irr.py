@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from annotator.cli.command import Command, arg
-from annotator.cli.commands.shared import acting_id, names
+from annotator.cli.commands.shared import given, names
 
 # Kept here, not imported, so that building the parser does not load pandas and the
 # statistics; tests/test_reliability_report.py checks they match the service's.
@@ -16,7 +16,8 @@ IRR_MEASURES = ("percent", "unanimous", "alpha", "jaccard", "kappa", "pi", "flei
 
 
 def _irr(target: str | Path, args: argparse.Namespace) -> int:
-    from annotator.services.reliability_report import report, write_report
+    from annotator.services.command_line import reliability
+    from annotator.services.reliability_report import write_report
     from annotator.store.project import open_project
     from annotator.store.safe_write import check_target
 
@@ -35,18 +36,16 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
     try:
         if args.out is not None:  # before the figures are computed, not after
             check_target(args.out, protect=[project.path])
-        with project.session() as session:
-            result = report(
-                session,
-                by_coder_id=acting_id(session, args),
-                fields=fields,
-                coders=names(args.coders),
-                metrics=args.metric,
-                by_code=args.by == "code",
-                bootstrap=args.bootstrap,
-                seed=args.seed,
-                project_name=project.display_name,
-            )
+        result = reliability(
+            project,
+            given=given(args),
+            fields=fields,
+            coders=names(args.coders),
+            metrics=args.metric,
+            by_code=args.by == "code",
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+        )
     finally:
         project.close()
     if not result.comparable:
@@ -77,13 +76,13 @@ def _irr_plan(
     import json
     from dataclasses import asdict
 
-    from annotator.services.sample_plan import plan_table, sample_plan
+    from annotator.services.command_line import reliability_sample_plan
+    from annotator.services.sample_plan import plan_table
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
-        with project.session() as session:
-            plan = sample_plan(session, fields, names(args.coders))
+        plan = reliability_sample_plan(project, fields, names(args.coders))
     finally:
         project.close()
     if fmt not in ("table", "json"):

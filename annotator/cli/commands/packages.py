@@ -6,17 +6,17 @@ import argparse
 from pathlib import Path
 
 from annotator.cli.command import Command, arg
-from annotator.cli.commands.shared import acting_id
+from annotator.cli.commands.shared import given
 
 
 def _package(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.command_line import acting_coder
     from annotator.services.packages import create_package
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
-        with project.session() as session:
-            acting = acting_id(session, args)
+        acting = acting_coder(project, given(args))
         report = create_package(
             project,
             args.coder,
@@ -32,13 +32,13 @@ def _package(target: str | Path, args: argparse.Namespace) -> int:
 
 
 def _merge(target: str | Path, args: argparse.Namespace) -> int:
+    from annotator.services.command_line import acting_coder
     from annotator.services.packages import merge, merge_preview
     from annotator.store.project import open_project
 
     project = open_project(target)
     try:
-        with project.session() as session:
-            by_coder_id = acting_id(session, args)
+        by_coder_id = acting_coder(project, given(args))
         if args.dry_run:
             plan = merge_preview(
                 project, args.files, add_coders=args.add_coders, by_coder_id=by_coder_id

@@ -11,6 +11,7 @@ from annotator.cli.command import Command, arg
 
 def _review(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.services import reviews
+    from annotator.services.command_line import reviews_listed
     from annotator.store.project import open_project
 
     project = open_project(target)
@@ -30,8 +31,7 @@ def _review(target: str | Path, args: argparse.Namespace) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
             shown = [info]
         else:
-            with project.session() as session:
-                shown = reviews.list_reviews(session)
+            shown = reviews_listed(project)
     finally:
         project.close()
     if not shown:

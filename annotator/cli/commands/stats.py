@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from annotator.cli.command import Command, arg
-from annotator.cli.commands.shared import SOURCE_HELP, acting_id, review_ids
+from annotator.cli.commands.shared import SOURCE_HELP, given
 
 
 def _stats(target: str | Path, args: argparse.Namespace) -> int:
     from annotator import analysis
-    from annotator.services import analysis_data
-    from annotator.services.sources import parse_source
+    from annotator.services.command_line import stats_data
     from annotator.store.project import open_project
 
     def show(frame: Any, index: bool = True) -> None:
@@ -22,18 +21,16 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
 
     project = open_project(target)
     try:
-        with project.session() as session:
-            reviews = review_ids(session, args.review)
-            compare = [analysis_data.find_review(session, r) for r in args.compare or ()]
-            source = parse_source(session, args.source) if args.source else None
-            wanted = None
-            if reviews is not None or compare:
-                wanted = list(dict.fromkeys([*(reviews or []), *compare]))
-            data = analysis_data.load(
-                session, source=source, review_ids=wanted, by_coder_id=acting_id(session, args)
-            )
+        asked = stats_data(
+            project,
+            reviews=args.review,
+            compare=args.compare,
+            source=args.source,
+            given=given(args),
+        )
     finally:
         project.close()
+    data, reviews, compare = asked.data, asked.review_ids, asked.compared
     recs = data.recommendations
     plain = not (args.compare or args.themes or args.check or args.by or args.verify)
     if plain or args.review:
