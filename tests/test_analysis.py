@@ -331,14 +331,12 @@ def test_not_accepted_share_with_a_supported_noted_source_says_so():
 
 
 def test_a_false_statement_on_the_command_line_lists_every_counter_example(known, tmp_path):
-    import subprocess
-    import sys
+    from tests.cli_runner import run_annotator as annotator
 
     coordinator_id(known.project)
-    result = subprocess.run(
-        [sys.executable, "-m", "annotator", "stats", "--db", str(known.path), "--as", COORDINATOR,
-         "--check", "none", "accepted", "Women's rights"],
-        capture_output=True, text=True, timeout=120,
+    result = annotator(
+        "stats", "--db", str(known.path), "--as", COORDINATOR,
+        "--check", "none", "accepted", "Women's rights",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "False: 25 of the 30 recommendations on Women's rights" in result.stdout

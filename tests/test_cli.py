@@ -1,4 +1,5 @@
-"""The `annotator` command, run as a person runs it: in a subprocess."""
+"""The `annotator` command: in-process (tests/cli_runner.py), with a few smoke tests of
+the program itself run as a person runs it, in a subprocess."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from annotator import __version__
+from tests.cli_runner import run_annotator as annotator
 
 
-def annotator(*args: str, env: dict | None = None, cwd: Path | None = None):
+def annotator_process(*args: str, env: dict | None = None, cwd: Path | None = None):
+    """`python -m annotator ARGS`: for the smoke tests of the program as installed."""
     return subprocess.run(
         [sys.executable, "-m", "annotator", *args],
         capture_output=True,
@@ -24,7 +27,7 @@ def annotator(*args: str, env: dict | None = None, cwd: Path | None = None):
 
 
 def test_version():
-    result = annotator("--version")
+    result = annotator_process("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"UPR Coder {__version__}"
 
@@ -127,7 +130,7 @@ def test_info_on_a_file_that_is_not_a_project(tmp_path, content):
 
 
 def test_info_on_a_missing_project(tmp_path):
-    result = annotator("info", "--db", str(tmp_path / "missing.upr"))
+    result = annotator_process("info", "--db", str(tmp_path / "missing.upr"))
     assert result.returncode == 1
     assert "There is no project" in result.stderr
 
@@ -141,7 +144,7 @@ def test_every_subcommand_has_help_with_an_example(command):
 
 
 def test_main_help_lists_the_commands():
-    result = annotator("--help")
+    result = annotator_process("--help")
     assert result.returncode == 0
     for word in ("init", "info", "import", "--coder", "--version", "example:"):
         assert word in result.stdout
@@ -247,3 +250,48 @@ def test_import_with_a_column_mapping(tmp_path):
         tags = set(session.execute(select(SourceTag.kind, SourceTag.value)).all())
     project.close()
     assert ("Theme", "disability") in tags
+
+
+def test_the_program_itself_creates_imports_and_exports(tmp_path):
+    """Smoke test of `python -m annotator` end to end, as a person runs it: the entry
+    point, each command's lazy imports, real files written and read back."""
+    import openpyxl
+
+    db = tmp_path / "p.upr"
+    olga = {"ANNOTATOR_CODER": "Olga"}  # who creates the project is its coordinator
+    made = annotator_process("init", "--db", str(db), env=olga)
+    assert made.returncode == 0, made.stderr
+    matrix = DATA / "slovenia_cycle3_2019_matrix.docx"
+    done = annotator_process("import", "--db", str(db), str(matrix), env=olga)
+    assert done.returncode == 0, done.stderr
+    assert "Recommendations: 215 new" in done.stdout
+    out = tmp_path / "coded.xlsx"
+    exported = annotator_process("export", "--db", str(db), str(out), env=olga)
+    assert exported.returncode == 0, exported.stderr
+    assert "Exported 215 recommendations" in exported.stdout
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert "Recommendations" in book.sheetnames
+    rows = list(book["Recommendations"].iter_rows(values_only=True))
+    assert len(rows) == 216  # the header and the 215 recommendations
+    book.close()
+
+
+@pytest.mark.parametrize(
+    "args, status",
+    [(("--help",), 0), (("coder",), 2), (("info", "--db", "{missing}"), 1)],
+    ids=["help", "usage-error", "refusal"],
+)
+def test_in_process_the_command_answers_as_the_program_does(args, status, tmp_path):
+    """tests/cli_runner.py stands in for `python -m annotator` in most tests: the same
+    output and exit status, and the environment left as it was."""
+    args = tuple(a.format(missing=tmp_path / "missing.upr") for a in args)
+    before = (dict(os.environ), os.getcwd(), sys.argv, sys.stdin)
+    inside = annotator(*args, env={"ANNOTATOR_CODER": "Olga"}, cwd=tmp_path)
+    assert (dict(os.environ), os.getcwd(), sys.argv, sys.stdin) == before
+    outside = annotator_process(*args, env={"ANNOTATOR_CODER": "Olga"}, cwd=tmp_path)
+    assert inside.returncode == status
+    assert (inside.returncode, inside.stdout, inside.stderr) == (
+        outside.returncode,
+        outside.stdout,
+        outside.stderr,
+    )

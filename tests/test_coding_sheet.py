@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -24,6 +22,7 @@ from annotator.services.coding_sheet import (
 from annotator.services.projects import init_project
 from annotator.store.models import Annotation, AuditEvent, Coder
 from tests import known_answers
+from tests.cli_runner import run_annotator as annotator
 from tests.roles import boss
 
 TORTURE = "Themes: Torture and other CID treatment"
@@ -280,34 +279,20 @@ def test_a_sheet_from_another_project_or_no_sheet_at_all(known, sheet, tmp_path)
 
 def test_cli_round_trip(known, tmp_path):
     out = tmp_path / "cli.xlsx"
-    run = [sys.executable, "-m", "annotator"]
     db = str(known.path)
-    made = subprocess.run(
-        [*run, "export", "--as", "Ben", "--db", db, "--coding-sheet", "--coder", "Ben", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    made = annotator(
+        "export", "--as", "Ben", "--db", db, "--coding-sheet", "--coder", "Ben", str(out)
     )
     assert made.returncode == 0, made.stderr
     assert "Wrote a coding sheet for Ben: 12 recommendations" in made.stdout
     bad = shutil.copyfile(out, tmp_path / "bad.xlsx")
     _edit(bad, [(3, "Position", "Maybe")])
-    refused = subprocess.run(
-        [*run, "import-codes", "--as", "Ben", "--db", db, str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    refused = annotator("import-codes", "--as", "Ben", "--db", db, str(bad))
     assert refused.returncode == 1
     assert "bad.xlsx, sheet 'Coding', row 3" in refused.stdout
     assert "Nothing was saved" in refused.stderr
     _edit(out, [(2, TORTURE, 1)])
-    done = subprocess.run(
-        [*run, "import-codes", "--as", "Ben", "--db", db, str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = annotator("import-codes", "--as", "Ben", "--db", db, str(out))
     assert done.returncode == 0, done.stderr
     assert "Saved 1 changed values on 12 recommendations for Ben." in done.stdout
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from annotator.services.projects import init_project
 from annotator.services.xlsx_writing import csv_safe
 from annotator.store.models import Recommendation
 from tests import known_answers
+from tests.cli_runner import run_annotator as annotator
 from tests.project_helpers import codes_named
 from tests.roles import coordinator_id, lead_of
 
@@ -418,15 +417,6 @@ def test_bad_source_cancel_and_bad_place_leave_no_file(known, tmp_path):
             by_coder_id=lead_of(known.project),
         )
     assert list(tmp_path.iterdir()) == []
-
-
-def annotator(*args: str):
-    return subprocess.run(
-        [sys.executable, "-m", "annotator", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 @pytest.mark.parametrize("command", ["export", "stats", "import-codes"])

@@ -22,13 +22,16 @@ import pytest
 from annotator.importers import detect, files
 from annotator.importers.files import SourceFileError
 from tests import hostile_files as hostile
+from tests.cli_runner import run_annotator as annotator
 from tests.roles import coordinator_id
 
 DATA = Path(__file__).parent / "data"
 MATRIX_CSV = DATA / "china_cycle3_2018_matrix.csv"
 
 
-def annotator(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+def annotator_process(*args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """`python -m annotator ARGS`, for files that used to abort or hang the process; the
+    rest of this file runs the command in-process (tests/cli_runner.py)."""
     return subprocess.run(
         [sys.executable, "-m", "annotator", *args],
         capture_output=True,
@@ -50,7 +53,7 @@ def project_file(sample_path) -> Path:
 def refused(project: Path, *args: str) -> str:
     """Run an import that must be refused cleanly; returns what it printed."""
     before = digest(project)
-    result = annotator("import", "--db", str(project), *args)
+    result = annotator_process("import", "--db", str(project), *args)
     printed = result.stdout + result.stderr
     assert result.returncode == 1, (result.returncode, printed)  # not -6 (abort)
     assert "Traceback" not in printed
@@ -165,7 +168,7 @@ def test_import_codes_ignores_a_far_away_cell(tmp_path, project_file):
     coding = book.worksheets[0]
     coding["XFD1048576"] = "stray"
     book.save(sheet)
-    result = annotator(
+    result = annotator_process(
         "import-codes", "--db", str(project_file), "--as", "Amina", "--dry-run", str(sheet)
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -468,6 +471,7 @@ def test_a_full_disk_on_a_command_line_write_is_named(tmp_path, sample_path):
 
 def test_an_unexpected_error_goes_to_the_log_with_its_path(monkeypatch, tmp_path, capsys):
     from annotator import cli, errorlog
+    from annotator.cli import commands
 
     log = tmp_path / "log" / "errors.log"
     monkeypatch.setattr(errorlog, "log_path", lambda: log)
@@ -475,7 +479,7 @@ def test_an_unexpected_error_goes_to_the_log_with_its_path(monkeypatch, tmp_path
     def broken(_target, _args) -> int:
         raise RuntimeError("a bug nobody foresaw")
 
-    monkeypatch.setitem(cli._HANDLERS, "info", broken)
+    monkeypatch.setitem(commands.HANDLERS, "info", broken)
     assert cli.main(["info", "--db", str(tmp_path / "x.upr")]) == 2
     said = capsys.readouterr().err
     assert "RuntimeError: a bug nobody foresaw" in said and str(log) in said

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from annotator import cli
+from annotator.cli.commands import irr as irr_command
 from annotator.services import reliability_report as rr
 from annotator.services.assignments import assign
 from annotator.services.coders import get_or_create_coder
@@ -312,8 +312,8 @@ def test_measures_can_be_chosen_and_mistakes_are_named(sample_project, two_coder
     empty = measured(sample_project, fields=["position"])
     assert not empty.comparable
     assert "nothing to compare yet" in empty.fields[0].notes[0]
-    assert set(rr.MEASURE_KEYS) == set(cli.IRR_MEASURES)
-    assert rr.FORMATS == cli.IRR_FORMATS
+    assert set(rr.MEASURE_KEYS) == set(irr_command.IRR_MEASURES)
+    assert rr.FORMATS == irr_command.IRR_FORMATS
 
 
 # ------------------------------------------------------------------------------ writers

@@ -1,0 +1,5 @@
+import sys
+
+from annotator.cli.run import main
+
+sys.exit(main())
