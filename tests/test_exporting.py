@@ -21,8 +21,8 @@ from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, codes_named, form_spec, save_value
 from annotator.services.exporting import ExportCancelled, ExportOptions, export
 from annotator.services.projects import init_project
-from annotator.services.xlsx_writing import csv_safe
 from annotator.store.models import Recommendation
+from annotator.workbooks import csv_safe
 from tests import known_answers
 from tests.roles import coordinator_id, lead_of
 
@@ -478,23 +478,20 @@ def test_cli_export_and_stats(known, tmp_path):
 
 
 def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
-    from openpyxl import Workbook
+    from annotator.workbooks import Book, Column
 
-    from annotator.services.xlsx_writing import Column, Sheet
-
-    wb = Workbook(write_only=True)
-    sheet = Sheet(wb, "Data", [Column("Text", wrap=True), Column("Number"), Column("Other")])
-    rows = [
-        ["bell\x07 and \ufffe end", 3, 2.5],
-        ["  spaced  ", -1, True],
-        ["a < b & c > d\r\nnext", None, ""],
-        ["x" * 40_000, float("nan"), "=1+1"],
-    ]
-    for row in rows:
-        sheet.append(list(row))
-    sheet.close()
     out = tmp_path / "cells.xlsx"
-    wb.save(out)
+    with Book(out) as wb:
+        sheet = wb.sheet("Data", [Column("Text", wrap=True), Column("Number"), Column("Other")])
+        rows = [
+            ["bell\x07 and \ufffe end", 3, 2.5],
+            ["  spaced  ", -1, True],
+            ["a < b & c > d\r\nnext", None, ""],
+            ["x" * 40_000, float("nan"), "=1+1"],
+        ]
+        for row in rows:
+            sheet.append(list(row))
+        sheet.close()
     ws = openpyxl.load_workbook(out)["Data"]
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert got[0] == ["bell and  end", 3, 2.5]
@@ -509,17 +506,14 @@ def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
 def test_a_text_of_only_characters_a_workbook_cannot_hold_is_an_empty_cell(tmp_path):
     """A vertical tab ("\x0b", pasted from Word) cleans to nothing; it used to raise
     IndexError and end the export."""
-    from openpyxl import Workbook
+    from annotator.workbooks import Book, Column
 
-    from annotator.services.xlsx_writing import Column, Sheet
-
-    wb = Workbook(write_only=True)
-    sheet = Sheet(wb, "Data", [Column("Text", wrap=True), Column("Next")])
-    sheet.append(["\x0b", "kept"])
-    sheet.append(["\x0b\x07", 2])
-    sheet.close()
     out = tmp_path / "empty.xlsx"
-    wb.save(out)
+    with Book(out) as wb:
+        sheet = wb.sheet("Data", [Column("Text", wrap=True), Column("Next")])
+        sheet.append(["\x0b", "kept"])
+        sheet.append(["\x0b\x07", 2])
+        sheet.close()
     ws = openpyxl.load_workbook(out)["Data"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [
         [None, "kept"],
@@ -528,7 +522,7 @@ def test_a_text_of_only_characters_a_workbook_cannot_hold_is_an_empty_cell(tmp_p
 
 
 def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
-    from annotator.services.xlsx_writing import CUT_MARK, MAX_CELL_CHARS
+    from annotator.workbooks import CUT_MARK, MAX_CELL_CHARS
 
     project = _hostile_project(tmp_path / "long.upr")
     long_text = "A very long recommendation. " * 1_500  # 42,000 characters

@@ -11,16 +11,15 @@ The workbook (docs/exporting.md describes every sheet):
   group, with native Excel charts; **Reliability** (when two coders or more coded the
   same recommendations); **Codebook**; **About** (project, time, versions, filters).
 
-Rows stream from the database in chunks into openpyxl's write-only sheets, so memory
-stays flat as the project grows; no text is ever written as a formula (see
-``annotator.services.xlsx_writing``). The file appears whole or not at all: it is
+Rows stream from the database in chunks into XlsxWriter's constant-memory sheets, so
+memory stays flat as the project grows; no text is ever written as a formula (see
+``annotator.workbooks``). The file appears whole or not at all: it is
 written next to the target and moved into place at the end.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
@@ -44,15 +41,6 @@ from annotator.services.sources import (
     statuses_in,
     values_in,
 )
-from annotator.services.xlsx_writing import (
-    CUT_MARK,
-    MAX_CELL_CHARS,
-    Column,
-    ListsSheet,
-    Sheet,
-    cell,
-    csv_safe,
-)
 from annotator.store.models import (
     Annotation,
     Recommendation,
@@ -61,8 +49,18 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import Project
-from annotator.store.safe_write import check_target, written_whole
+from annotator.store.safe_write import check_target, scratch_folder, written_whole
 from annotator.vocabulary import STATUS_LABELS
+from annotator.workbooks import (
+    CUT_MARK,
+    MAX_CELL_CHARS,
+    Book,
+    Column,
+    ListsSheet,
+    Sheet,
+    column_letter,
+    csv_safe,
+)
 
 ProgressFn = Callable[[str, int, int], None]
 FORMATS = ("xlsx", "csv")
@@ -547,14 +545,11 @@ class _Job:
 
     # -- xlsx --------------------------------------------------------------------------
     def write_xlsx(self, path: Path) -> ExportResult:
-        workbook = Workbook(write_only=True)
-        try:
+        # A stopped or failed export leaves no scratch file behind (the Book drops them).
+        with Book(path, scratch_dir=scratch_folder()) as workbook:
             return self._write_xlsx(workbook, path)
-        except BaseException:
-            _abandon(workbook)
-            raise
 
-    def _write_xlsx(self, workbook: Workbook, path: Path) -> ExportResult:
+    def _write_xlsx(self, workbook: Book, path: Path) -> ExportResult:
         lists = ListsSheet(workbook, SHEET_LISTS)
         recommendations = Sheet(
             workbook, SHEET_RECOMMENDATIONS, self.recommendation_columns(), lists, freeze="B2"
@@ -602,7 +597,7 @@ class _Job:
         lists.write()
         sheets += [SHEET_CODEBOOK, SHEET_ABOUT]
         self.progress("Saving the workbook…", written, max(written, 1))
-        workbook.save(path)
+        workbook.close()
         return ExportResult(
             path,
             "xlsx",
@@ -616,7 +611,7 @@ class _Job:
             cut_recommendations=tuple(cut),
         )
 
-    def _reliability(self, workbook: Workbook, shared: int) -> None:
+    def _reliability(self, workbook: Book, shared: int) -> None:
         if shared > RELIABILITY_LIMIT:
             # The multi-choice statistics hold every pair of ratings in memory (about
             # 1 GB for 10,000 recommendations): an export must not need that.
@@ -655,7 +650,7 @@ class _Job:
             sheet.append([record.get(h) for h in reliability_report.ROW_COLUMNS])
         sheet.close()
 
-    def _codebook(self, workbook: Workbook) -> None:
+    def _codebook(self, workbook: Book) -> None:
         columns = [
             Column("Field", 16),
             Column("Field label", 20),
@@ -709,7 +704,7 @@ class _Job:
                 )
         sheet.close()
 
-    def _about(self, workbook: Workbook, written: int, coder_rows: int) -> None:
+    def _about(self, workbook: Book, written: int, coder_rows: int) -> None:
         sheet = Sheet(
             workbook, SHEET_ABOUT, [Column("", 30), Column("", 90, wrap=True)], freeze=None
         )
@@ -751,23 +746,6 @@ class _Job:
         sheet.close()
 
 
-def _abandon(workbook: Workbook) -> None:
-    """Close a write-only workbook's half-written sheets and delete their temporary
-    files (a cancelled export of a large project leaves nothing behind)."""
-    for ws in workbook.worksheets:
-        if hasattr(ws, "discard"):
-            ws.discard()
-        writer = getattr(ws, "_writer", None)
-        try:
-            if not getattr(ws, "closed", True):
-                ws.close()
-        except Exception:  # the sheet is being thrown away; its XML need not be valid
-            pass
-        out = getattr(writer, "out", None)
-        if isinstance(out, str) and os.path.exists(out):
-            os.remove(out)
-
-
 def _csv(value: Any) -> Any:
     if value is None:
         return ""
@@ -795,17 +773,14 @@ class _Summary:
 
     def __init__(
         self,
-        workbook: Workbook,
+        workbook: Book,
         session: Session,
         source: Source,
         review_ids: Sequence[int] | None,
         by_coder_id: int | None,
     ) -> None:
-        self.ws = workbook.create_sheet(SHEET_SUMMARY)
-        self.ws.column_dimensions["A"].width = 46
-        for letter in "BCDEFGHIJKLMNOPQ":
-            self.ws.column_dimensions[letter].width = 13
-        self.row = 0
+        self.book = workbook
+        self.sheet = workbook.rows(SHEET_SUMMARY, [(1, 46), *((i, 13) for i in range(2, 18))])
         self.data = analysis_data.load(
             session,
             source=source,
@@ -823,23 +798,53 @@ class _Summary:
         percent_from: int | None = None,
         italic: bool = False,
     ) -> int:
-        cells = [
-            cell(
-                self.ws,
-                _plain(v),
-                bold=bold,
-                italic=italic,
-                number_format=PERCENT if percent_from is not None and i >= percent_from else None,
-            )
-            for i, v in enumerate(values)
-        ]
-        self.ws.append(cells)
-        self.row += 1
-        return self.row
+        return self.sheet.put(
+            [_plain(v) for v in values],
+            bold=bold,
+            italic=italic,
+            number_format=PERCENT if percent_from is not None else None,
+            number_from=percent_from,
+        )
+
+    @property
+    def row(self) -> int:
+        return self.sheet.row
 
     def gap(self) -> None:
-        self.ws.append([])
-        self.row += 1
+        self.sheet.gap()
+
+    def chart(
+        self,
+        kind: str,
+        title: str,
+        top: int,
+        columns: range,
+        count: int,
+        anchor: str,
+        size: tuple[float, float],
+        *,
+        stacked: bool = False,
+    ) -> Any:
+        """A native bar chart of the table whose header is row ``top``: one series per
+        column (counted from 1) in ``columns``, ``count`` rows of categories in column A."""
+        options: dict[str, str] = {"type": kind}
+        if stacked:
+            options["subtype"] = "percent_stacked"
+        chart = self.book.workbook.add_chart(options)
+        for column in columns:
+            chart.add_series(
+                {
+                    "name": [SHEET_SUMMARY, top - 1, column - 1],
+                    "categories": [SHEET_SUMMARY, top, 0, top + count - 1, 0],
+                    "values": [SHEET_SUMMARY, top, column - 1, top + count - 1, column - 1],
+                    **({"overlap": 100} if stacked else {}),
+                }
+            )
+        chart.set_title({"name": title})
+        # openpyxl's sizes were in centimetres; XlsxWriter's are pixels (96 an inch).
+        chart.set_size({"width": round(size[0] * 37.8), "height": round(size[1] * 37.8)})
+        self.sheet.chart(anchor, chart)
+        return chart
 
     def write(self) -> None:
         data = self.data
@@ -878,20 +883,17 @@ class _Summary:
         if b.state is not None:
             self.put([b.sentence()], italic=True)
         self.put([f"These figures rest on the published responses: {b.basis}."], italic=True)
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "Responses"
-        chart.y_axis.title = "Recommendations"
-        chart.legend = None
-        chart.add_data(
-            Reference(self.ws, min_col=2, min_row=top, max_row=top + len(analysis.CATEGORIES)),
-            titles_from_data=True,
+        chart = self.chart(
+            "column",
+            "Responses",
+            top,
+            range(2, 3),
+            len(analysis.CATEGORIES),
+            f"F{top - 1}",
+            (16, 7.5),
         )
-        chart.set_categories(
-            Reference(self.ws, min_col=1, min_row=top + 1, max_row=top + len(analysis.CATEGORIES))
-        )
-        chart.width, chart.height = 16, 7.5
-        self.ws.add_chart(chart, f"F{top - 1}")
+        chart.set_y_axis({"name": "Recommendations"})
+        chart.set_legend({"none": True})
         self.gap()
         # The chart is taller than the table: keep the next table clear of it.
         for _ in range(max(0, 16 - (self.row - top))):
@@ -906,26 +908,16 @@ class _Summary:
         for _, row in table.iterrows():
             self.put([row[h] for h in headers], percent_from=rate_from)
         if len(table) <= MAX_CHART_REVIEWS:
-            chart = BarChart()
-            chart.type = "bar"
-            chart.grouping = "percentStacked"
-            chart.overlap = 100
-            chart.title = "Responses by review"
-            chart.add_data(
-                Reference(
-                    self.ws,
-                    min_col=2,
-                    max_col=1 + len(analysis.CATEGORIES),
-                    min_row=top,
-                    max_row=top + len(table),
-                ),
-                titles_from_data=True,
+            self.chart(
+                "bar",
+                "Responses by review",
+                top,
+                range(2, 2 + len(analysis.CATEGORIES)),
+                len(table),
+                f"L{top - 1}",
+                (18, max(7.5, 1.0 * len(table) + 4)),
+                stacked=True,
             )
-            chart.set_categories(
-                Reference(self.ws, min_col=1, min_row=top + 1, max_row=top + len(table))
-            )
-            chart.width, chart.height = 18, max(7.5, 1.0 * len(table) + 4)
-            self.ws.add_chart(chart, f"L{top - 1}")
         self.gap()
 
     def _comparisons(self, recs) -> None:
@@ -996,29 +988,19 @@ class _Summary:
             )
         themed = [t for t in tab.counts.index if t != analysis.NO_THEME]
         if themed:
-            chart = BarChart()
-            chart.type = "bar"
-            chart.title = "Rejection rate by theme: (rejected + noted) / all"
-            chart.legend = None
-            rate_column = len(headers)
-            chart.add_data(
-                Reference(
-                    self.ws,
-                    min_col=rate_column,
-                    min_row=top,
-                    max_row=top + len(themed),
-                ),
-                titles_from_data=True,
+            chart = self.chart(
+                "bar",
+                "Rejection rate by theme: (rejected + noted) / all",
+                top,
+                range(len(headers), len(headers) + 1),
+                len(themed),
+                f"{column_letter(len(headers) + 2)}{top}",
+                (18, max(7.5, 0.55 * len(themed) + 3)),
             )
-            chart.set_categories(
-                Reference(self.ws, min_col=1, min_row=top + 1, max_row=top + len(themed))
-            )
-            chart.y_axis.number_format = "0%"
-            chart.y_axis.scaling.min = 0
-            chart.y_axis.scaling.max = 1
-            chart.x_axis.scaling.orientation = "maxMin"  # the table's order, top down
-            chart.width, chart.height = 18, max(7.5, 0.55 * len(themed) + 3)
-            self.ws.add_chart(chart, f"{_letter(len(headers) + 2)}{top}")
+            chart.set_legend({"none": True})
+            # In a bar chart XlsxWriter's x axis is the values' (horizontal) one.
+            chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+            chart.set_y_axis({"reverse": True})  # the table's order, top down
         self.gap()
         # Keep the next table clear of a tall chart.
         for _ in range(max(0, 10 - len(tab.counts))):
@@ -1042,26 +1024,16 @@ class _Summary:
         share_from = headers.index("Share accepted")
         for group, row in table.iterrows():
             self.put([group, *row.tolist()], percent_from=share_from)
-        chart = BarChart()
-        chart.type = "bar"
-        chart.grouping = "percentStacked"
-        chart.overlap = 100
-        chart.title = "Responses by regional group of the recommending states"
-        chart.add_data(
-            Reference(
-                self.ws,
-                min_col=3,
-                max_col=2 + len(analysis.CATEGORIES),
-                min_row=top,
-                max_row=top + len(table),
-            ),
-            titles_from_data=True,
+        self.chart(
+            "bar",
+            "Responses by regional group of the recommending states",
+            top,
+            range(3, 3 + len(analysis.CATEGORIES)),
+            len(table),
+            f"{column_letter(len(headers) + 2)}{top}",
+            (18, 7.5),
+            stacked=True,
         )
-        chart.set_categories(
-            Reference(self.ws, min_col=1, min_row=top + 1, max_row=top + len(table))
-        )
-        chart.width, chart.height = 18, 7.5
-        self.ws.add_chart(chart, f"{_letter(len(headers) + 2)}{top}")
         self.gap()
         for _ in range(max(0, 15 - len(table))):
             self.gap()
@@ -1106,14 +1078,8 @@ class _Summary:
         self.put(["Done by two coders or more", p.done_by_two])
 
 
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
-
-
 def _plain(value: Any) -> Any:
-    """numpy scalars as Python numbers (openpyxl writes both, but NaN must go blank)."""
+    """numpy scalars as Python numbers, NaN as a blank."""
     if value is None:
         return None
     if hasattr(value, "item") and not isinstance(value, str):
