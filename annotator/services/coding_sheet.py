@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile, is_zipfile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
@@ -45,8 +45,7 @@ from annotator.services.coding import (
     save_value,
     value_problem,
 )
-from annotator.services.sources import coder_source, statuses_in, values_in
-from annotator.services.xlsx_writing import Column, ListsSheet, Sheet, cell
+from annotator.services.sources import Source, coder_source, statuses_in, values_in
 from annotator.store.models import (
     Coder,
     Recommendation,
@@ -55,8 +54,9 @@ from annotator.store.models import (
     State,
 )
 from annotator.store.project import Project
-from annotator.store.safe_write import check_target, written_whole
+from annotator.store.safe_write import check_target, scratch_folder, written_whole
 from annotator.vocabulary import STATUS_LABELS
+from annotator.workbooks import Book, Column
 
 SHEET = "Coding"
 META_SHEET = "About this sheet"
@@ -217,76 +217,84 @@ def write_coding_sheet(
         spec = form_spec(session)
         ids = _ordered_ids(session, assignments.assigned_ids(session, coder.id), review_ids)
         columns = _columns(spec)
-        workbook = Workbook(write_only=True)
-        lists = ListsSheet(workbook, "Lists")
-        sheet_columns = [
-            Column(LOCKED_HEADERS[0], 12),
-            Column(LOCKED_HEADERS[1], 18),
-            Column(LOCKED_HEADERS[2], 9),
-            Column(LOCKED_HEADERS[3], 70, wrap=True),
-            Column(LOCKED_HEADERS[4], 22),
-            Column(LOCKED_HEADERS[5], 20),
-            *(
-                Column(
-                    c.header,
-                    8 if c.kind == "flag" else 40 if c.kind == "text" else 18,
-                    text=c.kind != "flag",
-                    wrap=c.kind == "text",
-                    choices=_choices(spec, c),
-                    locked=False,
-                )
-                for c in columns
-            ),
-        ]
-        sheet = Sheet(workbook, SHEET, sheet_columns, lists, freeze="E2", protect=True)
-        meta = workbook.create_sheet(META_SHEET)
-        meta.sheet_state = "veryHidden"
-        header = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "project": project.info("project_uuid"),
-            "coder": str(coder.uuid),
-            "coder_name": coder.name,
-            "codebook": spec.codebook_name,
-            "codebook_version": spec.version,
-            "columns": [[c.kind, c.field_key, c.code_key, c.header] for c in columns],
-        }
-        meta.append([cell(meta, "sheet"), cell(meta, json.dumps(header, ensure_ascii=False))])
-        written = 0
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            rows = _source_rows(session, chunk)
-            values = values_in(session, source, chunk).get
-            statuses = statuses_in(session, chunk, coder.id)
-            for rid in chunk:
-                uid, review, number, text, recommending, response = rows[rid]
-                mine = (values(rid) or {}).get(coder.id, {})
-                status = statuses.get((rid, coder.id))
-                sheet.append(
-                    [
-                        uid,
-                        review,
-                        number,
-                        text,
-                        recommending,
-                        response,
-                        *_cell_values(spec, columns, mine, status),
-                    ]
-                )
-                # What the row started with: the import changes only what the coder changed.
-                baseline = {f.key: _value_json(f, mine.get(f.id, EMPTY)) for f in spec.fields}
-                meta.append(
-                    [
-                        cell(meta, uid),
-                        cell(meta, json.dumps({"status": status, "values": baseline})),
-                    ]
-                )
-                written += 1
-        sheet.close()
-        lists.write()
-        with written_whole(out) as partial:
-            workbook.save(partial)
+        with written_whole(out) as partial, Book(partial, scratch_dir=scratch_folder()) as book:
+            written = _write_rows(book, session, spec, source, coder, columns, ids, project)
     return CodingSheetInfo(out, coder.name, written)
+
+
+def _write_rows(
+    book: Book,
+    session: Session,
+    spec: FormSpec,
+    source: Source,
+    coder: Coder,
+    columns: list[_Col],
+    ids: list[int],
+    project: Project,
+) -> int:
+    """The sheet's rows, with what each row started with in the hidden sheet beside it."""
+    lists = book.lists("Lists")
+    sheet_columns = [
+        Column(LOCKED_HEADERS[0], 12),
+        Column(LOCKED_HEADERS[1], 18),
+        Column(LOCKED_HEADERS[2], 9),
+        Column(LOCKED_HEADERS[3], 70, wrap=True),
+        Column(LOCKED_HEADERS[4], 22),
+        Column(LOCKED_HEADERS[5], 20),
+        *(
+            Column(
+                c.header,
+                8 if c.kind == "flag" else 40 if c.kind == "text" else 18,
+                text=c.kind != "flag",
+                wrap=c.kind == "text",
+                choices=_choices(spec, c),
+                locked=False,
+            )
+            for c in columns
+        ),
+    ]
+    sheet = book.sheet(SHEET, sheet_columns, lists, freeze="E2", protect=True)
+    meta = book.rows(META_SHEET)
+    meta.ws.very_hidden()
+    header = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "project": project.info("project_uuid"),
+        "coder": str(coder.uuid),
+        "coder_name": coder.name,
+        "codebook": spec.codebook_name,
+        "codebook_version": spec.version,
+        "columns": [[c.kind, c.field_key, c.code_key, c.header] for c in columns],
+    }
+    meta.put(["sheet", json.dumps(header, ensure_ascii=False)])
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = _source_rows(session, chunk)
+        values = values_in(session, source, chunk).get
+        statuses = statuses_in(session, chunk, coder.id)
+        for rid in chunk:
+            uid, review, number, text, recommending, response = rows[rid]
+            mine = (values(rid) or {}).get(coder.id, {})
+            status = statuses.get((rid, coder.id))
+            sheet.append(
+                [
+                    uid,
+                    review,
+                    number,
+                    text,
+                    recommending,
+                    response,
+                    *_cell_values(spec, columns, mine, status),
+                ]
+            )
+            # What the row started with: the import changes only what the coder changed.
+            baseline = {f.key: _value_json(f, mine.get(f.id, EMPTY)) for f in spec.fields}
+            meta.put([uid, json.dumps({"status": status, "values": baseline})])
+            written += 1
+    sheet.close()
+    lists.write()
+    return written
 
 
 def _ordered_ids(
@@ -684,8 +692,6 @@ def _read_rows(
 
 
 def values_in_for(session: Session, coder_id: int, ids: list[int]):
-    from annotator.services.sources import Source
-
     found = values_in(session, Source("coder", coder_id), ids)
     return {rid: by_coder.get(coder_id, {}) for rid, by_coder in found.items()}
 
