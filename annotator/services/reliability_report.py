@@ -34,10 +34,10 @@ from annotator.services.rating_scope import (
     resolve_coders,
     resolve_field,
 )
-from annotator.services.xlsx_writing import clean_text, csv_safe
 from annotator.store.models import Annotation, Coder, CodingStatus
-from annotator.store.safe_write import check_target, written_whole
+from annotator.store.safe_write import check_target, scratch_folder, written_whole
 from annotator.vocabulary import KIND_LABELS
+from annotator.workbooks import Book, Rows, csv_safe
 
 if TYPE_CHECKING:
     from annotator.services.sample_plan import SamplePlan
@@ -920,36 +920,29 @@ def write_xlsx(rep: Report, path: Path) -> None:
 
     Every text cell is stored as text, so a label starting with "=" is never a formula.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    with Book(path, scratch_dir=scratch_folder()) as book:
+        _write_sheets(rep, book)
 
-    book = Workbook()
-    bold = Font(bold=True)
 
-    def put(sheet, row: int, column: int, value: Any, *, header: bool = False) -> None:
-        if isinstance(value, float) and math.isnan(value):
-            value = None
-        if isinstance(value, str):
-            value = clean_text(value)
-        cell = sheet.cell(row=row, column=column, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # openpyxl would store "=..." as a formula
-        if header:
-            cell.font = bold
+def _write_sheets(rep: Report, book: Book) -> None:
+    def put(sheet: Rows, row: int, column: int, value: Any, *, header: bool = False) -> None:
+        sheet.write(row, column, value, bold=header)
 
     def table(
-        sheet, headers: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[int]
+        sheet: Rows,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        widths: Sequence[int],
     ) -> None:
         for column, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
             put(sheet, 1, column, text, header=True)
-            sheet.column_dimensions[sheet.cell(1, column).column_letter].width = width
+            sheet.width(column, width)
         for r, values in enumerate(rows, start=2):
             for column, value in enumerate(values, start=1):
                 put(sheet, r, column, value)
-        sheet.freeze_panes = "A2"
+        sheet.ws.freeze_panes(1, 0)
 
-    about = book.active
-    about.title = "About"
+    about = book.rows("About")
     facts = [
         ("Project", rep.project),
         ("Made", rep.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")),
@@ -965,7 +958,7 @@ def write_xlsx(rep: Report, path: Path) -> None:
         put(about, r, 1, label)
         put(about, r, 2, note)
 
-    figures = book.create_sheet("Figures")
+    figures = book.rows("Figures")
     table(
         figures,
         (
@@ -997,7 +990,7 @@ def write_xlsx(rep: Report, path: Path) -> None:
         (24, 14, 34, 9, 9, 9, 10, 8, 90),
     )
     if any(fr.by_code for fr in rep.fields):
-        codes = book.create_sheet("By code")
+        codes = book.rows("By code")
         table(
             codes,
             (
@@ -1028,7 +1021,7 @@ def write_xlsx(rep: Report, path: Path) -> None:
             ],
             (24, 24, 36, 9, 9, 11, 9, 10, 80),
         )
-    pairs = book.create_sheet("Between coders")
+    pairs = book.rows("Between coders")
     row = 1
     for fr in rep.fields:
         pw = fr.pairwise
@@ -1043,9 +1036,9 @@ def write_xlsx(rep: Report, path: Path) -> None:
                 if i != j:
                     put(pairs, row + 2 + i, j + 2, _number(pw.values[i][j]))
         row += len(pw.coders) + 3
-    pairs.column_dimensions["A"].width = 40
+    pairs.width(1, 40)
     if rep.plan is not None and rep.plan.rows:
-        plan_sheet = book.create_sheet("Sample plan")
+        plan_sheet = book.rows("Sample plan")
         table(
             plan_sheet,
             (
@@ -1077,7 +1070,6 @@ def write_xlsx(rep: Report, path: Path) -> None:
             ],
             (24, 30, 24, 9, 12, 12, 12, 9, 9, 90),
         )
-    book.save(path)
 
 
 def _met(enough: bool | None) -> str:
