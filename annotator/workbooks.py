@@ -48,9 +48,10 @@ SCRATCH_PREFIX = ".upr-tmp-"
 # What XML 1.0 cannot hold: control characters other than tab, line feed and carriage
 # return, the two non-characters and lone surrogates (Excel refuses a file with them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-# Excel's own escape for a character: a text that holds one literally gets its "_"
-# escaped, so Excel shows it as typed.
-_LOOKS_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+# Excel's own escape for a character (_xHHHH_): a text that holds one literally gets
+# its "_" escaped, so Excel shows it as typed. A lookahead, so that in "_x0041_x0042_"
+# both are escaped (XlsxWriter's own pattern misses the second).
+_LOOKS_ESCAPED = re.compile("_(?=x[0-9a-fA-F]{4}_)")
 _PIXELS_PER_CHARACTER = 7  # Calibri 11's digit, XlsxWriter's unit for column widths
 _INFINITE = (math.inf, -math.inf)
 
@@ -94,7 +95,7 @@ class _TextSheet(Worksheet):
     def _escape_control_characters(data: Any) -> Any:
         # ``clean_text`` has dropped every control character XML cannot hold.
         if data.__class__ is str and "_x" in data:
-            return _LOOKS_ESCAPED.sub(r"_x005F\1", data)
+            return _LOOKS_ESCAPED.sub("_x005F_", data)
         return data
 
     def _escape_data(self, data: Any) -> Any:
@@ -163,10 +164,12 @@ class Book:
         number_format: str | None = None,
         locked: bool = True,
         fill: str | None = None,
+        top: bool = False,
     ) -> Format | None:
-        """One shared format for each combination (None: the default look)."""
-        key = (bold, italic, wrap, number_format, locked, fill)
-        if key == (False, False, False, None, True, None):
+        """One shared format for each combination (None: the default look); ``wrap``
+        and ``top`` align to the top of the cell."""
+        key = (bold, italic, wrap, number_format, locked, fill, top)
+        if key == (False, False, False, None, True, None, False):
             return None
         if key not in self._formats:
             made = self.workbook.add_format()
@@ -176,6 +179,7 @@ class Book:
                 made.set_italic()
             if wrap:
                 made.set_text_wrap()
+            if wrap or top:
                 made.set_align("top")
             if number_format:
                 made.set_num_format(number_format)
@@ -286,17 +290,14 @@ class Rows:
         italic: bool = False,
         wrap: bool = False,
         number_format: str | None = None,
+        top: bool = False,
     ) -> None:
         """One cell (row and column counted from 1); rows only ever go down."""
         if row < self.row:
             raise ValueError(f"row {row} comes after row {self.row}: rows are written in order")
         self.row = row
-        if isinstance(value, str):
-            look = self.book.format(bold=bold, italic=italic, wrap=wrap)
-        else:
-            look = self.book.format(
-                bold=bold, italic=italic, wrap=wrap, number_format=number_format
-            )
+        numbers = None if isinstance(value, str) else number_format
+        look = self.book.format(bold=bold, italic=italic, wrap=wrap, number_format=numbers, top=top)
         _write(self.ws, row - 1, column - 1, value, look)
 
     def chart(self, anchor: str, chart: Any) -> None:

@@ -180,8 +180,6 @@ TYPES_BEING_FIXED = (
     "annotator/services/exporting.py",
     "annotator/services/coding_sheet.py",
     "annotator/services/reliability_report.py",
-    "annotator/services/xlsx_writing.py",
-    "annotator/codebook/xlsx_io.py",
     # The main window's parts are mixins of one QMainWindow: typed once they become
     # objects the window holds (or a Protocol of what they use), not yet.
     "annotator/gui/window_menus.py",

@@ -112,3 +112,11 @@ def test_a_free_sheet_keeps_its_looks(tmp_path):
     assert ws["D3"].value == "=not a formula" and ws["D3"].data_type == "s"
     assert ws.column_dimensions["A"].width == 46
     assert not [n for n in os.listdir(tmp_path) if n.startswith(SCRATCH_PREFIX)]
+
+
+def test_text_holding_excels_own_escapes_is_escaped_for_excel(tmp_path):
+    """Excel reads _xHHHH_ as a character: a literal one is written with its "_"
+    escaped (both of two that share an underscore), as Excel itself writes them."""
+    out, _ = _written(tmp_path, [["_x0041_x0042_", "plain_x"]])
+    ws = openpyxl.load_workbook(out)["Data"]
+    assert ws["A2"].value == "_x005F_x0041__x005F_x0042_" and ws["B2"].value == "plain_x"
