@@ -119,4 +119,4 @@ def test_text_holding_excels_own_escapes_is_escaped_for_excel(tmp_path):
     escaped (both of two that share an underscore), as Excel itself writes them."""
     out, _ = _written(tmp_path, [["_x0041_x0042_", "plain_x"]])
     ws = openpyxl.load_workbook(out)["Data"]
-    assert ws["A2"].value == "_x005F_x0041__x005F_x0042_" and ws["B2"].value == "plain_x"
+    assert ws["A2"].value == "_x005F_x0041_x005F_x0042_" and ws["B2"].value == "plain_x"
