@@ -55,7 +55,9 @@ print(json.dumps({
 RAW = r"""
 import json, sys, time
 from pathlib import Path
-from annotator.services.exporting import ExportOptions, _Job, CODER_BASE_COLUMNS
+from annotator.services.exporting import ExportOptions
+from annotator.services.exporting.columns import CODER_BASE_COLUMNS
+from annotator.services.exporting.job import Job
 from annotator.services.sources import parse_source
 from annotator.store.project import open_project
 writer, db, out = sys.argv[1:4]
@@ -63,7 +65,7 @@ rows, coder_rows = int(sys.argv[4]), int(sys.argv[5])
 project = open_project(db)
 with project.session() as session:
     source = parse_source(session, "all-coders")
-    job = _Job(project, session, source, ExportOptions(source="all-coders"), None)
+    job = Job(project, session, source, ExportOptions(source="all-coders"), None)
     headers = [c.header for c in job.recommendation_columns()]
     coder_headers = [c.header for c in [*CODER_BASE_COLUMNS, *job.field_columns()]]
     sample, coder_sample = [], []
