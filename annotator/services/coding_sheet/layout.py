@@ -129,7 +129,9 @@ def _value_json(f: FieldSpec, value: FieldValue) -> Any:
     return value.text
 
 
-def _cell_values(spec: FormSpec, columns: list[_Col], values, status: str | None) -> list[Any]:
+def _cell_values(
+    spec: FormSpec, columns: list[_Col], values: dict[int, FieldValue], status: str | None
+) -> list[Any]:
     by_key = {f.key: f for f in spec.fields}
     cells: list[Any] = []
     for col in columns:
@@ -137,7 +139,7 @@ def _cell_values(spec: FormSpec, columns: list[_Col], values, status: str | None
             cells.append(STATUS_LABELS.get(status, status) if status else None)
             continue
         f = by_key[col.field_key or ""]
-        value = values.get(f.id, EMPTY)
+        value = values.get(f.stored_id, EMPTY)
         labels = {c.id: c for c in f.codes}
         if col.kind == "flag":
             code = next(c for c in f.codes if c.key == col.code_key)

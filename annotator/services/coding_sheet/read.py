@@ -20,6 +20,7 @@ from annotator.limits import MAX_CODER_TEXT
 from annotator.services import permissions
 from annotator.services.coding import (
     EMPTY,
+    CodeSpec,
     FieldSpec,
     FieldValue,
     FormSpec,
@@ -109,7 +110,11 @@ def import_coding_sheet(
 
 
 def _import(
-    project, workbook, problems: _Problems, dry_run: bool, by_coder_id: int | None
+    project: Project,
+    workbook: Any,  # openpyxl's, read-only
+    problems: _Problems,
+    dry_run: bool,
+    by_coder_id: int | None,
 ) -> CodingSheetImport:
     if SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
         problems.add(
@@ -133,6 +138,7 @@ def _import(
         if coder is None:
             problems.add(f"the coder {header['coder_name']} is not in this project", sheet=None)
             problems.refuse()
+        assert coder is not None  # refuse() raised otherwise
         if coder.name != header["coder_name"]:
             problems.add(
                 f"the sheet was written for {header['coder_name']}, but the coder identity "
@@ -266,7 +272,7 @@ BLANK_ROWS_END = 10_000
 
 def _read_rows(
     session: Session,
-    ws,
+    ws: Any,
     spec: FormSpec,
     columns: list[_Col],
     baselines: dict[str, dict[str, Any]],
@@ -336,15 +342,14 @@ def _read_rows(
             )
         uids[uid] = number
     known: dict[str, tuple[int, str, str]] = {}
-    wanted = [u for u in uids if u]
     parsed: list[uuid.UUID] = []
-    for u in wanted:
+    for u in (u for u in uids if u):
         try:
             parsed.append(uuid.UUID(u))
         except ValueError:
             continue
     for start in range(0, len(parsed), CHUNK):
-        for rid, uid, text, number_text in session.execute(
+        for rid, stored_uid, text, number_text in session.execute(
             select(
                 Recommendation.id,
                 Recommendation.uuid,
@@ -352,7 +357,7 @@ def _read_rows(
                 Recommendation.number,
             ).where(Recommendation.uuid.in_(parsed[start : start + CHUNK]))
         ):
-            known[str(uid)] = (rid, text, number_text or "")
+            known[str(stored_uid)] = (rid, text, number_text or "")
     ids = [known[u][0] for u in uids if u in known]
     current = values_in_for(session, coder_id, ids)
     statuses = statuses_in(session, ids, coder_id)
@@ -397,7 +402,9 @@ def _read_rows(
     return plan
 
 
-def values_in_for(session: Session, coder_id: int, ids: list[int]):
+def values_in_for(
+    session: Session, coder_id: int, ids: list[int]
+) -> dict[int, dict[int, FieldValue]]:
     found = values_in(session, Source("coder", coder_id), ids)
     return {rid: by_coder.get(coder_id, {}) for rid, by_coder in found.items()}
 
@@ -424,7 +431,11 @@ def _row_plan(
     given: dict[str, FieldValue] = {}
     status: str | None = None
     for offset, (col, raw) in enumerate(zip(columns, cells, strict=False)):
-        where = {"row": row, "column": first_column + offset, "header": col.header}
+        where: dict[str, Any] = {
+            "row": row,
+            "column": first_column + offset,
+            "header": col.header,
+        }
         value = raw.strip() if isinstance(raw, str) else raw
         if col.kind == "status":
             if value in (None, ""):
@@ -457,17 +468,17 @@ def _row_plan(
         if f.kind == "multi":
             if f.key not in seen_multi:
                 continue
-            keys = {c.key: c.id for c in f.codes}
+            keys = {c.key: c.stored_id for c in f.codes}
             shown = seen_multi[f.key]
             # Codes the sheet has no column for (retired ones) stay as they are.
-            hidden = {c for c in current.get(f.id, EMPTY).codes if _key(f, c) not in shown}
+            hidden = {c for c in current.get(f.stored_id, EMPTY).codes if _key(f, c) not in shown}
             new = FieldValue(frozenset({keys[k] for k in flags.get(f.key, ())} | hidden))
         elif f.key in given:
             new = given[f.key]
         else:
             continue
         old = _from_json(f, base_values.get(f.key))
-        now = current.get(f.id, EMPTY)
+        now = current.get(f.stored_id, EMPTY)
         if _same(f, new, old):
             continue  # the coder did not touch it in the sheet
         if not _same(f, now, old) and not _same(f, now, new):
@@ -478,7 +489,7 @@ def _row_plan(
             )
             continue
         if not _same(f, new, now):
-            changes[f.id] = new
+            changes[f.stored_id] = new
     return changes, status
 
 
@@ -494,12 +505,12 @@ def _same(f: FieldSpec, one: FieldValue, other: FieldValue) -> bool:
 
 def _from_json(f: FieldSpec, value: Any) -> FieldValue:
     if f.kind in ("multi", "single", "ordinal"):
-        keys = {c.key: c.id for c in f.codes}
+        keys = {c.key: c.stored_id for c in f.codes}
         return FieldValue(frozenset(keys[k] for k in (value or ()) if k in keys))
     return FieldValue(text=value or None)
 
 
-def _code_named(f: FieldSpec, text: str):
+def _code_named(f: FieldSpec, text: str) -> CodeSpec | None:
     wanted = " ".join(text.split()).casefold()
     return next((c for c in f.codes if wanted in (c.label.casefold(), c.key.casefold())), None)
 
@@ -512,7 +523,9 @@ def _flag(value: Any) -> bool | None:
     return None
 
 
-def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldValue | None:
+def _parse(
+    f: FieldSpec, value: Any, problems: _Problems, where: dict[str, Any]
+) -> FieldValue | None:
     if value in (None, ""):
         return EMPTY
     if f.kind in ("single", "ordinal"):
@@ -526,7 +539,7 @@ def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldV
                 live = ", ".join(c.label for c in f.codes if not c.retired)
                 problems.add(f"'{part}' is not a code of {f.label}; its codes: {live}", **where)
                 return None
-            found.append(code.id)
+            found.append(code.stored_id)
         if len(set(found)) > 1:
             problems.add(f"{f.label} takes one code, and '{text}' gives {len(set(found))}", **where)
             return None

@@ -137,7 +137,7 @@ def _write_rows(
                 ]
             )
             # What the row started with: the import changes only what the coder changed.
-            baseline = {f.key: _value_json(f, mine.get(f.id, EMPTY)) for f in spec.fields}
+            baseline = {f.key: _value_json(f, mine.get(f.stored_id, EMPTY)) for f in spec.fields}
             meta.put([uid, json.dumps({"status": status, "values": baseline})])
             written += 1
     sheet.close()

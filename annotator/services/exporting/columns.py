@@ -29,21 +29,21 @@ class FieldColumns:
     @classmethod
     def of(cls, spec: FieldSpec) -> FieldColumns:
         made = cls(spec)
-        made.labels = {c.id: c.label for c in spec.codes}
-        made.order = {c.id: n for n, c in enumerate(spec.codes)}
+        made.labels = {c.stored_id: c.label for c in spec.codes}
+        made.order = {c.stored_id: n for n, c in enumerate(spec.codes)}
         live = [c for c in spec.codes if not c.retired]
         if spec.kind == "multi":
             made.columns.append(Column(spec.label, 30, wrap=False))
-            made.flag_codes = tuple(c.id for c in spec.codes)
-            parents = {c.id: c.parent_id for c in spec.codes}
+            made.flag_codes = tuple(c.stored_id for c in spec.codes)
+            parents = {c.stored_id: c.parent_id for c in spec.codes}
             for code in spec.codes:
-                chain, seen = [], {code.id}
-                up = parents.get(code.id)
+                chain, seen = [], {code.stored_id}
+                up = parents.get(code.stored_id)
                 while up is not None and up not in seen:
                     chain.append(up)
                     seen.add(up)
                     up = parents.get(up)
-                made.ancestors[code.id] = tuple(chain)
+                made.ancestors[code.stored_id] = tuple(chain)
             for code in spec.codes:
                 header = f"{spec.label}: {code.label}"
                 if code.retired:
@@ -55,10 +55,10 @@ class FieldColumns:
             )
         elif spec.kind == "ordinal":
             try:
-                made.ordinal = {c.id: int(c.key) for c in spec.codes}
+                made.ordinal = {c.stored_id: int(c.key) for c in spec.codes}
                 choices: tuple[str | int, ...] = tuple(int(c.key) for c in live)
             except ValueError:
-                made.ordinal = {c.id: c.label for c in spec.codes}
+                made.ordinal = {c.stored_id: c.label for c in spec.codes}
                 choices = tuple(c.label for c in live)
             made.columns.append(Column(spec.label, 12, choices=choices or None))
         elif spec.kind == "boolean":

@@ -126,7 +126,7 @@ class Job:
         done = status == "done"
         cells: list[Any] = []
         for fc in self.fields:
-            value = values.get(fc.spec.id)
+            value = values.get(fc.spec.stored_id)
             coded = value is not None or (done and not consensus)
             cells.extend(fc.cells(value, coded))
         return cells
@@ -146,8 +146,8 @@ class Job:
                 else {}
             )
             statuses_of: dict[int, dict[int, str]] = {}
-            for (rid, coder), status in statuses.items():
-                statuses_of.setdefault(rid, {})[coder] = status
+            for (rid, coder), marked in statuses.items():
+                statuses_of.setdefault(rid, {})[coder] = marked
             for base in chunk:
                 row = base.cells()
                 coder_rows: list[list[Any]] = []

@@ -80,7 +80,7 @@ class Reader:
     def chunks(self) -> Iterator[list[BaseRow]]:
         for start in range(0, len(self.ids), CHUNK):
             chunk = self.ids[start : start + CHUNK]
-            rows = {
+            rows: dict[int, list[Any]] = {
                 rid: rest
                 for rid, *rest in self.session.execute(
                     select(

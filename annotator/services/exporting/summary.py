@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from annotator import analysis
@@ -155,7 +156,7 @@ class Summary:
         for _ in range(max(0, 16 - (self.row - top))):
             self.gap()
 
-    def _by_review(self, recs) -> None:
+    def _by_review(self, recs: pd.DataFrame) -> None:
         table = analysis.breakdown_by_review(recs)
         self.put(["Responses by review"], bold=True)
         headers = [c for c in table.columns if c != "review_id"]
@@ -176,7 +177,7 @@ class Summary:
             )
         self.gap()
 
-    def _comparisons(self, recs) -> None:
+    def _comparisons(self, recs: pd.DataFrame) -> None:
         reviews = self.data.reviews
         reviews = reviews[reviews["review_id"].isin(recs["review_id"].unique())]
         lines = []
@@ -199,7 +200,7 @@ class Summary:
             self.put([line])
         self.gap()
 
-    def _wordings(self, recs) -> None:
+    def _wordings(self, recs: pd.DataFrame) -> None:
         self.put(["Responses as published (the state's own wording)"], bold=True)
         self.put(["Review", "Response as published", "Recommendations", "Share"], bold=True)
         for review_id, part in recs.groupby("review_id", sort=False, observed=True):

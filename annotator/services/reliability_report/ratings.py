@@ -124,7 +124,7 @@ def ratings(
 def _frame(session: Session, spec: FieldSpec, chosen: list[CoderRef] | None) -> pd.DataFrame:
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
     ids = None if chosen is None else [c.id for c in chosen]
-    keys = {c.id: c.key for c in spec.codes}
+    keys = {c.stored_id: c.key for c in spec.codes}
     scale = ordinal_scale(spec) if spec.kind == "ordinal" else {}
     rows: list[tuple[int, str, Any]] = []
     unusable = 0

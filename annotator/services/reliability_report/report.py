@@ -277,7 +277,7 @@ def _field_report(
             f"{count_of(frame.attrs['unusable'], 'rating')} left out: more than one code "
             f"was chosen where {fspec.label} takes one."
         )
-    base = dict(key=fspec.key, label=fspec.label, kind=fspec.kind, coders=coders)
+    base: dict[str, Any] = dict(key=fspec.key, label=fspec.label, kind=fspec.kind, coders=coders)
     if n_units == 0:
         notes.append(
             "No recommendation of this field was coded by two or more of the coders, "
@@ -359,9 +359,9 @@ def _by_code(
     fspec: FieldSpec, frame: pd.DataFrame, coders: tuple[str, ...]
 ) -> tuple[CodeFigure, ...]:
     """Each code read as present or absent: which codes the coders apply alike."""
-    labels = {c.key: c.label for c in fspec.codes}
+    labels: dict[Any, str] = {c.key: c.label for c in fspec.codes}
     if fspec.kind == "ordinal":
-        labels = {ordinal_scale(fspec)[c.id]: c.label for c in fspec.codes}
+        labels = {ordinal_scale(fspec)[c.stored_id]: c.label for c in fspec.codes}
     sets = (
         frame
         if fspec.kind == "multi"
@@ -400,6 +400,7 @@ def _by_code(
 def _pairwise(fspec: FieldSpec, frame: pd.DataFrame, coders: tuple[str, ...]) -> Pairwise | None:
     if len(coders) < 2:
         return None
+    function: Callable[..., rel.Coefficient]
     if fspec.kind == "multi":
         function, kwargs, key = rel.krippendorff_alpha, {"distance": "masi"}, "alpha"
     elif fspec.kind == "text":
