@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator import analysis
@@ -19,6 +20,7 @@ from annotator.services.exporting.options import (
 from annotator.services.sources import (
     Source,
 )
+from annotator.store.models import Recommendation
 from annotator.workbooks import (
     Book,
     column_letter,
@@ -44,7 +46,9 @@ class Summary:
             review_ids=review_ids,
             include_text=False,
             by_coder_id=by_coder_id,
+            compact=True,
         )
+        self.session = session
         self.source = source
 
     def put(
@@ -299,26 +303,42 @@ class Summary:
         data = self.data
         if data.verified is None or data.verified.empty:
             return
-        v = analysis.verify_responses(data.recommendations, data.verified)
+        recs = data.recommendations
+        v = analysis.verify_responses(recs, data.verified, listing=False)
         self.put(["Verification of the published responses by the coders"], bold=True)
         self.put(["Outcome", "Recommendations"], bold=True)
         for outcome, count in v.counts.items():
             self.put([outcome.capitalize(), count])
         self.gap()
-        if v.review.empty:
+        flagged = v.outcomes["outcome"].isin(LISTED_OUTCOMES).to_numpy()
+        if not flagged.any():
             return
         # Where the coders' verified response differs from the published one, or the
-        # coders differ: each is listed so that someone looks at it again.
-        shown = v.review.drop(columns=["id"])
+        # coders differ: each is listed so that someone looks at it again. Only the
+        # ones shown are read in full (a large project may flag half its
+        # recommendations; listing them all would hold them all).
+        total = int(flagged.sum())
+        first = v.outcomes["id"].to_numpy()[flagged][:MAX_LISTED]
+        few = recs[recs["id"].isin(first)].copy()
+        numbers = dict(
+            self.session.execute(
+                select(Recommendation.id, Recommendation.number).where(
+                    Recommendation.id.in_([int(i) for i in first])
+                )
+            ).all()
+        )
+        few["number"] = [numbers.get(int(i)) or "" for i in few["id"]]
+        verified = data.verified[data.verified["id"].isin(first)]
+        shown = analysis.verify_responses(few, verified).review.drop(columns=["id"])
         self.put(
-            [f"Verified and published responses disagree: {len(shown)} recommendations"],
+            [f"Verified and published responses disagree: {total} recommendations"],
             bold=True,
         )
         self.put(list(shown.columns), bold=True)
-        for row in shown.head(MAX_LISTED).itertuples(index=False):
+        for row in shown.itertuples(index=False):
             self.put(list(row))
-        if len(shown) > MAX_LISTED:
-            self.put([f"… and {len(shown) - MAX_LISTED} more (annotator stats --verify)"])
+        if total > MAX_LISTED:
+            self.put([f"… and {total - MAX_LISTED} more (annotator stats --verify)"])
         self.gap()
 
     def _progress(self) -> None:
@@ -344,3 +364,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return None
     return value
+
+
+# The outcomes the Summary lists one by one.
+LISTED_OUTCOMES = (analysis.CORRECTED, analysis.DISAGREEMENT)
