@@ -558,3 +558,38 @@ def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
     assert csv_result.cut_cells == 0 and csv_result.cut_sentence() is None
     with (tmp_path / "long.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert long_text in [row[6] for row in csv.reader(handle)]
+
+
+def test_the_summarys_progress_counted_by_sql_matches_the_frames(tmp_path):
+    """The export's Summary counts coding progress with GROUP BY (its memory stays flat);
+    the figures are those of analysis.coding_progress over the whole frames, with
+    assignments, every status and a selection of reviews."""
+    from annotator.services import analysis_data
+    from annotator.services.exporting.progress import coding_progress
+    from annotator.services.synthetic import SyntheticSpec, generate
+    from annotator.store.models import Assignment, Coder, CodingStatus
+
+    project = init_project(tmp_path / "progress.upr")
+    generate(project, SyntheticSpec(recommendations=600, reviews=3, coders=3, coded_share=0.6))
+    with project.write() as session:
+        coders = session.scalars(select(Coder).order_by(Coder.name)).all()
+        ids = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).all()
+        for rid in ids[::3]:  # the first coder has an assignment, partly coded
+            session.add(Assignment(recommendation_id=rid, coder_id=coders[0].id))
+        statuses = session.scalars(select(CodingStatus)).all()
+        for n, status in enumerate(statuses):
+            status.status = ("done", "in_progress", "flagged", "skipped", "done")[n % 5]
+    boss = coordinator_id(project)
+    with project.session() as session:
+        reviews = sorted(session.scalars(select(Recommendation.review_id).distinct()))
+        for chosen in (None, reviews[:1], reviews[1:]):
+            frames = analysis_data.load(session, review_ids=chosen, by_coder_id=boss)
+            expected = frames.progress()
+            got = coding_progress(session, len(frames.recommendations), chosen)
+            pd.testing.assert_frame_equal(got.by_coder, expected.by_coder)
+            assert (got.done_by_any, got.done_by_two) == (
+                expected.done_by_any,
+                expected.done_by_two,
+            )
+            assert got.done_by_two > 0 and got.by_coder["Flagged"].sum() > 0
+    project.close()

@@ -283,6 +283,10 @@ class AnalysisData:
         )
 
 
+_NO_STATUSES = pd.DataFrame(columns=["id", "coder", "status"])
+_NO_ASSIGNMENTS = pd.DataFrame(columns=["id", "coder"])
+
+
 def load(
     session: Session,
     *,
@@ -327,8 +331,9 @@ def load(
             if verified_spec
             else None
         ),
-        statuses=statuses_frame(session, review_ids),
-        assignments=assignments_frame(session),
+        # A compact load leaves progress to SQL (the export's Summary counts it there).
+        statuses=statuses_frame(session, review_ids) if not compact else _NO_STATUSES.copy(),
+        assignments=assignments_frame(session) if not compact else _NO_ASSIGNMENTS.copy(),
         coders=tuple(session.scalars(select(Coder.name).order_by(Coder.name))),
         source=chosen,
         review_ids=tuple(review_ids) if review_ids is not None else None,

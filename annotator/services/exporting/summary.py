@@ -17,6 +17,7 @@ from annotator.services.exporting.options import (
     PERCENT,
     SHEET_SUMMARY,
 )
+from annotator.services.exporting.progress import coding_progress
 from annotator.services.sources import (
     Source,
 )
@@ -49,6 +50,7 @@ class Summary:
             compact=True,
         )
         self.session = session
+        self.review_ids = review_ids
         self.source = source
 
     def put(
@@ -342,7 +344,7 @@ class Summary:
         self.gap()
 
     def _progress(self) -> None:
-        p = self.data.progress()
+        p = coding_progress(self.session, len(self.data.recommendations), self.review_ids)
         self.put(["Coding progress"], bold=True)
         if p.by_coder.empty:
             self.put(["Nobody has coded yet."], italic=True)
