@@ -314,7 +314,8 @@ def load(
     recommendations = recommendations_frame(
         session, review_ids, include_text=include_text, compact=compact
     )
-    if themes_spec is not None:
+    # A compact load leaves the themes to SQL too (the export's Summary counts them).
+    if themes_spec is not None and not compact:
         themes = codes_frame(session, themes_spec, chosen, review_ids)
         labels = tuple(c.label for c in themes_spec.codes)
     else:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from annotator import analysis
 from annotator.services import analysis_data
+from annotator.services.coding import form_spec
 from annotator.services.exporting.options import (
     MAX_CHART_REVIEWS,
     MAX_LISTED,
@@ -18,6 +19,7 @@ from annotator.services.exporting.options import (
     SHEET_SUMMARY,
 )
 from annotator.services.exporting.progress import coding_progress
+from annotator.services.exporting.themes import theme_crosstab
 from annotator.services.sources import (
     Source,
 )
@@ -226,13 +228,17 @@ class Summary:
         self.gap()
 
     def _themes(self) -> None:
-        data = self.data
         self.put([f"Themes × response (themes as coded by {self._source_words()})"], bold=True)
-        if data.themes.empty:
+        field = analysis_data.theme_field(form_spec(self.session))
+        tab = (
+            theme_crosstab(self.session, field, self.data.source, self.review_ids)
+            if field is not None
+            else None
+        )
+        if tab is None:
             self.put(["No themes are coded yet."], italic=True)
             self.gap()
             return
-        tab = analysis.theme_crosstab(data.recommendations, data.themes)
         labels = [analysis.CATEGORY_LABELS[c] for c in analysis.CATEGORIES]
         headers = [
             "Theme",
