@@ -21,6 +21,7 @@ name and renames it).
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -128,7 +129,8 @@ class Book:
 
     def __init__(self, path: str | Path, *, scratch_dir: str | Path | None = None) -> None:
         # Every sheet's rows go to a file in one folder of our own, removed at the end.
-        self._scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=scratch_dir)
+        # Named as the store's scratch files are (prefix, then the writer's process id).
+        self._scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=scratch_dir)
         self.path = Path(path)
         self.workbook = xlsxwriter.Workbook(
             str(path),
