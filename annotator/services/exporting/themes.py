@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import distinct, exists, func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from annotator import analysis
@@ -47,9 +47,12 @@ def theme_crosstab(
         .where(*conditions)
         .group_by(code, Recommendation.response)
     )
+    # NOT IN a list the database builds once: a correlated NOT EXISTS lets SQLite scan
+    # the (field, code) index once per recommendation (minutes at 200,000).
+    themed = select(recommendation).where(*conditions)
     unthemed = (
         select(Recommendation.response, func.count())
-        .where(~exists().where(recommendation == Recommendation.id, *conditions))
+        .where(Recommendation.id.not_in(themed))
         .group_by(Recommendation.response)
     )
     if review_ids is not None:
