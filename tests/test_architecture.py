@@ -73,13 +73,6 @@ def test_qt_signals_do_not_leak_references():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# Modules still being split by other branches of issue 14; the lead empties this list at
-# the merge, after which no module under annotator/ may pass the limit.
-LONG_MODULES_BEING_SPLIT = {
-    "annotator/services/exporting.py",
-    "annotator/services/reliability_report.py",
-    "annotator/services/coding_sheet.py",
-}
 MAX_MODULE_LINES = 600
 
 
@@ -89,13 +82,7 @@ def test_no_module_is_longer_than_a_newcomer_can_read():
         for path in sorted((ROOT / "annotator").rglob("*.py"))
         if (lines := len(path.read_text("utf-8").splitlines())) > MAX_MODULE_LINES
     }
-    unexpected = {p: n for p, n in too_long.items() if p not in LONG_MODULES_BEING_SPLIT}
-    assert not unexpected, f"split these along what they hold: {unexpected}"
-
-
-# Cycles between modules of other branches of issue 14, broken there; the lead empties
-# this list at the merge.
-CYCLES_BEING_BROKEN = []
+    assert not too_long, f"split these along what they hold: {too_long}"
 
 
 def _import_cycles(graph) -> list[set[str]]:
@@ -150,7 +137,7 @@ def test_no_import_cycle_inside_annotator():
     import grimp
 
     graph = grimp.build_graph("annotator", cache_dir=None, exclude_type_checking_imports=True)
-    cycles = [c for c in _import_cycles(graph) if c not in CYCLES_BEING_BROKEN]
+    cycles = _import_cycles(graph)
     assert not cycles, f"modules importing each other: {[sorted(c) for c in cycles]}"
 
 
@@ -164,17 +151,6 @@ def test_the_cycle_finder_finds_a_cycle():
             return edges[module]
 
     assert _import_cycles(Graph()) == [{"a", "b", "c"}]
-
-
-# Modules whose types are still being put right by the other branches of the redesign;
-# the lead empties this at the merge. Every other module must be mypy-clean.
-TYPES_BEING_FIXED = (
-    "annotator/services/exporting.py",
-    "annotator/services/coding_sheet.py",
-    "annotator/services/reliability_report.py",
-    "annotator/services/xlsx_writing.py",
-    "annotator/codebook/xlsx_io.py",
-)
 
 
 def mypy_errors(paths: list[str] | None = None) -> list[str]:
@@ -191,7 +167,7 @@ def mypy_errors(paths: list[str] | None = None) -> list[str]:
 
 
 def test_the_types_check():
-    errors = [e for e in mypy_errors() if not e.startswith(TYPES_BEING_FIXED)]
+    errors = mypy_errors()
     assert not errors, "\n".join(errors)
 
 

@@ -19,8 +19,8 @@ from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, form_spec, save_value
 from annotator.services.exporting import ExportCancelled, ExportOptions, export
 from annotator.services.projects import init_project
-from annotator.services.xlsx_writing import csv_safe
 from annotator.store.models import Recommendation
+from annotator.workbooks import csv_safe
 from tests import known_answers
 from tests.cli_runner import run_annotator as annotator
 from tests.project_helpers import codes_named
@@ -469,23 +469,20 @@ def test_cli_export_and_stats(known, tmp_path):
 
 
 def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
-    from openpyxl import Workbook
+    from annotator.workbooks import Book, Column
 
-    from annotator.services.xlsx_writing import Column, Sheet
-
-    wb = Workbook(write_only=True)
-    sheet = Sheet(wb, "Data", [Column("Text", wrap=True), Column("Number"), Column("Other")])
-    rows = [
-        ["bell\x07 and \ufffe end", 3, 2.5],
-        ["  spaced  ", -1, True],
-        ["a < b & c > d\r\nnext", None, ""],
-        ["x" * 40_000, float("nan"), "=1+1"],
-    ]
-    for row in rows:
-        sheet.append(list(row))
-    sheet.close()
     out = tmp_path / "cells.xlsx"
-    wb.save(out)
+    with Book(out) as wb:
+        sheet = wb.sheet("Data", [Column("Text", wrap=True), Column("Number"), Column("Other")])
+        rows = [
+            ["bell\x07 and \ufffe end", 3, 2.5],
+            ["  spaced  ", -1, True],
+            ["a < b & c > d\r\nnext", None, ""],
+            ["x" * 40_000, float("nan"), "=1+1"],
+        ]
+        for row in rows:
+            sheet.append(list(row))
+        sheet.close()
     ws = openpyxl.load_workbook(out)["Data"]
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert got[0] == ["bell and  end", 3, 2.5]
@@ -500,17 +497,14 @@ def test_sheet_cells_keep_their_types_and_drop_what_xml_cannot_hold(tmp_path):
 def test_a_text_of_only_characters_a_workbook_cannot_hold_is_an_empty_cell(tmp_path):
     """A vertical tab ("\x0b", pasted from Word) cleans to nothing; it used to raise
     IndexError and end the export."""
-    from openpyxl import Workbook
+    from annotator.workbooks import Book, Column
 
-    from annotator.services.xlsx_writing import Column, Sheet
-
-    wb = Workbook(write_only=True)
-    sheet = Sheet(wb, "Data", [Column("Text", wrap=True), Column("Next")])
-    sheet.append(["\x0b", "kept"])
-    sheet.append(["\x0b\x07", 2])
-    sheet.close()
     out = tmp_path / "empty.xlsx"
-    wb.save(out)
+    with Book(out) as wb:
+        sheet = wb.sheet("Data", [Column("Text", wrap=True), Column("Next")])
+        sheet.append(["\x0b", "kept"])
+        sheet.append(["\x0b\x07", 2])
+        sheet.close()
     ws = openpyxl.load_workbook(out)["Data"]
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [
         [None, "kept"],
@@ -519,7 +513,7 @@ def test_a_text_of_only_characters_a_workbook_cannot_hold_is_an_empty_cell(tmp_p
 
 
 def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
-    from annotator.services.xlsx_writing import CUT_MARK, MAX_CELL_CHARS
+    from annotator.workbooks import CUT_MARK, MAX_CELL_CHARS
 
     project = _hostile_project(tmp_path / "long.upr")
     long_text = "A very long recommendation. " * 1_500  # 42,000 characters
@@ -555,3 +549,38 @@ def test_texts_longer_than_a_cell_are_cut_marked_and_reported(tmp_path):
     assert csv_result.cut_cells == 0 and csv_result.cut_sentence() is None
     with (tmp_path / "long.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert long_text in [row[6] for row in csv.reader(handle)]
+
+
+def test_the_summarys_progress_counted_by_sql_matches_the_frames(tmp_path):
+    """The export's Summary counts coding progress with GROUP BY (its memory stays flat);
+    the figures are those of analysis.coding_progress over the whole frames, with
+    assignments, every status and a selection of reviews."""
+    from annotator.services import analysis_data
+    from annotator.services.exporting.progress import coding_progress
+    from annotator.services.synthetic import SyntheticSpec, generate
+    from annotator.store.models import Assignment, Coder, CodingStatus
+
+    project = init_project(tmp_path / "progress.upr")
+    generate(project, SyntheticSpec(recommendations=600, reviews=3, coders=3, coded_share=0.6))
+    with project.write() as session:
+        coders = session.scalars(select(Coder).order_by(Coder.name)).all()
+        ids = session.scalars(select(Recommendation.id).order_by(Recommendation.id)).all()
+        for rid in ids[::3]:  # the first coder has an assignment, partly coded
+            session.add(Assignment(recommendation_id=rid, coder_id=coders[0].id))
+        statuses = session.scalars(select(CodingStatus)).all()
+        for n, status in enumerate(statuses):
+            status.status = ("done", "in_progress", "flagged", "skipped", "done")[n % 5]
+    boss = coordinator_id(project)
+    with project.session() as session:
+        reviews = sorted(session.scalars(select(Recommendation.review_id).distinct()))
+        for chosen in (None, reviews[:1], reviews[1:]):
+            frames = analysis_data.load(session, review_ids=chosen, by_coder_id=boss)
+            expected = frames.progress()
+            got = coding_progress(session, len(frames.recommendations), chosen)
+            pd.testing.assert_frame_equal(got.by_coder, expected.by_coder)
+            assert (got.done_by_any, got.done_by_two) == (
+                expected.done_by_any,
+                expected.done_by_two,
+            )
+            assert got.done_by_two > 0 and got.by_coder["Flagged"].sum() > 0
+    project.close()

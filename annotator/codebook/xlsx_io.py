@@ -19,6 +19,7 @@ from annotator.codebook.shortcuts import _type_name
 from annotator.codebook.validate import _Ctx, _run_checks, _Where
 from annotator.codebook.yaml_io import _raise_if_invalid, _write_atomically
 from annotator.vocabulary import FIELD_KINDS
+from annotator.workbooks import Book, Rows
 
 SHEET_CODES = "Codes"
 SHEET_FIELDS = "Fields"
@@ -52,46 +53,27 @@ _WRAPPED = frozenset({"definition", "include", "exclude", "example", "descriptio
 _YES = frozenset({"yes", "y", "true", "x", "1"})
 _NO = frozenset({"no", "n", "false", "0", ""})
 
-# OOXML escapes characters that XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_).
-# openpyxl neither writes nor reads these escapes; a carriage return would otherwise be lost.
+# OOXML escapes characters that XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_);
+# annotator.workbooks writes them so, and openpyxl reads them as they stand.
 _XL_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_XL_NEEDS_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
-
-
-def _xl_escape(text: str) -> str:
-    return _XL_NEEDS_ESCAPE.sub("_x005F_", text).replace("\r", "_x000D_")
 
 
 def _xl_unescape(text: str) -> str:
     return _XL_ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _put(ws: Any, row: int, col: int, value: str | int | None) -> Any:
-    """Write one cell; text is always a text cell, never a formula."""
-    cell = ws.cell(row=row, column=col)
-    if isinstance(value, str):
-        cell.value = _xl_escape(value)
-        cell.data_type = "s"  # "=...", "+...", "-...", "@..." stay text
-    else:
-        cell.value = value
-    return cell
-
-
-def _write_sheet(ws: Any, columns: tuple[str, ...], rows: list[list[str | int | None]]) -> None:
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    bold = Font(bold=True)
+def _write_sheet(
+    book: Book, title: str, columns: tuple[str, ...], rows: list[list[str | int | None]]
+) -> Rows:
+    """One sheet: a bold header, frozen; long texts wrapped; every text a text cell."""
+    sheet = book.rows(title, [(j, _WIDTHS.get(name, 16)) for j, name in enumerate(columns, 1)])
     for j, name in enumerate(columns, start=1):
-        _put(ws, 1, j, name).font = bold
-        ws.column_dimensions[get_column_letter(j)].width = _WIDTHS.get(name, 16)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+        sheet.write(1, j, name, bold=True)
     for i, values in enumerate(rows, start=2):
         for j, (name, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = _put(ws, i, j, value)
-            cell.alignment = wrap if name in _WRAPPED else top
-    ws.freeze_panes = "A2"
+            sheet.write(i, j, value, wrap=name in _WRAPPED, top=True)
+    sheet.ws.freeze_panes(1, 0)
+    return sheet
 
 
 def save_xlsx(cb: Codebook, path: str | Path) -> None:
@@ -99,13 +81,11 @@ def save_xlsx(cb: Codebook, path: str | Path) -> None:
 
     Refuses (CodebookError) an invalid codebook. No cell is written as a formula.
     """
-    import openpyxl
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     _raise_if_invalid(cb)
-    wb = openpyxl.Workbook()
-    codes_ws = wb.active
-    codes_ws.title = SHEET_CODES
+    _write_atomically(Path(path), lambda tmp: _write_book(cb, tmp))
+
+
+def _write_book(cb: Codebook, path: Path) -> None:
     code_rows: list[list[str | int | None]] = []
     for fld in cb.fields:
         for code in fld.codes:
@@ -125,27 +105,21 @@ def save_xlsx(cb: Codebook, path: str | Path) -> None:
                     "; ".join(code.keywords) or None,
                 ]
             )
-    _write_sheet(codes_ws, CODES_COLUMNS, code_rows)
-
-    fields_ws = wb.create_sheet(SHEET_FIELDS)
     field_rows: list[list[str | int | None]] = [
         [fld.key, fld.label, fld.kind, fld.description or None, "yes" if fld.required else None]
         for fld in cb.fields
     ]
-    _write_sheet(fields_ws, FIELDS_COLUMNS, field_rows)
-    kinds = DataValidation(type="list", formula1='"' + ",".join(FIELD_KINDS) + '"')
-    kinds.add("C2:C1000")
-    fields_ws.add_data_validation(kinds)
-
-    book_ws = wb.create_sheet(SHEET_CODEBOOK)
     book_rows: list[list[str | int | None]] = [
         ["format_version", FORMAT_VERSION],
         ["name", cb.name],
         ["version", cb.version],
         ["description", cb.description or None],
     ]
-    _write_sheet(book_ws, CODEBOOK_COLUMNS, book_rows)
-    _write_atomically(Path(path), lambda tmp: wb.save(tmp))
+    with Book(path) as book:
+        _write_sheet(book, SHEET_CODES, CODES_COLUMNS, code_rows)
+        fields = _write_sheet(book, SHEET_FIELDS, FIELDS_COLUMNS, field_rows)
+        fields.ws.data_validation(1, 2, 999, 2, {"validate": "list", "source": list(FIELD_KINDS)})
+        _write_sheet(book, SHEET_CODEBOOK, CODEBOOK_COLUMNS, book_rows)
 
 
 def _blank(value: Any) -> bool:
@@ -358,7 +332,7 @@ def _load_workbook(wb: Any, origin: str) -> Codebook:
             places[attr] = _Where(line=number, sheet=SHEET_FIELDS, column=attr)
         ctx.field_where.append(places)
         ctx.code_where.append([])
-        once = ("field", fi)
+        once: tuple[Any, ...] = ("field", fi)
         fld = Field(
             key=_cell_text(values["field"], "the field key", places["key"], ctx, (*once, "key")),
             label=_cell_text(values["label"], "the label", places["label"], ctx, (*once, "label")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from pandas.api.types import union_categoricals
@@ -96,20 +97,26 @@ def _frame(
 
 
 def recommendations_frame(
-    session: Session, review_ids: Sequence[int] | None = None, *, include_text: bool = True
+    session: Session,
+    review_ids: Sequence[int] | None = None,
+    *,
+    include_text: bool = True,
+    compact: bool = False,
 ) -> pd.DataFrame:
-    """One row a recommendation, in reading order, with its response category."""
+    """One row a recommendation, in reading order, with its response category.
+
+    ``compact``: without the numbers and sort keys, the wordings and positions stored
+    once each chunk by chunk (a summary of 200,000 recommendations then holds a few
+    megabytes, not a few hundred)."""
     reviews = reviews_frame(session)
-    columns = [
-        Recommendation.id,
-        Recommendation.review_id,
-        Recommendation.number,
-        Recommendation.sort_key,
-        Recommendation.response,
-        Recommendation.position,
-    ]
-    names = ["id", "review_id", "number", "sort_key", "response", "position"]
-    if include_text:
+    columns: list[Any] = [Recommendation.id, Recommendation.review_id]
+    names = ["id", "review_id"]
+    if not compact:
+        columns += [Recommendation.number, Recommendation.sort_key]
+        names += ["number", "sort_key"]
+    columns += [Recommendation.response, Recommendation.position]
+    names += ["response", "position"]
+    if include_text and not compact:
         columns.append(Recommendation.text)
         names.append("text")
     query = select(*columns).order_by(
@@ -117,7 +124,7 @@ def recommendations_frame(
     )
     if review_ids is not None:
         query = query.where(Recommendation.review_id.in_(list(review_ids)))
-    frame = _frame(session, query, names)
+    frame = _frame(session, query, names, ("response", "position") if compact else ())
     categories = {w: analysis.response_category(w) for w in frame["response"].unique()}
     frame["category"] = pd.Categorical(
         frame["response"].map(categories), categories=list(analysis.CATEGORIES)
@@ -131,7 +138,8 @@ def recommendations_frame(
     frame["state"] = frame["state"].astype("category")
     frame["year"] = frame["year"].astype("Int64")
     frame["month"] = frame["month"].astype("Int64")
-    frame["number"] = frame["number"].fillna("")
+    if not compact:
+        frame["number"] = frame["number"].fillna("")
     return frame
 
 
@@ -275,6 +283,10 @@ class AnalysisData:
         )
 
 
+_NO_STATUSES = pd.DataFrame(columns=["id", "coder", "status"])
+_NO_ASSIGNMENTS = pd.DataFrame(columns=["id", "coder"])
+
+
 def load(
     session: Session,
     *,
@@ -282,6 +294,7 @@ def load(
     review_ids: Sequence[int] | None = None,
     include_text: bool = True,
     by_coder_id: int | None = None,
+    compact: bool = False,
 ) -> AnalysisData:
     """Read what the analyses need; themes come from ``source`` (default: the consensus
     once there is one, else the only coder, else every coder together).
@@ -298,8 +311,11 @@ def load(
     spec = form_spec(session)
     themes_spec = theme_field(spec)
     verified_spec = next((f for f in spec.fields if f.key == VERIFIED_FIELD), None)
-    recommendations = recommendations_frame(session, review_ids, include_text=include_text)
-    if themes_spec is not None:
+    recommendations = recommendations_frame(
+        session, review_ids, include_text=include_text, compact=compact
+    )
+    # A compact load leaves the themes to SQL too (the export's Summary counts them).
+    if themes_spec is not None and not compact:
         themes = codes_frame(session, themes_spec, chosen, review_ids)
         labels = tuple(c.label for c in themes_spec.codes)
     else:
@@ -316,8 +332,9 @@ def load(
             if verified_spec
             else None
         ),
-        statuses=statuses_frame(session, review_ids),
-        assignments=assignments_frame(session),
+        # A compact load leaves progress to SQL (the export's Summary counts it there).
+        statuses=statuses_frame(session, review_ids) if not compact else _NO_STATUSES.copy(),
+        assignments=assignments_frame(session) if not compact else _NO_ASSIGNMENTS.copy(),
         coders=tuple(session.scalars(select(Coder.name).order_by(Coder.name))),
         source=chosen,
         review_ids=tuple(review_ids) if review_ids is not None else None,

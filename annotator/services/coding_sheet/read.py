@@ -1,31 +1,15 @@
-"""Coding in Excel: a sheet for one coder, and bringing what they entered back.
-
-``write_coding_sheet`` writes the coder's recommendations (their assignment, or all of
-them) with the source text in locked columns and a column per field to fill in:
-drop-down lists for choice fields, one 0/1 column per theme. A hidden sheet records
-the project, the coder, the codebook, the meaning of every column and the values the
-sheet started with.
-
-``import_coding_sheet`` checks every cell before it saves anything: an unknown code,
-two values in a single-choice field, edited source text, a formula, a row from
-another project... each problem is named by sheet, row and column, and one problem
-means nothing is saved. A value changed both in the sheet and in the app since the
-sheet was written is a problem too, so nothing a coder entered in the app is lost.
-Values are saved through ``annotator.services.coding`` (audited, like any coding).
-"""
+"""Reading a coding sheet back: every problem named by sheet, row and column, and only
+what the coder changed saved."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile, is_zipfile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,9 +17,10 @@ from sqlalchemy.orm import Session
 from annotator.importers import containers
 from annotator.importers.files import SourceFileError
 from annotator.limits import MAX_CODER_TEXT
-from annotator.services import assignments, permissions
+from annotator.services import permissions
 from annotator.services.coding import (
     EMPTY,
+    CodeSpec,
     FieldSpec,
     FieldValue,
     FormSpec,
@@ -45,298 +30,28 @@ from annotator.services.coding import (
     save_value,
     value_problem,
 )
-from annotator.services.sources import coder_source, statuses_in, values_in
-from annotator.services.xlsx_writing import Column, ListsSheet, Sheet, cell
+from annotator.services.coding_sheet.layout import (
+    CHUNK,
+    FALSE_WORDS,
+    FORMAT,
+    FORMAT_VERSION,
+    LOCKED_HEADERS,
+    META_SHEET,
+    SHEET,
+    SHEET_STATUSES,
+    STATUS_KEYS,
+    TRUE_WORDS,
+    CodingSheetImport,
+    CodingSheetRefused,
+    SheetProblem,
+    _Col,
+)
+from annotator.services.sources import Source, statuses_in, values_in
 from annotator.store.models import (
     Coder,
     Recommendation,
-    RecommendationState,
-    Review,
-    State,
 )
 from annotator.store.project import Project
-from annotator.store.safe_write import check_target, written_whole
-from annotator.vocabulary import STATUS_LABELS
-
-SHEET = "Coding"
-META_SHEET = "About this sheet"
-FORMAT = "upr-coder-coding-sheet"
-FORMAT_VERSION = 1
-CHUNK = 500
-LOCKED_HEADERS = (
-    "Recommendation ID",
-    "Review",
-    "Number",
-    "Recommendation",
-    "Recommending states",
-    "Response as published",
-)
-STATUS_HEADER = "Status"
-# A coder can set these from the sheet; a flag needs a reason, which the app asks for.
-SHEET_STATUSES = ("in progress", "done", "skipped")
-STATUS_KEYS = {label: key for key, label in STATUS_LABELS.items() if key}
-TRUE_WORDS = ("yes", "true", "1")
-FALSE_WORDS = ("no", "false", "0")
-
-
-class CodingSheetRefused(Exception):
-    """The sheet has problems; nothing was saved."""
-
-    def __init__(self, problems: Sequence[SheetProblem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-@dataclass(frozen=True)
-class SheetProblem:
-    file: str
-    sheet: str | None
-    row: int | None
-    column: int | None
-    header: str | None
-    message: str
-
-    def __str__(self) -> str:
-        place = [self.file]
-        if self.sheet:
-            place.append(f"sheet '{self.sheet}'")
-        if self.row is not None:
-            place.append(f"row {self.row}")
-        if self.column is not None:
-            letter = get_column_letter(self.column)
-            place.append(f"column {letter}" + (f" ({self.header})" if self.header else ""))
-        return f"{', '.join(place)}: {self.message}"
-
-
-@dataclass(frozen=True)
-class CodingSheetInfo:
-    path: Path
-    coder: str
-    recommendations: int
-
-
-@dataclass
-class CodingSheetImport:
-    coder: str
-    recommendations: int  # rows read
-    changed_values: int = 0
-    changed_statuses: int = 0
-    changed_recommendations: set[int] = field(default_factory=set)
-
-
-# ------------------------------------------------------------------------- the columns
-
-
-@dataclass(frozen=True)
-class _Col:
-    """One editable column: which field (and code, for a theme's 0/1 column) it holds."""
-
-    kind: str  # "status", "flag", "single", "ordinal", "boolean", "text"
-    field_key: str | None = None
-    code_key: str | None = None
-    header: str = ""
-
-
-def _columns(spec: FormSpec) -> list[_Col]:
-    columns = [_Col("status", header=STATUS_HEADER)]
-    for f in spec.fields:
-        if f.kind == "multi":
-            for code in f.codes:
-                if not code.retired:
-                    columns.append(_Col("flag", f.key, code.key, f"{f.label}: {code.label}"))
-        else:
-            columns.append(_Col(f.kind, f.key, None, f.label))
-    return columns
-
-
-def _choices(spec: FormSpec, col: _Col) -> tuple[str | int, ...] | None:
-    if col.kind == "status":
-        return SHEET_STATUSES
-    if col.kind == "flag":
-        return (0, 1)
-    if col.kind == "boolean":
-        return ("yes", "no")
-    if col.kind in ("single", "ordinal"):
-        live = [c for c in spec.field_by_key(col.field_key or "").codes if not c.retired]
-        return tuple(c.label for c in live) or None
-    return None
-
-
-def _value_json(f: FieldSpec, value: FieldValue) -> Any:
-    keys = {c.id: c.key for c in f.codes}
-    if f.kind in ("multi", "single", "ordinal"):
-        return sorted(keys[c] for c in value.codes if c in keys)
-    return value.text
-
-
-def _cell_values(spec: FormSpec, columns: list[_Col], values, status: str | None) -> list[Any]:
-    by_key = {f.key: f for f in spec.fields}
-    cells: list[Any] = []
-    for col in columns:
-        if col.kind == "status":
-            cells.append(STATUS_LABELS.get(status, status) if status else None)
-            continue
-        f = by_key[col.field_key or ""]
-        value = values.get(f.id, EMPTY)
-        labels = {c.id: c for c in f.codes}
-        if col.kind == "flag":
-            code = next(c for c in f.codes if c.key == col.code_key)
-            coded = f.id in values or status == "done"
-            cells.append((1 if code.id in value.codes else 0) if coded else None)
-        elif col.kind in ("single", "ordinal"):
-            chosen = [labels[c].label for c in sorted(value.codes) if c in labels]
-            cells.append("; ".join(chosen) or None)
-        elif col.kind == "boolean":
-            text = (value.text or "").strip().casefold()
-            cells.append(None if not text else "yes" if text in TRUE_WORDS else "no")
-        else:
-            cells.append(value.text or None)
-    return cells
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def write_coding_sheet(
-    project: Project,
-    coder_name: str,
-    out: Path,
-    *,
-    review_ids: Sequence[int] | None = None,
-    by_coder_id: int | None = None,
-) -> CodingSheetInfo:
-    """A sheet for ``coder_name``: their assigned recommendations (all of them when they
-    have no assignment), with what they have coded so far. ``by_coder_id`` is who
-    writes it: the coder themselves, or a coordinator."""
-    out = check_target(out, protect=[project.path])
-    with project.session() as session:
-        source = coder_source(session, coder_name)
-        coder = session.get(Coder, source.coder_id)
-        assert coder is not None
-        permissions.require_self_or(session, by_coder_id, coder.id, permissions.MAKE_PACKAGES)
-        spec = form_spec(session)
-        ids = _ordered_ids(session, assignments.assigned_ids(session, coder.id), review_ids)
-        columns = _columns(spec)
-        workbook = Workbook(write_only=True)
-        lists = ListsSheet(workbook, "Lists")
-        sheet_columns = [
-            Column(LOCKED_HEADERS[0], 12),
-            Column(LOCKED_HEADERS[1], 18),
-            Column(LOCKED_HEADERS[2], 9),
-            Column(LOCKED_HEADERS[3], 70, wrap=True),
-            Column(LOCKED_HEADERS[4], 22),
-            Column(LOCKED_HEADERS[5], 20),
-            *(
-                Column(
-                    c.header,
-                    8 if c.kind == "flag" else 40 if c.kind == "text" else 18,
-                    text=c.kind != "flag",
-                    wrap=c.kind == "text",
-                    choices=_choices(spec, c),
-                    locked=False,
-                )
-                for c in columns
-            ),
-        ]
-        sheet = Sheet(workbook, SHEET, sheet_columns, lists, freeze="E2", protect=True)
-        meta = workbook.create_sheet(META_SHEET)
-        meta.sheet_state = "veryHidden"
-        header = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "project": project.info("project_uuid"),
-            "coder": str(coder.uuid),
-            "coder_name": coder.name,
-            "codebook": spec.codebook_name,
-            "codebook_version": spec.version,
-            "columns": [[c.kind, c.field_key, c.code_key, c.header] for c in columns],
-        }
-        meta.append([cell(meta, "sheet"), cell(meta, json.dumps(header, ensure_ascii=False))])
-        written = 0
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            rows = _source_rows(session, chunk)
-            values = values_in(session, source, chunk).get
-            statuses = statuses_in(session, chunk, coder.id)
-            for rid in chunk:
-                uid, review, number, text, recommending, response = rows[rid]
-                mine = (values(rid) or {}).get(coder.id, {})
-                status = statuses.get((rid, coder.id))
-                sheet.append(
-                    [
-                        uid,
-                        review,
-                        number,
-                        text,
-                        recommending,
-                        response,
-                        *_cell_values(spec, columns, mine, status),
-                    ]
-                )
-                # What the row started with: the import changes only what the coder changed.
-                baseline = {f.key: _value_json(f, mine.get(f.id, EMPTY)) for f in spec.fields}
-                meta.append(
-                    [
-                        cell(meta, uid),
-                        cell(meta, json.dumps({"status": status, "values": baseline})),
-                    ]
-                )
-                written += 1
-        sheet.close()
-        lists.write()
-        with written_whole(out) as partial:
-            workbook.save(partial)
-    return CodingSheetInfo(out, coder.name, written)
-
-
-def _ordered_ids(
-    session: Session, assigned: set[int] | None, review_ids: Sequence[int] | None
-) -> list[int]:
-    query = select(Recommendation.id).order_by(
-        Recommendation.review_id, Recommendation.sort_key, Recommendation.id
-    )
-    if review_ids is not None:
-        query = query.where(Recommendation.review_id.in_(list(review_ids)))
-    ids = list(session.connection().execute(query).scalars())
-    return ids if assigned is None else [i for i in ids if i in assigned]
-
-
-def _source_rows(session: Session, chunk: list[int]) -> dict[int, tuple]:
-    names: dict[int, list[str]] = {}
-    for rid, name in session.execute(
-        select(RecommendationState.recommendation_id, State.name)
-        .join(State, State.id == RecommendationState.state_id)
-        .where(RecommendationState.recommendation_id.in_(chunk))
-        .order_by(RecommendationState.recommendation_id, RecommendationState.ordinal)
-    ):
-        names.setdefault(rid, []).append(name)
-    rows = {}
-    for rid, uid, number, text, response, state, cycle, year in session.execute(
-        select(
-            Recommendation.id,
-            Recommendation.uuid,
-            Recommendation.number,
-            Recommendation.text,
-            Recommendation.response,
-            State.name,
-            Review.cycle,
-            Review.year,
-        )
-        .join(Review, Review.id == Recommendation.review_id)
-        .join(State, State.id == Review.state_id)
-        .where(Recommendation.id.in_(chunk))
-    ):
-        review = f"{state} {year} (cycle {cycle})" if year else f"{state}, cycle {cycle}"
-        rows[rid] = (
-            str(uid),
-            review,
-            number or "",
-            text,
-            "; ".join(names.get(rid, ())),
-            response,
-        )
-    return rows
-
 
 # ---------------------------------------------------------------------------- reading
 
@@ -395,7 +110,11 @@ def import_coding_sheet(
 
 
 def _import(
-    project, workbook, problems: _Problems, dry_run: bool, by_coder_id: int | None
+    project: Project,
+    workbook: Any,  # openpyxl's, read-only
+    problems: _Problems,
+    dry_run: bool,
+    by_coder_id: int | None,
 ) -> CodingSheetImport:
     if SHEET not in workbook.sheetnames or META_SHEET not in workbook.sheetnames:
         problems.add(
@@ -419,6 +138,7 @@ def _import(
         if coder is None:
             problems.add(f"the coder {header['coder_name']} is not in this project", sheet=None)
             problems.refuse()
+        assert coder is not None  # refuse() raised otherwise
         if coder.name != header["coder_name"]:
             problems.add(
                 f"the sheet was written for {header['coder_name']}, but the coder identity "
@@ -552,7 +272,7 @@ BLANK_ROWS_END = 10_000
 
 def _read_rows(
     session: Session,
-    ws,
+    ws: Any,
     spec: FormSpec,
     columns: list[_Col],
     baselines: dict[str, dict[str, Any]],
@@ -622,15 +342,14 @@ def _read_rows(
             )
         uids[uid] = number
     known: dict[str, tuple[int, str, str]] = {}
-    wanted = [u for u in uids if u]
     parsed: list[uuid.UUID] = []
-    for u in wanted:
+    for u in (u for u in uids if u):
         try:
             parsed.append(uuid.UUID(u))
         except ValueError:
             continue
     for start in range(0, len(parsed), CHUNK):
-        for rid, uid, text, number_text in session.execute(
+        for rid, stored_uid, text, number_text in session.execute(
             select(
                 Recommendation.id,
                 Recommendation.uuid,
@@ -638,7 +357,7 @@ def _read_rows(
                 Recommendation.number,
             ).where(Recommendation.uuid.in_(parsed[start : start + CHUNK]))
         ):
-            known[str(uid)] = (rid, text, number_text or "")
+            known[str(stored_uid)] = (rid, text, number_text or "")
     ids = [known[u][0] for u in uids if u in known]
     current = values_in_for(session, coder_id, ids)
     statuses = statuses_in(session, ids, coder_id)
@@ -683,9 +402,9 @@ def _read_rows(
     return plan
 
 
-def values_in_for(session: Session, coder_id: int, ids: list[int]):
-    from annotator.services.sources import Source
-
+def values_in_for(
+    session: Session, coder_id: int, ids: list[int]
+) -> dict[int, dict[int, FieldValue]]:
     found = values_in(session, Source("coder", coder_id), ids)
     return {rid: by_coder.get(coder_id, {}) for rid, by_coder in found.items()}
 
@@ -712,7 +431,11 @@ def _row_plan(
     given: dict[str, FieldValue] = {}
     status: str | None = None
     for offset, (col, raw) in enumerate(zip(columns, cells, strict=False)):
-        where = {"row": row, "column": first_column + offset, "header": col.header}
+        where: dict[str, Any] = {
+            "row": row,
+            "column": first_column + offset,
+            "header": col.header,
+        }
         value = raw.strip() if isinstance(raw, str) else raw
         if col.kind == "status":
             if value in (None, ""):
@@ -745,17 +468,17 @@ def _row_plan(
         if f.kind == "multi":
             if f.key not in seen_multi:
                 continue
-            keys = {c.key: c.id for c in f.codes}
+            keys = {c.key: c.stored_id for c in f.codes}
             shown = seen_multi[f.key]
             # Codes the sheet has no column for (retired ones) stay as they are.
-            hidden = {c for c in current.get(f.id, EMPTY).codes if _key(f, c) not in shown}
+            hidden = {c for c in current.get(f.stored_id, EMPTY).codes if _key(f, c) not in shown}
             new = FieldValue(frozenset({keys[k] for k in flags.get(f.key, ())} | hidden))
         elif f.key in given:
             new = given[f.key]
         else:
             continue
         old = _from_json(f, base_values.get(f.key))
-        now = current.get(f.id, EMPTY)
+        now = current.get(f.stored_id, EMPTY)
         if _same(f, new, old):
             continue  # the coder did not touch it in the sheet
         if not _same(f, now, old) and not _same(f, now, new):
@@ -766,7 +489,7 @@ def _row_plan(
             )
             continue
         if not _same(f, new, now):
-            changes[f.id] = new
+            changes[f.stored_id] = new
     return changes, status
 
 
@@ -782,12 +505,12 @@ def _same(f: FieldSpec, one: FieldValue, other: FieldValue) -> bool:
 
 def _from_json(f: FieldSpec, value: Any) -> FieldValue:
     if f.kind in ("multi", "single", "ordinal"):
-        keys = {c.key: c.id for c in f.codes}
+        keys = {c.key: c.stored_id for c in f.codes}
         return FieldValue(frozenset(keys[k] for k in (value or ()) if k in keys))
     return FieldValue(text=value or None)
 
 
-def _code_named(f: FieldSpec, text: str):
+def _code_named(f: FieldSpec, text: str) -> CodeSpec | None:
     wanted = " ".join(text.split()).casefold()
     return next((c for c in f.codes if wanted in (c.label.casefold(), c.key.casefold())), None)
 
@@ -800,7 +523,9 @@ def _flag(value: Any) -> bool | None:
     return None
 
 
-def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldValue | None:
+def _parse(
+    f: FieldSpec, value: Any, problems: _Problems, where: dict[str, Any]
+) -> FieldValue | None:
     if value in (None, ""):
         return EMPTY
     if f.kind in ("single", "ordinal"):
@@ -814,7 +539,7 @@ def _parse(f: FieldSpec, value: Any, problems: _Problems, where: dict) -> FieldV
                 live = ", ".join(c.label for c in f.codes if not c.retired)
                 problems.add(f"'{part}' is not a code of {f.label}; its codes: {live}", **where)
                 return None
-            found.append(code.id)
+            found.append(code.stored_id)
         if len(set(found)) > 1:
             problems.add(f"{f.label} takes one code, and '{text}' gives {len(set(found))}", **where)
             return None

@@ -1,0 +1,378 @@
+"""The export's Summary sheet: the tables a report quotes, each with its chart beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from annotator import analysis
+from annotator.services import analysis_data
+from annotator.services.coding import form_spec
+from annotator.services.exporting.options import (
+    MAX_CHART_REVIEWS,
+    MAX_LISTED,
+    PERCENT,
+    SHEET_SUMMARY,
+)
+from annotator.services.exporting.progress import coding_progress
+from annotator.services.exporting.themes import theme_crosstab
+from annotator.services.sources import (
+    Source,
+)
+from annotator.store.models import Recommendation
+from annotator.workbooks import (
+    Book,
+    column_letter,
+)
+
+
+class Summary:
+    """The Summary sheet: the tables a report quotes, each with its chart beside it."""
+
+    def __init__(
+        self,
+        workbook: Book,
+        session: Session,
+        source: Source,
+        review_ids: Sequence[int] | None,
+        by_coder_id: int | None,
+    ) -> None:
+        self.book = workbook
+        self.sheet = workbook.rows(SHEET_SUMMARY, [(1, 46), *((i, 13) for i in range(2, 18))])
+        self.data = analysis_data.load(
+            session,
+            source=source,
+            review_ids=review_ids,
+            include_text=False,
+            by_coder_id=by_coder_id,
+            compact=True,
+        )
+        self.session = session
+        self.review_ids = review_ids
+        self.source = source
+
+    def put(
+        self,
+        values: Sequence[Any],
+        *,
+        bold: bool = False,
+        percent_from: int | None = None,
+        italic: bool = False,
+    ) -> int:
+        return self.sheet.put(
+            [_plain(v) for v in values],
+            bold=bold,
+            italic=italic,
+            number_format=PERCENT if percent_from is not None else None,
+            number_from=percent_from,
+        )
+
+    @property
+    def row(self) -> int:
+        return self.sheet.row
+
+    def gap(self) -> None:
+        self.sheet.gap()
+
+    def chart(
+        self,
+        kind: str,
+        title: str,
+        top: int,
+        columns: range,
+        count: int,
+        anchor: str,
+        size: tuple[float, float],
+        *,
+        stacked: bool = False,
+    ) -> Any:
+        """A native bar chart of the table whose header is row ``top``: one series per
+        column (counted from 1) in ``columns``, ``count`` rows of categories in column A."""
+        options: dict[str, str] = {"type": kind}
+        if stacked:
+            options["subtype"] = "percent_stacked"
+        chart = self.book.workbook.add_chart(options)
+        for column in columns:
+            chart.add_series(
+                {
+                    "name": [SHEET_SUMMARY, top - 1, column - 1],
+                    "categories": [SHEET_SUMMARY, top, 0, top + count - 1, 0],
+                    "values": [SHEET_SUMMARY, top, column - 1, top + count - 1, column - 1],
+                    **({"overlap": 100} if stacked else {}),
+                }
+            )
+        chart.set_title({"name": title})
+        # openpyxl's sizes were in centimetres; XlsxWriter's are pixels (96 an inch).
+        chart.set_size({"width": round(size[0] * 37.8), "height": round(size[1] * 37.8)})
+        self.sheet.chart(anchor, chart)
+        return chart
+
+    def write(self) -> None:
+        data = self.data
+        recs = data.recommendations
+        self.put(["Summary"], bold=True)
+        self.put(
+            [
+                "Responses are read into five categories from the state's own wording; "
+                "the rejection rate is given both ways reports define it."
+            ],
+            italic=True,
+        )
+        self.gap()
+        reviews = recs["review_id"].nunique()
+        only = int(recs["review_id"].iloc[0]) if reviews == 1 else None
+        breakdown = analysis.response_breakdown(recs, only)
+        self._responses(breakdown, "Responses" if only else "Responses (all reviews)")
+        if reviews > 1:
+            self._by_review(recs)
+            self._comparisons(recs)
+        self._wordings(recs)
+        self._positions(breakdown)
+        self._themes()
+        self._groups()
+        self._verification()
+        self._progress()
+
+    def _responses(self, b: analysis.ResponseBreakdown, title: str) -> None:
+        self.put([title if b.state is None else f"{title}: {b.label}"], bold=True)
+        top = self.put(["Response", "Recommendations", "Share"], bold=True)
+        for _, row in b.categories.iterrows():
+            self.put([row["Response"], row["Recommendations"], row["Share"]], percent_from=2)
+        self.put(["All recommendations", b.total, 1.0 if b.total else None], percent_from=2)
+        for rate in b.rates:
+            self.put([rate.label, rate.numerator, rate.value], percent_from=2)
+        if b.state is not None:
+            self.put([b.sentence()], italic=True)
+        self.put([f"These figures rest on the published responses: {b.basis}."], italic=True)
+        chart = self.chart(
+            "column",
+            "Responses",
+            top,
+            range(2, 3),
+            len(analysis.CATEGORIES),
+            f"F{top - 1}",
+            (16, 7.5),
+        )
+        chart.set_y_axis({"name": "Recommendations"})
+        chart.set_legend({"none": True})
+        self.gap()
+        # The chart is taller than the table: keep the next table clear of it.
+        for _ in range(max(0, 16 - (self.row - top))):
+            self.gap()
+
+    def _by_review(self, recs: pd.DataFrame) -> None:
+        table = analysis.breakdown_by_review(recs)
+        self.put(["Responses by review"], bold=True)
+        headers = [c for c in table.columns if c != "review_id"]
+        top = self.put(headers, bold=True)
+        rate_from = headers.index(analysis.RATE_LABELS[analysis.RATE_STRICT])
+        for _, row in table.iterrows():
+            self.put([row[h] for h in headers], percent_from=rate_from)
+        if len(table) <= MAX_CHART_REVIEWS:
+            self.chart(
+                "bar",
+                "Responses by review",
+                top,
+                range(2, 2 + len(analysis.CATEGORIES)),
+                len(table),
+                f"L{top - 1}",
+                (18, max(7.5, 1.0 * len(table) + 4)),
+                stacked=True,
+            )
+        self.gap()
+
+    def _comparisons(self, recs: pd.DataFrame) -> None:
+        reviews = self.data.reviews
+        reviews = reviews[reviews["review_id"].isin(recs["review_id"].unique())]
+        lines = []
+        for state, part in reviews.groupby("state", sort=True):
+            if len(part) < 2:
+                continue
+            # By cycle, then date: a review without a year is still in its cycle.
+            ordered = part.sort_values(["cycle", "year", "month"], na_position="first")
+            first, last = ordered.iloc[-2], ordered.iloc[-1]
+            comparison = analysis.compare_reviews(
+                recs, int(first["review_id"]), int(last["review_id"])
+            )
+            lines.append(f"{state}: {comparison.not_accepted_sentence()}")
+            lines.append(f"{state}: {comparison.sentence()}")
+            lines.append(f"{state}: {comparison.sentence(analysis.RATE_STRICT)}")
+        if not lines:
+            return
+        self.put(["Cycle to cycle (the two latest reviews of each state)"], bold=True)
+        for line in lines:
+            self.put([line])
+        self.gap()
+
+    def _wordings(self, recs: pd.DataFrame) -> None:
+        self.put(["Responses as published (the state's own wording)"], bold=True)
+        self.put(["Review", "Response as published", "Recommendations", "Share"], bold=True)
+        for review_id, part in recs.groupby("review_id", sort=False, observed=True):
+            b = analysis.response_breakdown(part, int(review_id))
+            for _, row in b.wordings.iterrows():
+                self.put(
+                    [b.label, row["Response as published"], row["Recommendations"], row["Share"]],
+                    percent_from=3,
+                )
+        self.gap()
+
+    def _positions(self, b: analysis.ResponseBreakdown) -> None:
+        self.put(["Normalised position (UN: supported / noted)"], bold=True)
+        self.put(["Position (UN)", "Recommendations", "Share"], bold=True)
+        for _, row in b.positions.iterrows():
+            self.put(list(row), percent_from=2)
+        self.gap()
+
+    def _themes(self) -> None:
+        self.put([f"Themes × response (themes as coded by {self._source_words()})"], bold=True)
+        field = analysis_data.theme_field(form_spec(self.session))
+        tab = (
+            theme_crosstab(self.session, field, self.data.source, self.review_ids)
+            if field is not None
+            else None
+        )
+        if tab is None:
+            self.put(["No themes are coded yet."], italic=True)
+            self.gap()
+            return
+        labels = [analysis.CATEGORY_LABELS[c] for c in analysis.CATEGORIES]
+        headers = [
+            "Theme",
+            *labels,
+            "Total",
+            *(f"Share {label.lower()}" for label in labels),
+            *analysis.RATE_LABELS.values(),
+        ]
+        top = self.put(headers, bold=True)
+        for theme, counts in tab.counts.iterrows():
+            shares = tab.shares.loc[theme]
+            rates = tab.rejection.loc[theme]
+            self.put(
+                [theme, *counts.tolist(), *shares.tolist(), *rates.tolist()],
+                percent_from=len(labels) + 2,
+            )
+        themed = [t for t in tab.counts.index if t != analysis.NO_THEME]
+        if themed:
+            chart = self.chart(
+                "bar",
+                "Rejection rate by theme: (rejected + noted) / all",
+                top,
+                range(len(headers), len(headers) + 1),
+                len(themed),
+                f"{column_letter(len(headers) + 2)}{top}",
+                (18, max(7.5, 0.55 * len(themed) + 3)),
+            )
+            chart.set_legend({"none": True})
+            # In a bar chart XlsxWriter's x axis is the values' (horizontal) one.
+            chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
+            chart.set_y_axis({"reverse": True})  # the table's order, top down
+        self.gap()
+        # Keep the next table clear of a tall chart.
+        for _ in range(max(0, 10 - len(tab.counts))):
+            self.gap()
+
+    def _source_words(self) -> str:
+        if self.source.kind == "all-coders":
+            return "any coder: a theme counts when at least one coder coded it"
+        return self.source.label
+
+    def _groups(self) -> None:
+        data = self.data
+        table = analysis.by_regional_group(data.recommendations, data.recommending)
+        self.put(["Regional group of the recommending states × response"], bold=True)
+        if table.empty:
+            self.put(["No recommending states are known."], italic=True)
+            self.gap()
+            return
+        headers = ["Regional group", *table.columns]
+        top = self.put(headers, bold=True)
+        share_from = headers.index("Share accepted")
+        for group, row in table.iterrows():
+            self.put([group, *row.tolist()], percent_from=share_from)
+        self.chart(
+            "bar",
+            "Responses by regional group of the recommending states",
+            top,
+            range(3, 3 + len(analysis.CATEGORIES)),
+            len(table),
+            f"{column_letter(len(headers) + 2)}{top}",
+            (18, 7.5),
+            stacked=True,
+        )
+        self.gap()
+        for _ in range(max(0, 15 - len(table))):
+            self.gap()
+
+    def _verification(self) -> None:
+        data = self.data
+        if data.verified is None or data.verified.empty:
+            return
+        recs = data.recommendations
+        v = analysis.verify_responses(recs, data.verified, listing=False)
+        self.put(["Verification of the published responses by the coders"], bold=True)
+        self.put(["Outcome", "Recommendations"], bold=True)
+        for outcome, count in v.counts.items():
+            self.put([outcome.capitalize(), count])
+        self.gap()
+        flagged = v.outcomes["outcome"].isin(LISTED_OUTCOMES).to_numpy()
+        if not flagged.any():
+            return
+        # Where the coders' verified response differs from the published one, or the
+        # coders differ: each is listed so that someone looks at it again. Only the
+        # ones shown are read in full (a large project may flag half its
+        # recommendations; listing them all would hold them all).
+        total = int(flagged.sum())
+        first = v.outcomes["id"].to_numpy()[flagged][:MAX_LISTED]
+        few = recs[recs["id"].isin(first)].copy()
+        numbers = dict(
+            self.session.execute(
+                select(Recommendation.id, Recommendation.number).where(
+                    Recommendation.id.in_([int(i) for i in first])
+                )
+            ).all()
+        )
+        few["number"] = [numbers.get(int(i)) or "" for i in few["id"]]
+        verified = data.verified[data.verified["id"].isin(first)]
+        shown = analysis.verify_responses(few, verified).review.drop(columns=["id"])
+        self.put(
+            [f"Verified and published responses disagree: {total} recommendations"],
+            bold=True,
+        )
+        self.put(list(shown.columns), bold=True)
+        for row in shown.itertuples(index=False):
+            self.put(list(row))
+        if total > MAX_LISTED:
+            self.put([f"… and {total - MAX_LISTED} more (annotator stats --verify)"])
+        self.gap()
+
+    def _progress(self) -> None:
+        p = coding_progress(self.session, len(self.data.recommendations), self.review_ids)
+        self.put(["Coding progress"], bold=True)
+        if p.by_coder.empty:
+            self.put(["Nobody has coded yet."], italic=True)
+            return
+        headers = list(p.by_coder.columns)
+        self.put(headers, bold=True)
+        for _, row in p.by_coder.iterrows():
+            self.put(row.tolist(), percent_from=len(headers) - 1)
+        self.put(["Done by at least one coder", p.done_by_any])
+        self.put(["Done by two coders or more", p.done_by_two])
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers, NaN as a blank."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+# The outcomes the Summary lists one by one.
+LISTED_OUTCOMES = (analysis.CORRECTED, analysis.DISAGREEMENT)
