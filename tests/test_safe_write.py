@@ -259,3 +259,26 @@ def test_coders_whose_names_clean_alike_get_different_package_files():
     }
     long = package_file_names("p" * 300, ["Ben"])["Ben"]
     assert len(os.fsencode(long)) <= 255 and long.endswith(".upr")
+
+
+def test_a_killed_exports_scratch_folder_is_swept_and_a_running_ones_kept(tmp_path):
+    from annotator.store.safe_write import TEMP_PREFIX, sweep_folder
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = tmp_path / f"{TEMP_PREFIX}{gone.stdout.strip()}-abc"
+    (dead / "worksheets").mkdir(parents=True)
+    (dead / "worksheets" / "sheet1.xml").write_text("<rows/>")
+    alive = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
+    alive.mkdir()
+    (alive / "sheet1.xml").write_text("<rows/>")
+
+    removed = sweep_folder(tmp_path)
+
+    assert removed == [dead]
+    assert not dead.exists()
+    assert (alive / "sheet1.xml").exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -235,8 +236,8 @@ def _owner(name: str) -> int | None:
 
 
 def sweep_folder(folder: Path) -> list[Path]:
-    """Remove the temporary files that writers which are no longer running left in
-    ``folder``; returns what was removed."""
+    """Remove the temporary files (and a workbook's scratch folders) that writers which
+    are no longer running left in ``folder``; returns what was removed."""
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -249,13 +250,19 @@ def sweep_folder(folder: Path) -> list[Path]:
             continue
         try:
             stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS
-            if not entry.is_file(follow_symlinks=False):
+            is_folder = entry.is_dir(follow_symlinks=False)
+            if not is_folder and not entry.is_file(follow_symlinks=False):
                 continue
         except OSError:
             continue
         if stale or not _alive(pid):
+            # A killed export leaves its workbook's scratch folder (annotator.workbooks),
+            # which at 200,000 recommendations holds over a gigabyte.
             with suppress(OSError):
-                os.unlink(entry.path)
+                if is_folder:
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
                 removed.append(Path(entry.path))
     return removed
 
