@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,6 +14,27 @@ STATUS_COLUMNS = {
     status: vocabulary.status_label(status).capitalize()
     for status in ("done", "in_progress", "flagged", "skipped")
 }
+
+
+def coder_row(name: str, to_code: int, counts: Mapping[str, int]) -> dict[str, object]:
+    """One coder's line of the progress table from their count of each status (the
+    dashboard counts in pandas, the export in SQL; both lay the line out here)."""
+    row: dict[str, object] = {"Coder": name, "To code": to_code}
+    started = done = 0
+    for status, label in STATUS_COLUMNS.items():
+        n = int(counts.get(status, 0))
+        row[label] = n
+        started += n
+        done += n if status == "done" else 0
+    row["Not started"] = max(to_code - started, 0)
+    row["Share done"] = share_of(done, to_code)
+    return row
+
+
+def by_coder_frame(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["Coder", "To code", *STATUS_COLUMNS.values(), "Not started", "Share done"]
+    )
 
 
 @dataclass(frozen=True)
@@ -58,20 +79,7 @@ def coding_progress(
         if scope is not None:
             own = own[own["id"].isin(scope)]
         to_code = len(scope) if scope is not None else total
-        counts = own["status"].value_counts()
-        row: dict[str, object] = {"Coder": name, "To code": to_code}
-        started = done = 0
-        for status, label in STATUS_COLUMNS.items():
-            n = int(counts.get(status, 0))
-            row[label] = n
-            started += n
-            done += n if status == "done" else 0
-        row["Not started"] = max(to_code - started, 0)
-        row["Share done"] = share_of(done, to_code)
-        rows.append(row)
-    by_coder = pd.DataFrame(
-        rows,
-        columns=["Coder", "To code", *STATUS_COLUMNS.values(), "Not started", "Share done"],
-    )
+        rows.append(coder_row(name, to_code, own["status"].value_counts()))
+    by_coder = by_coder_frame(rows)
     done = statuses[statuses["status"] == "done"].groupby("id")["coder"].nunique()
     return CodingProgress(by_coder, total, int((done >= 1).sum()), int((done >= 2).sum()))

@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from annotator import analysis
-from annotator.analysis.progress import STATUS_COLUMNS
-from annotator.analysis.shares import share_of
+from annotator.analysis.progress import by_coder_frame, coder_row
 from annotator.store.models import Assignment, Coder, CodingStatus, Recommendation
 
 
@@ -70,22 +68,8 @@ def coding_progress(
         counts.setdefault(name, {})[status] = int(scoped or 0) if name in assigned else every
     rows = []
     for name in sorted(dict.fromkeys([*coders, *counts, *assigned]), key=str.casefold):
-        to_code = assigned.get(name, total)
-        own = counts.get(name, {})
-        row: dict[str, object] = {"Coder": name, "To code": to_code}
-        started = done = 0
-        for status, label in STATUS_COLUMNS.items():
-            n = int(own.get(status, 0))
-            row[label] = n
-            started += n
-            done += n if status == "done" else 0
-        row["Not started"] = max(to_code - started, 0)
-        row["Share done"] = share_of(done, to_code)
-        rows.append(row)
-    by_coder = pd.DataFrame(
-        rows,
-        columns=["Coder", "To code", *STATUS_COLUMNS.values(), "Not started", "Share done"],
-    )
+        rows.append(coder_row(name, assigned.get(name, total), counts.get(name, {})))
+    by_coder = by_coder_frame(rows)
     done_by = (
         _within(
             select(CodingStatus.recommendation_id, func.count(distinct(CodingStatus.coder_id)))
