@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -175,3 +176,52 @@ def test_the_type_check_finds_an_error(tmp_path):
     wrong = tmp_path / "wrong.py"
     wrong.write_text("def f(x: int) -> str:\n    return x\n")
     assert any("Incompatible return value" in e for e in mypy_errors([str(wrong)]))
+
+
+# A project's units of work. ``write`` takes no positional argument, so a call with one
+# is a stream's or a file's (``sys.stdout.write(text)``), not a transaction.
+UNIT_OF_WORK_CALLS = ("session", "write", "write_retrying")
+
+
+def _units_of_work_opened(source: str) -> list[int]:
+    """Lines of ``source`` that open a project's session or write transaction."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name = node.func.attr
+        if name not in UNIT_OF_WORK_CALLS:
+            continue
+        if name == "write" and node.args:
+            continue
+        found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_front_ends_open_no_transaction():
+    """The GUI and the command line call services with the project and plain values; the
+    services open the session (no allowance list: every front-end module holds)."""
+    opened = {}
+    for folder in ("gui", "cli"):
+        for path in sorted((ROOT / "annotator" / folder).rglob("*.py")):
+            lines = _units_of_work_opened(path.read_text("utf-8"))
+            if lines:
+                opened[path.relative_to(ROOT).as_posix()] = lines
+    assert not opened, f"move these into a service call: {opened}"
+
+
+def test_the_transaction_finder_finds_one():
+    source = (
+        "import sys\n"
+        "def f(self, text):\n"
+        "    sys.stdout.write(text)\n"
+        "    # with self.project.session() as session: (a comment is not a call)\n"
+        "    p = self.project\n"
+        "    with p.write() as s:\n"
+        "        pass\n"
+        "    with p.write(busy_timeout_ms=10) as s:\n"
+        "        pass\n"
+        "    rows = self.project.session().execute('x')\n"
+        "    p.write_retrying(lambda s: None)\n"
+    )
+    assert _units_of_work_opened(source) == [6, 8, 10, 11]

@@ -41,7 +41,7 @@ from annotator.gui.analysis_widgets import ChartPanel, FrameModel, stacked, tabl
 from annotator.gui.messages import ERROR_STYLE
 from annotator.gui.worker import Worker, run_in_background
 from annotator.services import analysis_data
-from annotator.services.sources import Source, coder_source, default_source
+from annotator.services.sources import Source
 from annotator.store.project import Project
 
 ALL_REVIEWS = "All reviews"
@@ -270,14 +270,7 @@ class AnalysisDialog(QDialog):
 
         def work(progress):
             progress("Reading the project…", 0, 1)
-            with project.session() as session:
-                if wanted is None:
-                    source = default_source(session)
-                elif wanted.startswith("coder:"):
-                    source = coder_source(session, wanted.split(":", 1)[1])
-                else:
-                    source = Source(wanted)
-                return analysis_data.load(session, source=source, by_coder_id=coder_id)
+            return analysis_data.load_for(project, wanted, by_coder_id=coder_id)
 
         self.status.setStyleSheet("")
         self.status.setText("Reading the project…")

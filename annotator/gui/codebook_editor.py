@@ -9,7 +9,6 @@ dialog is closed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -45,7 +44,6 @@ from annotator.gui.codebook_dialogs import (
 )
 from annotator.gui.codebook_pages import CodeForm, field_description, plural, swatch
 from annotator.services import codebook as ce
-from annotator.services.codebook import active_codebook
 from annotator.store.project import Project
 
 log = logging.getLogger(__name__)
@@ -219,9 +217,7 @@ class CodebookEditor(QDialog):
         field_key, code_key = shown[0], shown[1]
         label = changes.get("label") or self._shown_code_label()
         return self._run(
-            lambda session: ce.edit_code(
-                session, field_key, code_key, coder_id=self.coder_id, **changes
-            ),
+            ce.EditCode(field_key, code_key, changes),
             refresh=(field_key, code_key),
             done=f"Saved code '{label}'",
         )
@@ -232,10 +228,8 @@ class CodebookEditor(QDialog):
 
     # -- reading the codebook --------------------------------------------------------
     def _read(self) -> None:
-        with self.project.session() as session:
-            self.book = active_codebook(session)
-            self.usage = ce.usage_counts(session)
-            self.last_merge = ce.last_merge(session)
+        state = ce.editor_state(self.project)
+        self.book, self.usage, self.last_merge = state.book, state.usage, state.last_merge
 
     def reload(self, select: tuple[str, str | None] | None = None) -> None:
         """Read the codebook again and rebuild the tree, selecting ``select`` if given."""
@@ -392,7 +386,7 @@ class CodebookEditor(QDialog):
 
     def _run(
         self,
-        change: Callable[[Any], object],
+        change: ce.CodebookChange,
         *,
         done: str,
         select: tuple[str, str | None] | None = None,
@@ -404,8 +398,7 @@ class CodebookEditor(QDialog):
         change of one code's attributes (``refresh``) only that code's line is updated.
         """
         try:
-            with self.project.write() as session:
-                change(session)
+            ce.save_change(self.project, change, coder_id=self.coder_id)
         except ce.CodebookEditError as error:
             self.show_message(str(error), error=True)
             return False
@@ -446,7 +439,7 @@ class CodebookEditor(QDialog):
             return False
         new = dialog.code(parent_code.key if parent_code else None)
         return self._run(
-            lambda session: ce.add_code(session, fld.key, new, coder_id=self.coder_id),
+            ce.AddCode(fld.key, new),
             select=(fld.key, new.key),
             done=f"Added code '{new.label}'",
         )
@@ -459,7 +452,7 @@ class CodebookEditor(QDialog):
             return False
         fld = dialog.field()
         return self._run(
-            lambda session: ce.add_field(session, fld, coder_id=self.coder_id),
+            ce.AddField(fld),
             select=(fld.key, None),
             done=f"Added field '{fld.label}'",
         )
@@ -469,9 +462,8 @@ class CodebookEditor(QDialog):
         if not self._ensure_saved() or shown is None or shown[1] is None:
             return False
         field_key, code_key = shown[0], shown[1]
-        mover = ce.move_code_up if step < 0 else ce.move_code_down
         return self._run(
-            lambda session: mover(session, field_key, code_key, coder_id=self.coder_id),
+            ce.MoveCode(field_key, code_key, step),
             select=(field_key, code_key),
             done=f"Moved code '{code_key}' {'up' if step < 0 else 'down'}",
         )
@@ -500,9 +492,7 @@ class CodebookEditor(QDialog):
             return False
         parent_key = choices[name]
         return self._run(
-            lambda session: ce.set_parent(
-                session, fld.key, code.key, parent_key, coder_id=self.coder_id
-            ),
+            ce.SetParent(fld.key, code.key, parent_key),
             select=(fld.key, code.key),
             done=f"Moved code '{code.label}' "
             + (f"under '{fld.code(parent_key).label}'" if parent_key else "to the top level"),
@@ -515,9 +505,7 @@ class CodebookEditor(QDialog):
         fld, code = shown
         retire = not code.retired
         return self._run(
-            lambda session: ce.retire_code(
-                session, fld.key, code.key, coder_id=self.coder_id, retired=retire
-            ),
+            ce.RetireCode(fld.key, code.key, retire),
             select=(fld.key, code.key),
             done=f"{'Retired' if retire else 'Restored'} code '{code.label}'",
         )
@@ -542,8 +530,7 @@ class CodebookEditor(QDialog):
             return False
         target = fld.code(choices[name])
         try:
-            with self.project.session() as session:
-                counts = ce.merge_preview(session, fld.key, code.key, target.key)
+            counts = ce.preview_merge(self.project, fld.key, code.key, target.key)
         except ce.CodebookEditError as error:
             self.show_message(str(error), error=True)
             return False
@@ -557,9 +544,7 @@ class CodebookEditor(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         return self._run(
-            lambda session: ce.merge_codes(
-                session, fld.key, code.key, target.key, coder_id=self.coder_id
-            ),
+            ce.MergeCodes(fld.key, code.key, target.key),
             select=(fld.key, target.key),
             done=f"Merged code '{code.label}' into '{target.label}' "
             f"({plural(counts.annotations, 'annotation')} moved)",
@@ -583,7 +568,7 @@ class CodebookEditor(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         return self._run(
-            lambda session: ce.undo_merge(session, m.event_id, coder_id=self.coder_id),
+            ce.UndoMerge(m.event_id),
             select=(m.field_key, m.source_key),
             done=f"Undid the merge of '{m.source_label}' into '{m.target_label}'",
         )

@@ -118,19 +118,12 @@ class CodersDialog(QDialog):
     # -- reading ----------------------------------------------------------------------
     def refresh(self) -> None:
         try:
-            with self.project.session() as session:
-                rows = coders.coder_rows(session)
-                me = coders.get_coder(session, self.coder_id) if self.coder_id is not None else None
-                self.may_manage = (
-                    me is not None
-                    and not me.retired
-                    and permissions.may(me.role, permissions.MANAGE_CODERS)
-                )
-                self.may_claim = me is not None and not permissions.has_coordinator(session)
-                my_role = me.role if me is not None else None
+            overview = coders.coders_overview(self.project, self.coder_id)
         except ProjectError as error:
             self.say(f"The coders could not be read: {error}", error=True)
             return
+        rows, my_role = overview.rows, overview.my_role
+        self.may_manage, self.may_claim = overview.may_manage, overview.may_claim
         self.rows = rows
         self._filling = True
         self.table.setRowCount(len(rows))
@@ -200,10 +193,9 @@ class CodersDialog(QDialog):
         self.message.setStyleSheet("color: #b00020;" if error else "")
 
     # -- changing ---------------------------------------------------------------------
-    def _change(self, work, done: str) -> bool:
+    def _change(self, change: coders.CoderChange, done: str) -> bool:
         try:
-            with self.project.write() as session:
-                work(session)
+            coders.change_coders(self.project, change, by_coder_id=self.coder_id)
         except (ValueError, ProjectError) as error:
             self.say(str(error), error=True)
             self.refresh()
@@ -217,7 +209,7 @@ class CodersDialog(QDialog):
     def add_from_form(self) -> bool:
         name, role = self.name_edit.text(), self.role_box.currentData()
         ok = self._change(
-            lambda s: coders.add_coder(s, name, role, by_coder_id=self.coder_id),
+            coders.CoderChange("add", name=name, role=role),
             f"Added {' '.join(name.split())} as {role}.",
         )
         if ok:
@@ -229,7 +221,7 @@ class CodersDialog(QDialog):
             return False
         name = next((r.name for r in self.rows if r.id == coder_id), "")
         return self._change(
-            lambda s: coders.set_role(s, coder_id, role, by_coder_id=self.coder_id),
+            coders.CoderChange("role", coder_id, role=role),
             f"{name} is now {role}.",
         )
 
@@ -238,7 +230,7 @@ class CodersDialog(QDialog):
         if row is None:
             return False
         return self._change(
-            lambda s: coders.rename_coder(s, row.id, new_name, by_coder_id=self.coder_id),
+            coders.CoderChange("rename", row.id, name=new_name),
             f"Renamed {row.name} to {' '.join(new_name.split())}; their work goes with them.",
         )
 
@@ -256,19 +248,18 @@ class CodersDialog(QDialog):
             return False
         if row.retired:
             return self._change(
-                lambda s: coders.restore_coder(s, row.id, by_coder_id=self.coder_id),
+                coders.CoderChange("restore", row.id),
                 f"{row.name} can code again.",
             )
         return self._change(
-            lambda s: coders.retire_coder(s, row.id, by_coder_id=self.coder_id),
+            coders.CoderChange("retire", row.id),
             f"Retired {row.name}: their work stays, they can no longer code.",
         )
 
     def become_coordinator(self) -> bool:
         if self.coder_id is None:
             return False
-        cid = self.coder_id
         return self._change(
-            lambda s: coders.set_role(s, cid, "coordinator", by_coder_id=cid),
+            coders.CoderChange("role", self.coder_id, role="coordinator"),
             "You are now this project's coordinator.",
         )

@@ -33,12 +33,11 @@ from PySide6.QtWidgets import (
 
 from annotator.gui.messages import ERROR_STYLE
 from annotator.gui.worker import ProgressFn, Worker, run_in_background
-from annotator.services import assignments
-from annotator.services.coders import list_coders
 from annotator.services.packages import (
     MergeCancelled,
     PackageReport,
     create_package,
+    package_choices,
     package_file_names,
 )
 from annotator.store.errors import ProjectError
@@ -236,22 +235,19 @@ class CreatePackagesDialog(WorkerDialog):
     def reload(self) -> None:
         self.coder_list.blockSignals(True)
         self.coder_list.clear()
-        with self.project.session() as session:
-            total = len(assignments.all_ids(session))
-            summary = {s.coder_id: s for s in assignments.assignment_summary(session)}
-            for coder in list_coders(session):
-                line = summary.get(coder.id)
-                if line is None or line.sees_everything:
-                    what = f"no assignment: all {total} recommendations"
-                else:
-                    what = f"{line.assigned} assigned recommendations"
-                role = "" if coder.role == "coder" else f" ({coder.role})"
-                item = QListWidgetItem(f"{coder.name}{role} — {what}")
-                item.setData(ID_ROLE, coder.name)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                checked = coder.role == "coder"
-                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-                self.coder_list.addItem(item)
+        choices = package_choices(self.project)
+        for coder in choices.coders:
+            if coder.assigned is None:
+                what = f"no assignment: all {choices.total} recommendations"
+            else:
+                what = f"{coder.assigned} assigned recommendations"
+            role = "" if coder.role == "coder" else f" ({coder.role})"
+            item = QListWidgetItem(f"{coder.name}{role} — {what}")
+            item.setData(ID_ROLE, coder.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = coder.role == "coder"
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.coder_list.addItem(item)
         self.coder_list.blockSignals(False)
         if not self.coder_list.count():
             self.say("The project has no coders yet: add them in Assign recommendations.")

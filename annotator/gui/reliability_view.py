@@ -45,15 +45,14 @@ from PySide6.QtWidgets import (
 
 from annotator.gui.messages import MessageLine
 from annotator.gui.worker import Worker, run_in_background
-from annotator.services.adjudication import coders_who_coded
 from annotator.services.permissions import NotPermitted
 from annotator.services.reliability_report import (
     FieldReport,
     Report,
     ReportCancelled,
-    report,
     write_report,
 )
+from annotator.services.reliability_report.measuring import coders_to_compare, measure
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
 
@@ -251,8 +250,7 @@ class ReliabilityReportDialog(QDialog):
     def _fill_coders(self) -> bool:
         """Whether the person may measure; if not, the dialog says which role it needs."""
         try:
-            with self.project.session() as session:
-                names = coders_who_coded(session, by_coder_id=self.coder_id)
+            names = coders_to_compare(self.project, by_coder_id=self.coder_id)
         except NotPermitted as refused:
             self.message.say(f"{refused} Coders work blind.", error=True)
             return False
@@ -271,16 +269,9 @@ class ReliabilityReportDialog(QDialog):
         project, coder_id = self.project, self.coder_id
 
         def work(progress):
-            with project.session() as session:
-                return report(
-                    session,
-                    by_coder_id=coder_id,
-                    coders=coders,
-                    by_code=True,
-                    bootstrap=draws,
-                    project_name=project.display_name,
-                    progress=progress,
-                )
+            return measure(
+                project, by_coder_id=coder_id, coders=coders, bootstrap=draws, progress=progress
+            )
 
         self.measure_button.setEnabled(False)
         self.save_button.setEnabled(False)

@@ -104,8 +104,7 @@ class ReviewsDialog(QDialog):
 
     # -- reading ------------------------------------------------------------------------
     def reload(self, keep: int | None = None) -> None:
-        with self.project.session() as session:
-            self.infos = reviews.list_reviews(session)
+        self.infos = reviews.project_reviews(self.project)
         self.table.setRowCount(len(self.infos))
         for row, info in enumerate(self.infos):
             known = upr_calendar.SESSIONS.get(info.session) if info.session else None

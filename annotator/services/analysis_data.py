@@ -19,7 +19,7 @@ from annotator import analysis
 from annotator.services import permissions
 from annotator.services.coding import FieldSpec, FormSpec, form_spec
 from annotator.services.recommendations import review_label
-from annotator.services.sources import Source, default_source
+from annotator.services.sources import Source, coder_source, default_source
 from annotator.store.models import (
     Annotation,
     Assignment,
@@ -32,6 +32,7 @@ from annotator.store.models import (
     Review,
     State,
 )
+from annotator.store.project import Project
 
 THEME_FIELD = "themes"
 VERIFIED_FIELD = "published_response"
@@ -339,6 +340,19 @@ def load(
         source=chosen,
         review_ids=tuple(review_ids) if review_ids is not None else None,
     )
+
+
+def load_for(project: Project, wanted: str | None, *, by_coder_id: int | None) -> AnalysisData:
+    """What the Analysis window shows, in one read: ``wanted`` is whose themes count,
+    None for the default, ``coder:NAME``, ``consensus`` or ``all-coders``."""
+    with project.session() as session:
+        if wanted is None:
+            source = default_source(session)
+        elif wanted.startswith("coder:"):
+            source = coder_source(session, wanted.split(":", 1)[1])
+        else:
+            source = Source(wanted)  # type: ignore[arg-type]
+        return load(session, source=source, by_coder_id=by_coder_id)
 
 
 def find_review(session: Session, text: str) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from annotator.limits import MAX_CODER_NAME
 from annotator.services import permissions
 from annotator.services.permissions import MANAGE_CODERS, NotPermitted
 from annotator.store.models import CODER_ROLES, AuditEvent, Coder
+from annotator.store.project import Project
 
 MAX_NAME = MAX_CODER_NAME
 # Audit actions of the one-time offer to become coordinator of a project without one.
@@ -280,3 +282,60 @@ def decline_coordinator_offer(session: Session, coder_id: int) -> None:
     coder = _get(session, coder_id)
     _audit(session, coder, OFFER_DECLINED, coder, role=(coder.role, coder.role))
     session.flush()
+
+
+# -- what the Manage dialog asks, each in its own unit of work -------------------------------
+
+
+@dataclass(frozen=True)
+class CodersOverview:
+    """The coders, and what the person asking may do with them."""
+
+    rows: list[CoderRow]
+    may_manage: bool  # an active coordinator
+    may_claim: bool  # the project has no coordinator, so they may become it
+    my_role: str | None  # None: the person is not a coder of this project
+
+
+def coders_overview(project: Project, coder_id: int | None) -> CodersOverview:
+    with project.session() as session:
+        me = get_coder(session, coder_id) if coder_id is not None else None
+        return CodersOverview(
+            rows=coder_rows(session),
+            may_manage=(
+                me is not None
+                and not me.retired
+                and permissions.may(me.role, permissions.MANAGE_CODERS)
+            ),
+            may_claim=me is not None and not permissions.has_coordinator(session),
+            my_role=me.role if me is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class CoderChange:
+    """One change to the coders: ``add`` (name, role), ``rename`` (coder_id, name),
+    ``role`` (coder_id, role), ``retire`` or ``restore`` (coder_id)."""
+
+    kind: Literal["add", "rename", "role", "retire", "restore"]
+    coder_id: int | None = None
+    name: str = ""
+    role: str = "coder"
+
+
+def change_coders(project: Project, change: CoderChange, *, by_coder_id: int | None) -> None:
+    """Save one change, committed at once; ValueError or NotPermitted, changing nothing."""
+    with project.write() as session:
+        if change.kind == "add":
+            add_coder(session, change.name, change.role, by_coder_id=by_coder_id)
+            return
+        if change.coder_id is None:
+            raise ValueError("Choose a coder first.")
+        if change.kind == "rename":
+            rename_coder(session, change.coder_id, change.name, by_coder_id=by_coder_id)
+        elif change.kind == "role":
+            set_role(session, change.coder_id, change.role, by_coder_id=by_coder_id)
+        elif change.kind == "retire":
+            retire_coder(session, change.coder_id, by_coder_id=by_coder_id)
+        else:
+            restore_coder(session, change.coder_id, by_coder_id=by_coder_id)

@@ -77,6 +77,12 @@ def list_reviews(session: Session) -> list[ReviewInfo]:
     ]
 
 
+def project_reviews(project: Project) -> list[ReviewInfo]:
+    """Every review of the project with its metadata and number of recommendations."""
+    with project.session() as session:
+        return list_reviews(session)
+
+
 def set_review(
     project: Project,
     which: str,

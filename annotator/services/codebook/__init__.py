@@ -5,7 +5,9 @@
 - ``changes``: what every saved edit shares (the check, the new version, the audit event);
 - ``edits``: adding, changing, moving, retiring and deleting codes; adding fields;
 - ``usage``: how many annotations use a code;
-- ``merges``: merging one code into another, and undoing it.
+- ``merges``: merging one code into another, and undoing it;
+- ``editor``: the codebook editor's calls (each change as plain values, saved in its
+  own unit of work; what the editor reads in one go).
 
 Every edit works inside the caller's transaction (the caller commits) and either saves
 one new version of the codebook or raises ``CodebookEditError`` and changes nothing.
@@ -18,6 +20,21 @@ from annotator.services.codebook.changes import (
     UNDO_MERGE,
     CodebookEditError,
     SavedChange,
+)
+from annotator.services.codebook.editor import (
+    AddCode,
+    AddField,
+    CodebookChange,
+    EditCode,
+    EditorState,
+    MergeCodes,
+    MoveCode,
+    RetireCode,
+    SetParent,
+    UndoMerge,
+    editor_state,
+    preview_merge,
+    save_change,
 )
 from annotator.services.codebook.edits import (
     add_code,
@@ -64,11 +81,21 @@ __all__ = [
     "KIND_NAMES",
     "MERGE",
     "UNDO_MERGE",
+    "AddCode",
+    "AddField",
     "CodeUsage",
+    "CodebookChange",
     "CodebookEditError",
+    "EditCode",
+    "EditorState",
+    "MergeCodes",
     "MergeCounts",
     "MergeInfo",
+    "MoveCode",
+    "RetireCode",
     "SavedChange",
+    "SetParent",
+    "UndoMerge",
     "active_codebook",
     "active_codebook_row",
     "add_code",
@@ -77,6 +104,7 @@ __all__ = [
     "codebook_from_row",
     "delete_code",
     "edit_code",
+    "editor_state",
     "last_merge",
     "load_codebook_file",
     "merge_codes",
@@ -84,9 +112,11 @@ __all__ = [
     "move_code",
     "move_code_down",
     "move_code_up",
+    "preview_merge",
     "rename_code",
     "restore_code",
     "retire_code",
+    "save_change",
     "set_parent",
     "siblings",
     "store_codebook",

@@ -27,9 +27,11 @@ See docs/packages.md for the reasoning.
 Modules: ``create`` (making a package); ``opening``, ``schema``, ``value_checks`` and
 ``reading`` (reading one safely into the records of ``contents``); ``merge`` (the merge's
 transaction), ``codebook_map``, ``values`` and ``statuses`` (what it merges), ``plan`` (what
-a merge will do or did), ``log`` (the merge log); ``names`` (file names); ``errors``.
+a merge will do or did), ``log`` (the merge log); ``names`` (file names); ``errors``;
+``choices`` (who a package can be made for).
 """
 
+from annotator.services.packages.choices import PackageChoices, PackageCoder, package_choices
 from annotator.services.packages.contents import MARKER_KEY
 from annotator.services.packages.create import (
     PackageReport,
@@ -51,6 +53,8 @@ __all__ = [
     "MergeCancelled",
     "MergeLogEntry",
     "MergePlan",
+    "PackageChoices",
+    "PackageCoder",
     "PackageError",
     "PackagePlan",
     "PackageRefused",
@@ -62,6 +66,7 @@ __all__ = [
     "merge",
     "merge_log",
     "merge_preview",
+    "package_choices",
     "package_file_names",
     "package_marker",
     "read_package",
