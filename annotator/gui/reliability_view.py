@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from annotator.gui.messages import MessageLine
 from annotator.gui.worker import Worker, run_in_background
+from annotator.reliability import MIN_UNITS_FOR_ALPHA, too_few_units
 from annotator.services.permissions import NotPermitted
 from annotator.services.reliability_report import (
     FieldReport,
@@ -330,7 +331,11 @@ class ReliabilityReportDialog(QDialog):
         if not fr.n_units:
             return f"{fr.label} (nothing to compare yet)"
         alpha = next((f for f in fr.figures if f.measure == "alpha"), None)
-        summary = f", α = {_fmt(alpha.value)}" if alpha is not None else ""
+        summary = ""
+        if alpha is not None and too_few_units(alpha.n_pairable):
+            summary = f", α: too few to measure ({alpha.n_pairable})"
+        elif alpha is not None:
+            summary = f", α = {_fmt(alpha.value)}"
         return f"{fr.label} ({fr.n_units} compared{summary})"
 
     def _failed(self, error: BaseException) -> None:
@@ -414,8 +419,11 @@ class ReliabilityReportDialog(QDialog):
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)
-        shown = [c for c in fr.by_code if not math.isnan(c.alpha)]
-        undefined = len(fr.by_code) - len(shown)
+        defined = [c for c in fr.by_code if not math.isnan(c.alpha)]
+        undefined = len(fr.by_code) - len(defined)
+        # An alpha on too few recommendations gets no bar: its colour would be a verdict.
+        shown = [c for c in defined if not too_few_units(c.n_pairable)]
+        few = len(defined) - len(shown)
         # Least reliable at the top: the category axis draws its first entry at the bottom.
         shown = list(reversed(shown))
         sets = [QBarSet(label) for label, _ in BANDS]
@@ -455,7 +463,12 @@ class ReliabilityReportDialog(QDialog):
                 "(chosen by every coder every time, or by none) "
                 f"{'are' if undefined != 1 else 'is'} left out."
             )
-        self.chart_caption.setText(caption if shown else "No code has a figure yet.")
+        if few:
+            caption += (
+                f" {few} code{'s' if few != 1 else ''} compared on fewer than "
+                f"{MIN_UNITS_FOR_ALPHA} recommendations: too few to measure, left out."
+            )
+        self.chart_caption.setText(caption if shown else "No code has a figure yet. " + caption)
 
     def chart_categories(self) -> list[str]:
         """The code labels on the chart with their alpha, top first (what a person reads)."""
@@ -478,6 +491,8 @@ class ReliabilityReportDialog(QDialog):
         for i in range(len(pw.coders)):
             for j in range(len(pw.coders)):
                 text = "" if i == j else _fmt(pw.values[i][j])
+                if i != j and pw.measure == "alpha" and too_few_units(pw.shared[i][j]):
+                    text = f"too few to measure ({pw.shared[i][j]})"
                 tip = "" if i == j else f"{pw.shared[i][j]} recommendations coded by both"
                 table.setItem(i, j, _item(text, number=True, tooltip=tip))
         header = table.horizontalHeader()

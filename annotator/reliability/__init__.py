@@ -35,7 +35,14 @@ coder table).
 """
 
 from annotator.reliability.agreement import percent_agreement
-from annotator.reliability.alpha import interpret_alpha, krippendorff_alpha, per_code_alpha
+from annotator.reliability.alpha import (
+    MIN_UNITS_FOR_ALPHA,
+    interpret_alpha,
+    krippendorff_alpha,
+    per_code_alpha,
+    too_few_reading,
+    too_few_units,
+)
 from annotator.reliability.bootstrap import bootstrap_ci
 from annotator.reliability.many_coders import fleiss_kappa, gwet_ac1, gwet_ac2
 from annotator.reliability.pairwise import pairwise_matrix
@@ -44,6 +51,7 @@ from annotator.reliability.two_coders import cohen_kappa, scott_pi
 
 __all__ = [
     "GWET_WEIGHTS",
+    "MIN_UNITS_FOR_ALPHA",
     "Coefficient",
     "bootstrap_ci",
     "cohen_kappa",
@@ -56,4 +64,6 @@ __all__ = [
     "per_code_alpha",
     "percent_agreement",
     "scott_pi",
+    "too_few_reading",
+    "too_few_units",
 ]

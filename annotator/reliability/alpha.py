@@ -254,6 +254,24 @@ def per_code_alpha(df: pd.DataFrame, codes: Sequence[Hashable] | None = None) ->
     return result.sort_values("alpha", na_position="last", kind="stable").reset_index(drop=True)
 
 
+# Fewer compared recommendations than this and alpha is not read at all: on a handful
+# of units one disagreement swings it across every threshold (two coders sharing one
+# recommendation get 0.000 whatever they did). Ten is the least a reader of a
+# reliability figure would accept; the report still calls figures on fewer than 30 rough.
+MIN_UNITS_FOR_ALPHA = 10
+
+
+def too_few_units(n_units: int) -> bool:
+    """Whether alpha on ``n_units`` compared recommendations is too few to measure."""
+    return n_units < MIN_UNITS_FOR_ALPHA
+
+
+def too_few_reading(n_units: int) -> str:
+    """What an alpha on too few recommendations reads, with the count, instead of a verdict."""
+    noun = "recommendation" if n_units == 1 else "recommendations"
+    return f"Too few to measure ({n_units} {noun}; alpha needs at least {MIN_UNITS_FOR_ALPHA})"
+
+
 def interpret_alpha(value: float | Coefficient) -> str:
     """A plain-language reading of alpha with Krippendorff's (2004) thresholds.
 

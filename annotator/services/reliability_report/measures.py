@@ -117,11 +117,17 @@ BANDS = (
 )
 
 
-def interpret(value: float, measure: str) -> str:
-    """What a figure means, as a sentence without its full stop."""
+ALPHAS = ("alpha", "jaccard")
+
+
+def interpret(value: float, measure: str, n_units: int | None = None) -> str:
+    """What a figure means, as a sentence without its full stop; an alpha on fewer than
+    ``rel.MIN_UNITS_FOR_ALPHA`` compared recommendations (``n_units``) gets no verdict."""
     if value is None or math.isnan(value):
         return "Undefined"
-    if measure in ("alpha", "jaccard"):
+    if measure in ALPHAS and n_units is not None and rel.too_few_units(n_units):
+        return rel.too_few_reading(n_units)
+    if measure in ALPHAS:
         text = rel.interpret_alpha(value)
         return text[:1].upper() + text[1:]
     if measure in ("percent", "unanimous"):
@@ -161,6 +167,8 @@ def reading(
         )
     if measure == "unanimous":
         return f"Every coder gave the same value on {_percent(value)} of the {on} compared."
+    if measure in ALPHAS and rel.too_few_units(n_pairable):
+        return f"{rel.too_few_reading(n_pairable)}."
     return f"{interpret(value, measure)}. Based on {on}."
 
 

@@ -17,6 +17,7 @@ from annotator.workbooks import Book, Rows, csv_safe
 
 if TYPE_CHECKING:
     pass
+from annotator import reliability as rel
 from annotator.services.reliability_report.measures import MEASURES, count_of, interpret
 from annotator.services.reliability_report.report import Report
 
@@ -121,7 +122,7 @@ def report_rows(rep: Report) -> list[dict[str, Any]]:
                             other_coder=second,
                             value=_number(pw.values[i][j]),
                             recommendations_compared=pw.shared[i][j],
-                            reading=interpret(pw.values[i][j], pw.measure),
+                            reading=interpret(pw.values[i][j], pw.measure, pw.shared[i][j]),
                         )
     return rows
 
@@ -352,7 +353,10 @@ def _write_sheets(rep: Report, book: Book) -> None:
         for i, coder in enumerate(pw.coders):
             put(pairs, row + 2 + i, 1, coder, header=True)
             for j in range(len(pw.coders)):
-                if i != j:
+                if i != j and pw.measure == "alpha" and rel.too_few_units(pw.shared[i][j]):
+                    # The number stays in the CSV and the Figures; a cell here reads as a verdict.
+                    put(pairs, row + 2 + i, j + 2, f"too few to measure ({pw.shared[i][j]})")
+                elif i != j:
                     put(pairs, row + 2 + i, j + 2, _number(pw.values[i][j]))
         row += len(pw.coders) + 3
     pairs.width(1, 40)

@@ -374,8 +374,12 @@ def _by_code(
         present = sets.assign(value=sets["value"].map(lambda s, code=row.code: code in s))
         coefficient = kappa(present)
         alpha = float(row.alpha)
-        text = interpret(alpha, "alpha") if not math.isnan(alpha) else (row.reason or "undefined")
-        if row.prevalence < 0.05 and not math.isnan(alpha):
+        few = rel.too_few_units(int(row.n_pairable))
+        if math.isnan(alpha):
+            text = row.reason or "undefined"
+        else:
+            text = interpret(alpha, "alpha", int(row.n_pairable))
+        if row.prevalence < 0.05 and not math.isnan(alpha) and not few:
             text += "; a rare code, so one disagreement moves alpha a lot"
         result.append(
             CodeFigure(
