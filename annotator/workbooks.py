@@ -155,7 +155,12 @@ class Book:
             self.abandon()
 
     def add_sheet(self, title: str) -> Worksheet:
-        return self.workbook.add_worksheet(title, worksheet_class=_TextSheet)
+        ws = self.workbook.add_worksheet(title, worksheet_class=_TextSheet)
+        # Printed, a sheet is as wide as its columns: landscape and one page wide (as
+        # many pages down as it needs), so a table never splits into strips of columns.
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        return ws
 
     def format(
         self,
@@ -376,6 +381,7 @@ class Sheet:
             self.ws.freeze_panes(freeze)
         if self.columns:
             self.header([c.header for c in self.columns])
+            self.ws.repeat_rows(0)  # the header on every printed page
 
     def header(self, values: Sequence[str]) -> None:
         look = self.book.format(bold=True, wrap=True, fill=HEADER_FILL)

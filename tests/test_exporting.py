@@ -584,3 +584,21 @@ def test_the_summarys_progress_counted_by_sql_matches_the_frames(tmp_path):
             )
             assert got.done_by_two > 0 and got.by_coder["Flagged"].sum() > 0
     project.close()
+
+
+def test_the_workbook_prints_landscape_one_page_wide_headers_repeated(amina_xlsx):
+    """Issue 15 item 9: every sheet landscape and one page wide, a table's header row on
+    every printed page, and the Summary's charts never overlapping one another."""
+    wb = openpyxl.load_workbook(amina_xlsx)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth in (1, None), ws.title  # 1 is the default
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+    for title in ("Recommendations", "Codebook"):
+        assert wb[title].print_title_rows == "$1:$1"
+    charts = wb["Summary"]._charts
+    spans = sorted((c.anchor._from.row, c.anchor.to.row) for c in charts)
+    assert len(spans) >= 4
+    for (_, bottom), (top, _) in zip(spans, spans[1:], strict=False):
+        assert bottom < top, spans
