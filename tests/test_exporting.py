@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import zipfile
 from pathlib import Path
 
@@ -600,5 +601,5 @@ def test_the_workbook_prints_landscape_one_page_wide_headers_repeated(amina_xlsx
     charts = wb["Summary"]._charts
     spans = sorted((c.anchor._from.row, c.anchor.to.row) for c in charts)
     assert len(spans) >= 4
-    for (_, bottom), (top, _) in zip(spans, spans[1:], strict=False):
+    for (_, bottom), (top, _) in itertools.pairwise(spans):
         assert bottom < top, spans
