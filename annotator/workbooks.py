@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -227,6 +228,12 @@ class Book:
         self._closed = True
         try:
             self.workbook.close()
+        except FileCreateError as error:
+            # XlsxWriter wraps the OSError; the callers turn an OSError into plain words.
+            cause = error.args[0] if error.args else None
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise
         finally:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
