@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -155,7 +156,12 @@ class Book:
             self.abandon()
 
     def add_sheet(self, title: str) -> Worksheet:
-        return self.workbook.add_worksheet(title, worksheet_class=_TextSheet)
+        ws = self.workbook.add_worksheet(title, worksheet_class=_TextSheet)
+        # Printed, a sheet is as wide as its columns: landscape and one page wide (as
+        # many pages down as it needs), so a table never splits into strips of columns.
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        return ws
 
     def format(
         self,
@@ -222,6 +228,12 @@ class Book:
         self._closed = True
         try:
             self.workbook.close()
+        except FileCreateError as error:
+            # XlsxWriter wraps the OSError; the callers turn an OSError into plain words.
+            cause = error.args[0] if error.args else None
+            if isinstance(cause, OSError):
+                raise cause from None
+            raise
         finally:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -376,6 +388,7 @@ class Sheet:
             self.ws.freeze_panes(freeze)
         if self.columns:
             self.header([c.header for c in self.columns])
+            self.ws.repeat_rows(0)  # the header on every printed page
 
     def header(self, values: Sequence[str]) -> None:
         look = self.book.format(bold=True, wrap=True, fill=HEADER_FILL)

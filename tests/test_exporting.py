@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import itertools
+import os
 import zipfile
 from pathlib import Path
 
@@ -584,3 +586,99 @@ def test_the_summarys_progress_counted_by_sql_matches_the_frames(tmp_path):
             )
             assert got.done_by_two > 0 and got.by_coder["Flagged"].sum() > 0
     project.close()
+
+
+def test_the_workbook_prints_landscape_one_page_wide_headers_repeated(amina_xlsx):
+    """Issue 15 item 9: every sheet landscape and one page wide, a table's header row on
+    every printed page, and the Summary's charts never overlapping one another."""
+    wb = openpyxl.load_workbook(amina_xlsx)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth in (1, None), ws.title  # 1 is the default
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+    for title in ("Recommendations", "Codebook"):
+        assert wb[title].print_title_rows == "$1:$1"
+    charts = wb["Summary"]._charts
+    spans = sorted((c.anchor._from.row, c.anchor.to.row) for c in charts)
+    assert len(spans) >= 4
+    for (_, bottom), (top, _) in itertools.pairwise(spans):
+        assert bottom < top, spans
+
+
+def _assert_plain(message: str) -> None:
+    assert "Errno" not in message and ".upr-tmp" not in message, message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only folder (CI runs as root)")
+def test_a_read_only_folder_is_named_in_plain_words(known, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(ValueError) as refused:
+            export(
+                known.project,
+                folder / "x.xlsx",
+                ExportOptions(source="coder:Amina"),
+                by_coder_id=lead_of(known.project),
+            )
+    finally:
+        folder.chmod(0o700)
+    assert str(refused.value) == f"The folder {folder} is read-only. Choose another folder."
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's /sys")
+def test_a_folder_the_system_refuses_is_named_in_plain_words(known):
+    """As root (the CI), chmod refuses nothing: /sys refuses new files to anyone."""
+    target = Path("/sys/kernel/recommendations.xlsx")
+    with pytest.raises(ValueError) as refused:
+        export(
+            known.project,
+            target,
+            ExportOptions(source="coder:Amina"),
+            by_coder_id=lead_of(known.project),
+        )
+    assert str(refused.value) == "The folder /sys/kernel is read-only. Choose another folder."
+
+
+def test_a_missing_folder_or_a_file_as_folder_in_plain_words(known, tmp_path):
+    missing = tmp_path / "nowhere" / "x.xlsx"
+    with pytest.raises(ValueError) as refused:
+        export(known.project, missing, ExportOptions(source="coder:Amina"))
+    _assert_plain(str(refused.value))
+    assert f"the folder {missing.parent} does not exist. Create it first." in str(refused.value)
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    with pytest.raises(ValueError) as refused:
+        export(known.project, a_file / "x.xlsx", ExportOptions(source="coder:Amina"))
+    _assert_plain(str(refused.value))
+    assert f"{a_file} is a file, not a folder. Choose a folder." in str(refused.value)
+    ran = annotator(
+        "export", "--as", "Amina", "--db", str(known.project.path), str(a_file / "x.xlsx")
+    )
+    assert ran.returncode == 1 and f"{a_file} is a file, not a folder" in ran.stderr
+    _assert_plain(ran.stderr)
+
+
+def test_file_problem_words_every_common_failure(tmp_path):
+    import errno
+
+    from annotator.services.failures import file_problem
+
+    target = tmp_path / "out.xlsx"
+    temp = str(tmp_path / ".upr-tmp-123-abc.xlsx")
+    for code, words in (
+        (errno.EACCES, f"The folder {tmp_path} is read-only. Choose another folder."),
+        (errno.ENOSPC, f"The disk holding {tmp_path} is full."),
+        (errno.ENAMETOOLONG, "The name out.xlsx is too long for the disk."),
+        (errno.ENOENT, f"The folder {tmp_path} does not exist."),
+        (errno.EIO, f"{target} could not be written (input/output error)."),
+    ):
+        sentence = file_problem(OSError(code, os.strerror(code), temp), target)
+        assert sentence.startswith(words), sentence
+        _assert_plain(sentence)
+    target.write_text("open in Excel")  # Windows: PermissionError on a file held open
+    sentence = file_problem(PermissionError(errno.EACCES, "Permission denied", temp), target)
+    assert "open in another program (such as Excel)" in sentence

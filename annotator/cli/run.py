@@ -35,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"annotator: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"annotator: {file_failure(error) or error}", file=sys.stderr)
+        from annotator.services.failures import file_problem
+
+        print(f"annotator: {file_failure(error) or file_problem(error)}", file=sys.stderr)
         return 1
     except ProjectBusy as busy:
         print(f"annotator: {busy}", file=sys.stderr)

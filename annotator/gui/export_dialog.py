@@ -30,6 +30,7 @@ from annotator.services.exporting import (
     export,
     export_choices,
 )
+from annotator.services.failures import file_problem
 from annotator.store.project import Project
 
 FORMATS = (("xlsx", "Excel workbook (.xlsx)"), ("csv", "CSV, UTF-8 (.csv)"))
@@ -224,8 +225,10 @@ class ExportDialog(QDialog):
         self.progress_label.setStyleSheet(ERROR_STYLE)
         if isinstance(error, ExportCancelled):
             self.progress_label.setText("Stopped: no file was written.")
-        elif isinstance(error, (ValueError, OSError)):
+        elif isinstance(error, ValueError):
             self.progress_label.setText(f"Not exported: {error}")
+        elif isinstance(error, OSError):
+            self.progress_label.setText(f"Not exported: {file_problem(error)}")
         else:
             self.progress_label.setText(f"Not exported: something went wrong ({error}).")
 

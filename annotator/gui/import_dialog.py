@@ -31,6 +31,7 @@ from annotator.gui.worker import Worker, run_in_background
 from annotator.importers import detect
 from annotator.importers.files import SourceFileError
 from annotator.importers.records import ImportBatch, ReviewRecord
+from annotator.services.failures import file_problem
 from annotator.services.importing import (
     ImportCancelled,
     ImportOptions,
@@ -365,6 +366,9 @@ class ImportDialog(QDialog):
         elif isinstance(error, ImportRefused):
             self.preview_title.setText("Refused: nothing was written.")
             self.report.setPlainText("\n".join(describe(error.plan, limit=200)))
+        elif isinstance(error, OSError):
+            self.preview_title.setText("The import failed: nothing was written.")
+            self.report.setPlainText(file_problem(error, writing=False))
         else:
             self.preview_title.setText("The import failed: nothing was written.")
             self.report.setPlainText(f"{type(error).__name__}: {error}")

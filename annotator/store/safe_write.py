@@ -124,6 +124,9 @@ def check_target(
     if out.is_dir():
         raise _refuse(out, "it is a folder", "Give the name of the file to write.")
     if not out.parent.is_dir():
+        in_the_way = next((p for p in (*reversed(out.parents),) if p.is_file()), None)
+        if in_the_way is not None:
+            raise _refuse(out, f"{in_the_way} is a file, not a folder", "Choose a folder.")
         raise _refuse(out, f"the folder {out.parent} does not exist", "Create it first.")
     for project in protect:
         if project is None:

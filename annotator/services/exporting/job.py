@@ -22,6 +22,7 @@ from annotator.services.exporting.options import (
 )
 from annotator.services.exporting.reader import Reader
 from annotator.services.exporting.workbook import write_xlsx
+from annotator.services.failures import FileFailure, file_problem
 from annotator.services.sources import (
     CONSENSUS_KEY,
     Source,
@@ -57,6 +58,20 @@ def export(
     if options.format not in FORMATS:
         raise ValueError(f"'{options.format}' is not an export format; choose xlsx or csv.")
     out = check_target(out, protect=[project.path])
+    try:
+        return _export(project, out, options, progress, by_coder_id)
+    except OSError as error:
+        # Never the errno nor the temporary name: the folder, the reason, what to do.
+        raise FileFailure(file_problem(error, out)) from error
+
+
+def _export(
+    project: Project,
+    out: Path,
+    options: ExportOptions,
+    progress: ProgressFn | None,
+    by_coder_id: int | None,
+) -> ExportResult:
     started = time.perf_counter()
     with written_whole(out) as partial, project.session() as session:
         source = parse_source(session, options.source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,9 @@ class Summary:
         self.session = session
         self.review_ids = review_ids
         self.source = source
+        # The first row (counted from 0) no chart covers yet: charts beside different
+        # tables are stacked down the sheet by their own heights, so none overlaps.
+        self._chart_free_row = 0
 
     def put(
         self,
@@ -107,8 +111,12 @@ class Summary:
             )
         chart.set_title({"name": title})
         # openpyxl's sizes were in centimetres; XlsxWriter's are pixels (96 an inch).
-        chart.set_size({"width": round(size[0] * 37.8), "height": round(size[1] * 37.8)})
-        self.sheet.chart(anchor, chart)
+        height = round(size[1] * 37.8)
+        chart.set_size({"width": round(size[0] * 37.8), "height": height})
+        letters = anchor.rstrip("0123456789")
+        row = max(int(anchor[len(letters) :]) - 1, self._chart_free_row)
+        self._chart_free_row = row + math.ceil(height / ROW_PIXELS) + 1
+        self.sheet.chart(f"{letters}{row + 1}", chart)
         return chart
 
     def write(self) -> None:
@@ -373,6 +381,9 @@ def _plain(value: Any) -> Any:
         return None
     return value
 
+
+# The height of a sheet's row in pixels (Excel's default, 15 points), to place charts.
+ROW_PIXELS = 20
 
 # The outcomes the Summary lists one by one.
 LISTED_OUTCOMES = (analysis.CORRECTED, analysis.DISAGREEMENT)
