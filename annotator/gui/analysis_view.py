@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from annotator import analysis
 from annotator.gui.analysis_widgets import ChartPanel, FrameModel, stacked, table_view
 from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.worker import Worker, run_in_background
 from annotator.services import analysis_data
 from annotator.services.sources import Source
@@ -125,6 +126,7 @@ class AnalysisDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.resize(1100, 760)
+        fit_to_screen(self)
 
         self.review_box.currentIndexChanged.connect(self._review_changed)
         self.compare_box.currentIndexChanged.connect(self._show_comparison)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from annotator import __version__, errorlog
-from annotator.gui import theme
+from annotator.gui import first_run, theme
 from annotator.gui.main_window import MainWindow
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
@@ -126,4 +126,5 @@ def run(db: str | None = None, coder: str | None = None) -> int:
         print(f"annotator: {error}", file=sys.stderr)
         return 1
     window.show()
+    first_run.show_once(settings, window)
     return app.exec()

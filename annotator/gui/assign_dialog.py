@@ -43,6 +43,7 @@ from annotator.gui.sample_plan_table import (
     join_names,
     plan_words,
 )
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.services import assigning, assignments
 from annotator.services.sample_plan import SamplePlan
 from annotator.store.errors import ProjectError
@@ -121,6 +122,7 @@ class AssignDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumSize(840, 640)
         self.resize(920, 720)
+        fit_to_screen(self)
 
         self.reload()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from annotator import codebook as cbk
 from annotator.gui.codebook_pages import CHOICE_KINDS, plural
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.services import codebook as ce
 
 
@@ -62,6 +63,7 @@ class NewCodeDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.resize(440, self.sizeHint().height())
+        fit_to_screen(self)
 
     def _mark_key_edited(self, _text: str) -> None:
         self._key_edited = True
@@ -123,6 +125,7 @@ class NewFieldDialog(QDialog):
         layout.addWidget(buttons)
         self._kind_changed()
         self.resize(500, self.sizeHint().height())
+        fit_to_screen(self)
 
     def _mark_key_edited(self, _text: str) -> None:
         self._key_edited = True

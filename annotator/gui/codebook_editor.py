@@ -43,6 +43,7 @@ from annotator.gui.codebook_dialogs import (
     merge_question,
 )
 from annotator.gui.codebook_pages import CodeForm, field_description, plural, swatch
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.services import codebook as ce
 from annotator.store.project import Project
 
@@ -155,6 +156,7 @@ class CodebookEditor(QDialog):
         layout.addWidget(splitter, 1)
         layout.addLayout(bottom)
         self.resize(1180, 760)
+        fit_to_screen(self)
         self.reload()
 
     # -- the form --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.services import coders, permissions
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
@@ -113,6 +114,7 @@ class CodersDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumSize(560, 380)
         self.resize(680, 460)
+        fit_to_screen(self)
         self.refresh()
 
     # -- reading ----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from annotator.gui.coding_form import code_tooltip
 from annotator.gui.messages import MessageLine, guarded
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.value_editor import DIFFERS, ValueEditor, code_text, describe_value, value_cell
 from annotator.services.adjudication import AdjudicationService, Disagreement
 from annotator.services.coding import EMPTY, FieldSpec, FieldValue
@@ -105,6 +106,7 @@ class DisagreementsDialog(QDialog):
         layout.addLayout(bottom)
         self.setMinimumSize(900, 600)
         self.resize(1100, 720)
+        fit_to_screen(self)
 
         if not self.can_decide:
             self._lock()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.worker import Worker, run_in_background
 from annotator.services.exporting import (
     ExportCancelled,
@@ -128,6 +129,7 @@ class ExportDialog(QDialog):
         layout.addLayout(progress_row)
         layout.addWidget(self.buttons)
         self.resize(640, 340)
+        fit_to_screen(self)
         self._update_buttons()
 
     # -- choices ----------------------------------------------------------------------

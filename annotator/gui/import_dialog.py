@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from annotator import states
 from annotator.gui.mapping_dialog import MappingDialog
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.settings import AppSettings
 from annotator.gui.worker import Worker, run_in_background
 from annotator.importers import detect
@@ -80,6 +81,7 @@ class ImportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         self.resize(780, 560)
+        fit_to_screen(self)
         for path in files or []:
             self.file_list.addItem(str(path))
         self._update_buttons()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QItemSelection, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QItemSelection, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QUndoStack,
@@ -36,6 +36,7 @@ from annotator.gui.coding_form import CodingForm
 from annotator.gui.queue_panel import QueuePanel
 from annotator.gui.reading_pane import render_recommendation
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
+from annotator.gui.screen_fit import restore_or_fit
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.window_constants import (
@@ -141,10 +142,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.code_actions: list[QAction] = []
         self._build_menus()
         self.setAcceptDrops(True)
-        self.resize(1400, 860)
-        geometry = settings.window_state("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        restore_or_fit(self, settings.window_state("geometry"), QSize(1400, 860))
         self.queue.filter_changed.connect(self._filter_changed)
         self._apply_zoom()
         self.set_project(project)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.settings import AppSettings
 from annotator.importers import generic_table
 from annotator.importers.files import SourceFileError
@@ -97,6 +98,7 @@ class MappingDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.buttons)
         self.resize(820, 640)
+        fit_to_screen(self)
 
     def mapping(self) -> dict[str, str]:
         return {t: box.currentData() for t, box in self.boxes.items() if box.currentData()}

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.packages_dialog import ID_ROLE, PACKAGE_FILTER, WorkerDialog, failure_message
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.worker import ProgressFn
 from annotator.services.packages import (
     MergePlan,
@@ -151,6 +152,7 @@ class MergeDialog(WorkerDialog):
         layout.addWidget(self.buttons)
         self.setMinimumSize(760, 600)
         self.resize(900, 680)
+        fit_to_screen(self)
         self.say("Add the packages to merge.")
 
     # -- files ------------------------------------------------------------------------

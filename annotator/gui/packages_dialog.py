@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.worker import ProgressFn, Worker, run_in_background
 from annotator.services.packages import (
     MergeCancelled,
@@ -229,6 +230,7 @@ class CreatePackagesDialog(WorkerDialog):
         layout.addWidget(self.buttons)
         self.setMinimumSize(620, 560)
         self.resize(680, 640)
+        fit_to_screen(self)
         self.reload()
 
     # -- choices ----------------------------------------------------------------------

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.messages import MessageLine
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.worker import Worker, run_in_background
 from annotator.reliability import MIN_UNITS_FOR_ALPHA, too_few_units
 from annotator.services.permissions import NotPermitted
@@ -234,6 +235,7 @@ class ReliabilityReportDialog(QDialog):
         layout.addLayout(bottom)
         self.setMinimumSize(860, 600)
         self.resize(1080, 760)
+        fit_to_screen(self)
 
         allowed = self._fill_coders()
         self._set_idle()

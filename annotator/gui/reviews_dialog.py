@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from annotator import upr_calendar
 from annotator.gui.messages import ERROR_STYLE
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.services import reviews
 from annotator.store.errors import ProjectError
 from annotator.store.project import Project
@@ -43,6 +44,7 @@ class ReviewsDialog(QDialog):
         self.project = project
         self.setWindowTitle("Reviews")
         self.resize(900, 520)
+        fit_to_screen(self)
         self.infos: list[reviews.ReviewInfo] = []
 
         intro = QLabel(

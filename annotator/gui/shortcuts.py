@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.settings import AppSettings
 from annotator.services.coding import FormSpec
 
@@ -157,6 +158,7 @@ class PreferencesDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.resize(520, 640)
+        fit_to_screen(self)
 
     def set_key(self, action_id: str, key: str) -> bool:
         """Bind ``key`` (as the editor would), refusing a clash. True if taken."""
@@ -221,3 +223,4 @@ class ShortcutsHelp(QDialog):
         layout.addWidget(self.view)
         layout.addWidget(buttons)
         self.resize(560, 640)
+        fit_to_screen(self)

@@ -10,6 +10,7 @@ from PySide6.QtGui import (
 
 from annotator.gui import theme
 from annotator.gui.coding_actions import CodingActions
+from annotator.gui.first_run import show_guide
 from annotator.gui.shortcuts import BY_ID, bindings, shown
 from annotator.gui.window_tools import WindowTools
 from annotator.services.coding import (
@@ -107,6 +108,8 @@ class WindowMenus(WindowTools, CodingActions):
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(act("shortcuts_help", self.shortcuts_help, keys))
+        guide = help_menu.addAction("&Getting started")
+        guide.triggered.connect(lambda _=False: show_guide(self.settings, self))
         about = QAction("&About UPR Coder", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
