@@ -146,6 +146,7 @@ class MainWindow(WindowMenus, QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.queue.filter_changed.connect(self._filter_changed)
+        self.queue.tab_out.connect(self._tab_out_of_list)
         self._apply_zoom()
         self.set_project(project)
         # After the panes have their content, so their minimum sizes do not move it.
@@ -460,6 +461,24 @@ class MainWindow(WindowMenus, QMainWindow):
 
     def focus_queue(self) -> None:
         self.table.setFocus()
+
+    def _tab_out_of_list(self, forward: bool) -> None:
+        """Tab: to the form's first field; Shift+Tab: back to the filters (the search)."""
+        if not forward:
+            self.focus_search()
+            return
+        widget = self.form.nextInFocusChain()
+        while widget is not None and widget is not self.form:
+            if (
+                self.form.isAncestorOf(widget)
+                and widget.isVisible()
+                and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
+                widget.setFocus(Qt.FocusReason.TabFocusReason)
+                return
+            widget = widget.nextInFocusChain()
+        self.form.setFocus(Qt.FocusReason.TabFocusReason)
 
     def focus_search(self) -> None:
         self.queue.search.setFocus()
