@@ -59,8 +59,7 @@ def test_the_theme_filter_finds_any_part_of_a_name(window, qtbot):
     completer = box.completer()
     completer.setCompletionPrefix("death")
     found = [
-        completer.completionModel().index(r, 0).data()
-        for r in range(completer.completionCount())
+        completer.completionModel().index(r, 0).data() for r in range(completer.completionCount())
     ]
     assert found and all("death" in name.lower() for name in found)
     assert any(name.endswith("Death penalty") for name in found)
