@@ -44,10 +44,10 @@ from annotator.gui.window_constants import (
     FILE_FILTER,
     GUI_BUSY_TIMEOUT_MS,
     RETRY_MS,
-    SAVE_PATIENCE_MS,
-    SETTLE_SECONDS,
     ROW_HEIGHT_PADDING,
+    SAVE_PATIENCE_MS,
     SEES_OTHERS,
+    SETTLE_SECONDS,
     STATUS_WORDS,
 )
 from annotator.gui.window_menus import WindowMenus

@@ -208,7 +208,8 @@ class QueuePanel(QWidget):
         box.view().setTextElideMode(Qt.TextElideMode.ElideNone)
         for i in range(box.count()):
             box.setItemData(i, box.itemText(i), Qt.ItemDataRole.ToolTipRole)
-        popup = box.completer().popup() if box.completer() else None
+        completer = box.completer()
+        popup = completer.popup() if completer is not None else None
         if popup is not None:
             popup.setMinimumWidth(min(widest + 48, screen - 40))
             popup.setTextElideMode(Qt.TextElideMode.ElideNone)
