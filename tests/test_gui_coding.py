@@ -49,6 +49,12 @@ def type_text(qtbot, widget, words: str) -> None:
     qtbot.keyClicks(QApplication.focusWidget() or widget, words)
 
 
+def settled(window) -> None:
+    """Wait for the writer thread to finish and its signals to reach the window."""
+    assert window.service.flush(5)
+    QApplication.processEvents()
+
+
 def code_id(window, field_key: str, code_key: str) -> int:
     field = window.spec.field_by_key(field_key)
     return next(c.id for c in field.codes if c.key == code_key)
@@ -86,6 +92,7 @@ def test_coding_a_recommendation_by_keyboard_alone(any_window, qtbot):
     key(qtbot, window, "Escape")
     key(qtbot, window, "Ctrl+Return")  # done, and the next one
     assert window.current_id != first
+    settled(window)  # saves run on the writer thread
     assert window.saved_label.text().startswith("Saved")
 
     window.close()
@@ -156,7 +163,8 @@ def test_next_not_done_and_flag(window, qtbot, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Two asks in one", True))
     window.flag()
     assert window.service.status(ids[2]).reason == "Two asks in one"
-    assert "flagged" in window.status_line.text()
+    assert "flagged" in window.status_line.text()  # at once, before the save
+    settled(window)
     assert window.model.row(2).status == "flagged"
 
 
@@ -314,7 +322,7 @@ def test_a_lock_held_too_long_keeps_the_edit_and_saves_it_later(window, qtbot, m
     monkeypatch.setattr(window.project, "write", locked_twice)
     window.toggle_code(torture)
     assert window.has_unsaved()
-    assert "Not saved yet" in window.saved_label.text()
+    qtbot.waitUntil(lambda: "Not saved yet" in window.saved_label.text(), timeout=5_000)
     assert torture in window.form.values()[themes].codes  # still on screen
     qtbot.waitUntil(lambda: not window.has_unsaved(), timeout=10_000)
     assert window.service.values(window.current_id)[themes].codes == {torture}
@@ -350,7 +358,8 @@ KILLED = textwrap.dedent(
     themes = window.spec.field_by_key("themes")
     torture = next(c.id for c in themes.codes if c.key == "torture")
     window.toggle_code(torture)
-    assert window.saved_label.text().startswith("Saved")
+    while not window.saved_label.text().startswith("Saved"):  # the writer thread's signal
+        app.processEvents()
     print("SAVED", window.current_id, flush=True)
     while True:
         app.processEvents()
@@ -396,6 +405,7 @@ def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_s
     assert sorted(window.model.ids()) == sorted(some)
     assert "0 of 10 done" in window.queue.progress.text()
     window.done_and_next()
+    settled(window)
     assert "1 of 10 done" in window.queue.progress.text()
     ben = MainWindow(open_project(sample_project.url), "Ben", gui_settings)
     qtbot.addWidget(ben)

@@ -51,13 +51,23 @@ class CodingActions(WindowState):
         if rid == self.current_id:
             self.form.set_value(field_id, value)
         try:
-            self.service.save_value(rid, field_id, value)
+            self.service.save_value(rid, field_id, value)  # returns at once: the writer saves
         except InvalidValue as refused:  # the form offers only the codebook's values
             self.statusBar().showMessage(str(refused), 10_000)
+            return
+        self._watch_save()
 
     def apply_status(self, rid: int, status: Status) -> None:
         assert self.service is not None
         self.service.set_status(rid, status)
+        if rid == self.current_id:
+            self._show_status(self.service.status(rid))  # pending included
+        self._watch_save()
+
+    def _watch_save(self) -> None:
+        """Say "Not saved yet" if the writer has not confirmed the save soon."""
+        if not self.retry_timer.isActive():
+            self.retry_timer.start()
 
     def _change_saved(self, change: Change) -> None:
         assert self.service is not None
@@ -74,6 +84,8 @@ class CodingActions(WindowState):
             self._update_counts()
         if not self.service.has_unsaved():
             self.retry_timer.stop()
+        elif not self.retry_timer.isActive():
+            self.retry_timer.start()  # the next one waiting gets its own patience
 
     def _change_pending(self, _change: Change, why: Pending) -> None:
         label = {
@@ -84,7 +96,7 @@ class CodingActions(WindowState):
         self.saved_label.setToolTip(why.message)
         self.saved_label.setStyleSheet("color: #b00020; font-weight: bold")
         self.statusBar().showMessage(why.message, 15_000)
-        self.retry_timer.start()
+        self.retry_timer.stop()  # the writer thread tries again on its own
 
     def _change_refused(self, _change: Change, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)  # e.g. retired meanwhile: not saved
@@ -106,9 +118,16 @@ class CodingActions(WindowState):
         self.saved_label.setStyleSheet("")
 
     def _retry_pending(self) -> None:
-        assert self.service is not None
-        if self.service.retry():
-            self.retry_timer.stop()
+        """The patience ran out: the change waits (a lock, a slow server) and the coder
+        sees it. Never a save here: that would make the window wait."""
+        if self.service is None or not self.service.has_unsaved():
+            return
+        if not self.saved_label.text().startswith("Not saved"):
+            self.saved_label.setText("Not saved yet: waiting for the project…")
+            self.saved_label.setToolTip(
+                "Your change is kept and will be saved as soon as the project lets it."
+            )
+            self.saved_label.setStyleSheet("color: #8a6d00; font-weight: bold")
 
     def has_unsaved(self) -> bool:
         return self.service is not None and self.service.has_unsaved()

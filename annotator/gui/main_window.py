@@ -40,12 +40,15 @@ from annotator.gui.screen_fit import restore_or_fit
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.window_constants import (
+    CLOSE_WAIT_SECONDS,
     COLUMN_WIDTHS,
     FILE_FILTER,
     GUI_BUSY_TIMEOUT_MS,
     RETRY_MS,
     ROW_HEIGHT_PADDING,
+    SAVE_PATIENCE_MS,
     SEES_OTHERS,
+    SETTLE_SECONDS,
     STATUS_WORDS,
 )
 from annotator.gui.window_menus import WindowMenus
@@ -133,8 +136,10 @@ class MainWindow(WindowMenus, QMainWindow):
         self.statusBar().addWidget(self.file_label, 1)
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.coder_label)
+        # A save not back within SAVE_PATIENCE_MS (a lock, a slow server) says so.
         self.retry_timer = QTimer(self)
-        self.retry_timer.setInterval(RETRY_MS)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(SAVE_PATIENCE_MS)
         self.retry_timer.timeout.connect(self._retry_pending)
 
         self.actions_by_id: dict[str, QAction] = {}
@@ -144,6 +149,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.setAcceptDrops(True)
         restore_or_fit(self, settings.window_state("geometry"), QSize(1400, 860))
         self.queue.filter_changed.connect(self._filter_changed)
+        self.queue.tab_out.connect(self._tab_out_of_list)
         self._apply_zoom()
         self.set_project(project)
         # After the panes have their content, so their minimum sizes do not move it.
@@ -189,6 +195,10 @@ class MainWindow(WindowMenus, QMainWindow):
         # A save waits only briefly for another program's lock, so the window never
         # freezes; a change that found the project busy stays pending and is retried.
         signals = self.session_signals
+        if self.service is not None:
+            self.service.close(CLOSE_WAIT_SECONDS)  # the old project's writer thread
+        # Saves run on the session's writer thread: a keystroke returns at once, and
+        # the result comes back as a Qt signal (SessionSignals).
         self.service = CodingSession(
             project,
             coder_id,
@@ -197,6 +207,8 @@ class MainWindow(WindowMenus, QMainWindow):
             on_saved=signals.on_saved,
             on_pending=signals.on_pending,
             on_failed=signals.on_failed,
+            threaded=True,
+            retry_seconds=RETRY_MS / 1000,
         )
         self.undo_stack.clear()
         self.current_id = None
@@ -320,6 +332,7 @@ class MainWindow(WindowMenus, QMainWindow):
         if self.model is None:
             return
         keep = self.current_id
+        self.service_settle()
         self.model.set_filter(self.queue.current_filter(self.model.queue_filter))
         self._update_counts(overall_changed=False)
         row = self.model.row_of(keep) if keep is not None else None
@@ -448,6 +461,7 @@ class MainWindow(WindowMenus, QMainWindow):
     def go_next_not_done(self) -> None:
         if self.model is None or self.service is None:
             return
+        self.service_settle()  # a "done" just set counts
         ids = self.model.ids()
         start = self._current_row() + 1
         found = self.service.first_not_done(ids[start:]) or self.service.first_not_done(ids[:start])
@@ -458,6 +472,30 @@ class MainWindow(WindowMenus, QMainWindow):
 
     def focus_queue(self) -> None:
         self.table.setFocus()
+
+    def service_settle(self) -> None:
+        """Before the list is read again: a short, bounded wait for the writer thread,
+        so a status just set shows in the list (a held lock leaves it pending)."""
+        if self.service is not None and self.service.has_unsaved():
+            self.service.flush(SETTLE_SECONDS)
+
+    def _tab_out_of_list(self, forward: bool) -> None:
+        """Tab: to the form's first field; Shift+Tab: back to the filters (the search)."""
+        if not forward:
+            self.focus_search()
+            return
+        widget = self.form.nextInFocusChain()
+        while widget is not None and widget is not self.form:
+            if (
+                self.form.isAncestorOf(widget)
+                and widget.isVisible()
+                and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
+                widget.setFocus(Qt.FocusReason.TabFocusReason)
+                return
+            widget = widget.nextInFocusChain()
+        self.form.setFocus(Qt.FocusReason.TabFocusReason)
 
     def focus_search(self) -> None:
         self.queue.search.setFocus()
@@ -485,6 +523,7 @@ class MainWindow(WindowMenus, QMainWindow):
             return
         keep = self.current_id
         self.form.flush_text()
+        self.service_settle()
         self.queue.only_ids = self.service.assignment()  # the coordinator may have changed it
         self.model.queue_filter = self.queue.current_filter(self.model.queue_filter)
         self.model.refresh()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
+    QCompleter,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -35,13 +35,19 @@ STATUS_CHOICES = (
 )
 
 
+WHOSE_CHOICES = (("my codes", False), ("anyone's codes", True))
+
+
 class QueuePanel(QWidget):
     filter_changed = Signal()
+    # Tab / Shift+Tab in the list: the keyboard leaves it (to the form / the filters)
+    # instead of walking its cells and opening the next recommendation.
+    tab_out = Signal(bool)  # forward
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search the recommendations' text (Ctrl+F)")
+        self.search.setPlaceholderText("Search the text or a number, e.g. 115.23 (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         for label, statuses in STATUS_CHOICES:
@@ -55,8 +61,19 @@ class QueuePanel(QWidget):
         self.theme = QComboBox()
         self.theme.setEditable(True)
         self.theme.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.theme_by_anyone = QCheckBox("by anyone")
-        self.theme_by_anyone.setToolTip("Coded by any coder, not only by me (adjudicators)")
+        # Any part of a name finds it ("death" finds "Themes: Death penalty").
+        completer = QCompleter(self.theme.model(), self.theme)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.theme.setCompleter(completer)
+        self.theme_whose = QComboBox()
+        for label, anyone in WHOSE_CHOICES:
+            self.theme_whose.addItem(label, anyone)
+        self.theme_whose.setToolTip(
+            "Whose codes the theme filter looks at: only mine, or any coder's "
+            "(adjudicators and coordinators)"
+        )
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress_label = QLabel()
@@ -84,7 +101,8 @@ class QueuePanel(QWidget):
         theme_layout = QGridLayout(theme_row)
         theme_layout.setContentsMargins(0, 0, 0, 0)
         theme_layout.addWidget(self.theme, 0, 0)
-        theme_layout.addWidget(self.theme_by_anyone, 0, 1)
+        theme_layout.addWidget(QLabel("in"), 0, 1)
+        theme_layout.addWidget(self.theme_whose, 0, 2)
         theme_layout.setColumnStretch(0, 1)
         grid.addWidget(theme_row, 3, 3)
         grid.setColumnStretch(1, 1)
@@ -109,10 +127,24 @@ class QueuePanel(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             box.setMinimumContentsLength(8)
-        self.theme_by_anyone.toggled.connect(self._changed)
+        self.theme_whose.currentIndexChanged.connect(self._changed)
+        self.table.setTabKeyNavigation(False)
+        self.table.installEventFilter(self)
         self._loading = False
         self.only_ids: frozenset[int] | None = None
         self._overall: Progress | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                self.tab_out.emit(key == Qt.Key.Key_Tab)
+                return True
+        return super().eventFilter(watched, event)
+
+    @property
+    def theme_by_anyone(self) -> bool:
+        return bool(self.theme_whose.currentData())
 
     def _changed(self, *_args) -> None:
         if not self._loading:
@@ -146,6 +178,7 @@ class QueuePanel(QWidget):
             for code in field.codes
         ]
         self._fill(self.theme, codes)
+        self._whole_names(self.theme)
         if keep:
             for box, data in previous.items():
                 index = box.findData(data)
@@ -156,10 +189,30 @@ class QueuePanel(QWidget):
             self.search.blockSignals(False)
             self.status.setCurrentIndex(0)
         if can_see_others is not None:
-            self.theme_by_anyone.setVisible(can_see_others)
+            # A coder works blind: the filter is always on their own codes, and says so.
+            self.theme_whose.setEnabled(can_see_others)
             if not can_see_others:
-                self.theme_by_anyone.setChecked(False)
+                self.theme_whose.setCurrentIndex(0)
         self._loading = False
+
+    @staticmethod
+    def _whole_names(box: QComboBox) -> None:
+        """The drop-down as wide as its longest name (the box itself stays narrow), and
+        each name in a tooltip, so no name is cut mid-word."""
+        metrics = box.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(box.itemText(i)) for i in range(box.count())), default=0
+        )
+        screen = box.screen().availableGeometry().width() if box.screen() else 1280
+        box.view().setMinimumWidth(min(widest + 48, screen - 40))
+        box.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+        for i in range(box.count()):
+            box.setItemData(i, box.itemText(i), Qt.ItemDataRole.ToolTipRole)
+        completer = box.completer()
+        popup = completer.popup() if completer is not None else None
+        if popup is not None:
+            popup.setMinimumWidth(min(widest + 48, screen - 40))
+            popup.setTextElideMode(Qt.TextElideMode.ElideNone)
 
     @staticmethod
     def _fill(box: QComboBox, items: Sequence[tuple[str, object]]) -> None:
@@ -173,7 +226,7 @@ class QueuePanel(QWidget):
             statuses=frozenset(self.status.currentData() or ()),
             response=self.response.currentData(),
             code_id=self.theme.currentData(),
-            code_by_anyone=self.theme_by_anyone.isChecked(),
+            code_by_anyone=self.theme_by_anyone,
             state_id=self.state.currentData(),
             regional_group=self.group.currentData(),
             cycle=self.cycle.currentData(),

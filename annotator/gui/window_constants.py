@@ -10,7 +10,11 @@ from annotator.vocabulary import STATUS_LABELS
 FILE_FILTER = f"UPR Coder projects (*{PROJECT_SUFFIX});;All files (*)"
 ROW_HEIGHT_PADDING = 8
 COLUMN_WIDTHS = {"number": 64, "review": 96, "recommending": 150, "response": 86, "status": 84}
-RETRY_MS = 2_000
+RETRY_MS = 1_000  # the writer thread tries a pending change again this often
+# A save not confirmed within this long shows "Not saved yet" (the issue: within 200 ms).
+SAVE_PATIENCE_MS = 120
+# How long a filter change or a refresh waits for the writer before reading the list.
+SETTLE_SECONDS = 0.2
 # How long one save from the window waits for another program's write lock.
 GUI_BUSY_TIMEOUT_MS = 250
 # How long closing waits for changes still pending before it asks the coder.

@@ -112,6 +112,7 @@ class CodingSession:
         self.retry_seconds = retry_seconds
         self._spec: FormSpec | None = None
         self._pending: list[Change] = []
+        self._times: dict[int, float] = {}  # seconds spent, waiting for the writer thread
         self._last_refused: Change | None = None
         self._lock = threading.Lock()  # guards _pending
         self._writing = threading.Lock()  # one writer at a time, in order
@@ -136,10 +137,25 @@ class CodingSession:
         return self._spec if self._spec is not None else self.form()
 
     def values(self, recommendation_id: int) -> dict[int, FieldValue]:
-        return self.service.values(recommendation_id)
+        """This coder's values as they stand, changes not saved yet included (taken
+        before the read: a change saved meanwhile is then in the database)."""
+        waiting = self.pending
+        values = self.service.values(recommendation_id)
+        for change in waiting:
+            if isinstance(change, ValueChange) and change.recommendation_id == recommendation_id:
+                if change.value.codes or change.value.text:
+                    values[change.field_id] = change.value
+                else:  # cleared: saved, it leaves no value
+                    values.pop(change.field_id, None)
+        return values
 
     def status(self, recommendation_id: int) -> Status:
-        return self.service.status(recommendation_id)
+        waiting = self.pending
+        status = self.service.status(recommendation_id)
+        for change in waiting:
+            if isinstance(change, StatusChange) and change.recommendation_id == recommendation_id:
+                status = Status(change.status.status, change.status.reason, status.seconds)
+        return status
 
     def detail(self, recommendation_id: int) -> RecommendationDetail:
         return self.service.detail(recommendation_id)
@@ -182,9 +198,27 @@ class CodingSession:
         return self._submit(StatusChange(recommendation_id, status))
 
     def add_time(self, recommendation_id: int, seconds: float) -> None:
-        """Time spent is a comfort figure: a busy project must not hold the coder up."""
+        """Time spent is a comfort figure: a busy project must not hold the coder up
+        (with the writer thread it is written there, after the changes)."""
+        if self._thread is not None:
+            with self._lock:
+                self._times[recommendation_id] = self._times.get(recommendation_id, 0.0) + seconds
+            self._wake.set()
+            return
         with contextlib.suppress(*KEEPS_PENDING):
             self.service.add_time(recommendation_id, seconds)
+
+    def _write_times(self) -> None:
+        with self._lock:
+            times, self._times = self._times, {}
+        for rid, seconds in times.items():
+            try:
+                self.service.add_time(rid, seconds)
+            except KEEPS_PENDING:
+                with self._lock:  # tried again with the next write
+                    self._times[rid] = self._times.get(rid, 0.0) + seconds
+            except ValueError:
+                continue  # e.g. retired meanwhile: time is not worth a message
 
     @property
     def pending(self) -> tuple[Change, ...]:
@@ -247,8 +281,10 @@ class CodingSession:
             self._wake.wait(self.retry_seconds if self.has_unsaved() else None)
             self._wake.clear()
             if self._closing and not self.has_unsaved():
+                self._write_times()
                 return
-            self.retry()
+            if self.retry():
+                self._write_times()
             if self._closing:
                 return
 

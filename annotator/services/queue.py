@@ -6,13 +6,15 @@ so a project of 200,000 recommendations opens as fast as one of 300.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from annotator.recnumbers import sort_key
 from annotator.store import fts
 from annotator.store.models import (
     Annotation,
@@ -24,6 +26,9 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project
 from annotator.vocabulary import STATUS_LABELS
+
+# A recommendation's number as people quote it: "115.23", "CHN 115.23", "china 115.23".
+_NUMBER = re.compile(r"^\s*(?:([A-Za-z][A-Za-z .'-]*?)\s+)?(\d+(?:\.\d+)+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -174,10 +179,29 @@ def filtered_select(session: Session, flt: QueueFilter, coder_id: int | None) ->
         clause = fts.matching(
             session.connection(), Recommendation.id, Recommendation.text, flt.search
         )
-        if clause is None:
+        by_number = _number_clause(flt.search)
+        if clause is None and by_number is None:
             return None
-        query = query.where(clause)
+        query = query.where(or_(*(c for c in (clause, by_number) if c is not None)))
     return query.order_by(*_order(flt, status))
+
+
+def _number_clause(search: str) -> ColumnElement[bool] | None:
+    """Recommendations whose number is the one typed, of the named state under review
+    (its ISO code or the start of its name) when one is named; None when no number."""
+    found = _NUMBER.match(search)
+    if found is None:
+        return None
+    state, number = found.group(1), found.group(2)
+    clause = Recommendation.sort_key == sort_key(number)
+    if state:
+        named = state.strip().lower()
+        reviews = select(Review.id).join(State, State.id == Review.state_id)
+        reviews = reviews.where(
+            or_(func.lower(State.iso3) == named, func.lower(State.name).like(f"{named}%"))
+        )
+        clause = and_(clause, Recommendation.review_id.in_(reviews))
+    return clause
 
 
 def _order(flt: QueueFilter, status: ColumnElement[str]) -> list[Any]:

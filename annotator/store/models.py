@@ -155,6 +155,8 @@ class Recommendation(Base):
     __table_args__ = (
         UniqueConstraint("review_id", "number"),
         Index("ix_recommendation_review_sort", "review_id", "sort_key"),
+        # The queue's filter by published response, in reading order (migration 0009).
+        Index("ix_recommendation_response_order", "response", "review_id", "sort_key"),
         CheckConstraint(f"position IS NULL OR {_in('position', POSITIONS)}", name="position"),
     )
 
