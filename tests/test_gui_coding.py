@@ -505,3 +505,11 @@ def test_disagreements_are_for_adjudicators_only(qtbot, sample_project, gui_sett
     qtbot.addWidget(adjudicator)
     adjudicator.actions_by_id["disagreements"].trigger()
     assert [type(d).__name__ for d in adjudicator._dialogs] == ["DisagreementsDialog"]
+
+
+def test_the_theme_finder_is_cleared_on_the_next_recommendation(window, qtbot):
+    key(qtbot, window, "Ctrl+T")
+    type_text(qtbot, window, "tortur")
+    assert window.form.first_multi().filter.text() == "tortur"
+    key(qtbot, window, "Ctrl+Down")
+    assert window.form.first_multi().filter.text() == ""

@@ -438,6 +438,10 @@ class CodingForm(QScrollArea):
         self.setWidget(body)
 
     def set_values(self, values: dict[int, FieldValue]) -> None:
+        """Show a recommendation's values; the theme finder starts empty for it."""
+        for widget in self.widgets.values():
+            if isinstance(widget, MultiChoiceWidget):
+                widget.filter.clear()
         for field_id, widget in self.widgets.items():
             widget.set_value(values.get(field_id, EMPTY))
 
