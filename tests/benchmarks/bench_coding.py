@@ -76,15 +76,22 @@ def main() -> int:
         codes = [c.id for c in themes.codes if not c.retired][:8]
 
         def keystroke() -> None:
-            window.toggle_code(codes[0])  # what the code's shortcut runs
-            app.processEvents()
+            window.toggle_code(codes[0])  # what the code's shortcut runs; returns at once
+
+        def keystroke_saved() -> None:
+            window.toggle_code(codes[0])
+            window.service.flush(5)  # the writer thread commits ...
+            app.processEvents()  # ... and its signal reaches the window
             assert window.saved_label.text().startswith("Saved")
 
         def next_one() -> None:
             window.go_next()
             app.processEvents()
 
-        report("code keystroke -> committed, shown saved", timed(keystroke, args.repeat), 30)
+        report("code keystroke -> returned to the window", timed(keystroke, args.repeat), 30)
+        window.service.flush(5)
+        app.processEvents()
+        report("code keystroke -> committed, shown saved", timed(keystroke_saved, args.repeat), 30)
         report("next recommendation on screen", timed(next_one, args.repeat), 30)
 
         responses = [
