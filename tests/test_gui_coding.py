@@ -12,7 +12,7 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog, QRadioButton
 from sqlalchemy import select, text
 
 from annotator.gui.main_window import MainWindow
@@ -513,3 +513,27 @@ def test_the_theme_finder_is_cleared_on_the_next_recommendation(window, qtbot):
     assert window.form.first_multi().filter.text() == "tortur"
     key(qtbot, window, "Ctrl+Down")
     assert window.form.first_multi().filter.text() == ""
+
+
+def test_every_option_of_a_one_choice_field_has_a_key_shown_and_working(window, qtbot):
+    """Position and Assessment have no keys in the codebook; the form gives them some."""
+    position = window.spec.field_by_key("position")
+    assessment = window.spec.field_by_key("assessment")
+    keys = [c.shortcut for f in (position, assessment) for c in f.codes if not c.retired]
+    assert all(keys) and len(set(keys)) == len(keys)
+    radio = window.form.findChildren(QRadioButton)
+    shown_text = " ".join(b.text() for b in radio)
+    for code in position.codes:
+        if not code.retired:
+            assert f"{code.label}  (" in shown_text
+    window.table.setFocus()
+    first = window.current_id
+    for fld in (position, assessment):
+        chosen = next(c for c in fld.codes if not c.retired)
+        key(qtbot, window, chosen.shortcut)
+        settled(window)
+        assert window.service.values(first)[fld.id].codes == {chosen.id}
+    # the codebook itself keeps only the coordinator's keys
+    with window.project.session() as session:
+        stored = form_spec(session).field_by_key("position")
+    assert not any(c.shortcut for c in stored.codes)

@@ -11,6 +11,7 @@ mnemonics), in any spelling.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from string import ascii_lowercase
@@ -104,3 +105,23 @@ def _focus_key(label: str, taken: set[str]) -> str | None:
         if letter in ascii_lowercase and key_id(f"Alt+{letter}") not in taken:
             return f"Alt+{letter.upper()}"
     return next((k for k in FOCUS_F_KEYS if key_id(k) not in taken), None)
+
+
+def with_assigned_keys(fields: Sequence[Field], reserved: Iterable[str] = ()) -> tuple[Field, ...]:
+    """The fields as the form shows them: every code carrying the key it answers to.
+
+    Copies, so the codebook itself (and what is saved or exported) keeps only the keys
+    the coordinator chose; the assigned ones exist on screen and in the window's actions.
+    """
+    keys = assign_keys(fields, reserved)
+    return tuple(
+        dataclasses.replace(
+            fld,
+            codes=[
+                dataclasses.replace(code, shortcut=keys.code_key(fld.key, code.key) or shortcut)
+                for code in fld.codes
+                for shortcut in [code.shortcut]
+            ],
+        )
+        for fld in fields
+    )

@@ -8,12 +8,14 @@ does (coding_actions.py, coding_commands.py), the tools (window_tools.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QItemSelection, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
+    QKeySequence,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.codebook.keys import with_assigned_keys
 from annotator.gui.coding_commands import SessionSignals
 from annotator.gui.coding_form import CodingForm
 from annotator.gui.queue_panel import QueuePanel
@@ -39,6 +42,7 @@ from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
 from annotator.gui.screen_fit import restore_or_fit
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
+from annotator.gui.shortcuts import bindings
 from annotator.gui.window_constants import (
     CLOSE_WAIT_SECONDS,
     COLUMN_WIDTHS,
@@ -55,6 +59,7 @@ from annotator.gui.window_menus import WindowMenus
 from annotator.paths import PROJECT_SUFFIX
 from annotator.services import coding_seat
 from annotator.services.coding import (
+    FormSpec,
     Status,
 )
 from annotator.services.coding_session import (
@@ -215,7 +220,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.show_others = False
         self.others_action.setChecked(False)
         self._apply_role()
-        self.spec = self.service.form()
+        self.spec = self._keyed(self.service.form())
         self.form.build(self.spec)
         self._build_code_actions(self.spec)
         self.queue.set_choices(project, self.spec, can_see_others=self.coder_role in SEES_OTHERS)
@@ -285,6 +290,16 @@ class MainWindow(WindowMenus, QMainWindow):
     @staticmethod
     def _short_name(project: Project) -> str:
         return project.path.name if project.path else project.display_name
+
+    def _keyed(self, spec: FormSpec) -> FormSpec:
+        """The form with a key on every option of a one-choice field, clear of the
+        window's own keys and its menus' Alt+letter keys."""
+        reserved = [*bindings(self.settings).values()]
+        for action in self.menuBar().actions():
+            mnemonic = QKeySequence.mnemonic(action.text())
+            if not mnemonic.isEmpty():
+                reserved.append(mnemonic.toString(QKeySequence.SequenceFormat.PortableText))
+        return replace(spec, fields=with_assigned_keys(spec.fields, reserved))
 
     def new_project(self) -> None:
         location, _ = QFileDialog.getSaveFileName(self, "New project", "", FILE_FILTER)
