@@ -117,6 +117,8 @@ def test_code_a_package_in_the_app_and_merge_it_with_the_dialog(
     window.table.setFocus()
     key(qtbot, window, "D")  # Detention's shortcut
     key(qtbot, window, "Ctrl+Return")  # done, and the next one
+    assert window.service.flush(5)  # saves run on the writer thread
+    QApplication.processEvents()
     assert window.saved_label.text().startswith("Saved")
     with package.session() as session:
         first_uuid = session.get(Recommendation, first).uuid

@@ -400,7 +400,11 @@ def test_a_full_disk_keeps_the_change_pending(window_on_full_disk, qtbot):
     torture = next(c.id for c in window.spec.field_by_key("themes").codes if c.key == "torture")
     window.toggle_code(torture)
     assert window.has_unsaved()
-    assert window.saved_label.text() == "Not saved: the disk is full; trying again…"
+    # saves run on the writer thread: the refusal reaches the window as a signal
+    qtbot.waitUntil(
+        lambda: window.saved_label.text() == "Not saved: the disk is full; trying again…",
+        timeout=5_000,
+    )
     free_space()
     qtbot.waitUntil(lambda: not window.has_unsaved(), timeout=10_000)
     themes = window.spec.field_by_key("themes").id
@@ -536,4 +540,5 @@ def test_the_note_box_says_how_much_room_is_left(qtbot, sample_project, gui_sett
     notes.flush()
     field = window.spec.field_by_key("notes").id
     assert window.service.values(window.current_id)[field].text == "p" * MAX_CODER_TEXT
+    assert window.service.flush(5)  # saves run on the writer thread
     assert not window.has_unsaved()
