@@ -656,7 +656,7 @@ def test_a_missing_folder_or_a_file_as_folder_in_plain_words(known, tmp_path):
     _assert_plain(str(refused.value))
     assert f"{a_file} is a file, not a folder. Choose a folder." in str(refused.value)
     ran = annotator(
-        "export", "--as", "Amina", "--db", str(known.project.path), str(a_file / "x.xlsx")
+        "export", "--as", "Amina", "--db", known.project.location, str(a_file / "x.xlsx")
     )
     assert ran.returncode == 1 and f"{a_file} is a file, not a folder" in ran.stderr
     _assert_plain(ran.stderr)
