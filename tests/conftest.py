@@ -64,6 +64,19 @@ def empty_project(tmp_path):
 
 
 @pytest.fixture
+def window(qtbot, sample_project, gui_settings):
+    """The coding window on the sample, as Amina, shown and active."""
+    from annotator.gui.main_window import MainWindow
+
+    win = MainWindow(sample_project, "Amina", gui_settings)
+    qtbot.addWidget(win)
+    with qtbot.waitActive(win):  # offscreen show() does not activate: shortcuts need it
+        win.show()
+        win.activateWindow()
+    return win
+
+
+@pytest.fixture
 def gui_settings(qapp, tmp_path):
     """QSettings kept in this test's own folder, starting empty."""
     from PySide6.QtCore import QSettings

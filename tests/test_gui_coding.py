@@ -26,16 +26,6 @@ from annotator.store.project import open_project
 from tests.roles import boss
 
 
-@pytest.fixture
-def window(qtbot, sample_project, gui_settings):
-    win = MainWindow(sample_project, "Amina", gui_settings)
-    qtbot.addWidget(win)
-    with qtbot.waitActive(win):  # offscreen show() does not activate: shortcuts need it
-        win.show()
-        win.activateWindow()
-    return win
-
-
 def key(qtbot, widget, keys: str) -> None:
     """Press a key combination the way a person does (to the focused widget)."""
     from PySide6.QtGui import QKeySequence

@@ -3,22 +3,10 @@ finds any part of a name and says whose codes it filters, the search finds numbe
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from annotator.gui.main_window import MainWindow
 from annotator.services.queue import QueueFilter, queue_ids, queue_rows
-
-
-@pytest.fixture
-def window(qtbot, sample_project, gui_settings):
-    win = MainWindow(sample_project, "Amina", gui_settings)
-    qtbot.addWidget(win)
-    with qtbot.waitActive(win):
-        win.show()
-        win.activateWindow()
-    return win
 
 
 def numbers(project, search: str) -> list[str]:

@@ -17,16 +17,8 @@ from dataclasses import dataclass, field
 from string import ascii_lowercase
 
 from annotator.codebook.model import Field
+from annotator.codebook.shortcuts import MODIFIER_ORDER, MODIFIERS
 
-_MODIFIERS = {
-    "ctrl": "Ctrl",
-    "control": "Ctrl",
-    "alt": "Alt",
-    "option": "Alt",
-    "shift": "Shift",
-    "meta": "Meta",
-}
-_ORDER = ("Ctrl", "Alt", "Shift", "Meta")
 _DIGITS = "1234567890"
 FAMILIES = ("{}", "Alt+{}", "Ctrl+{}", "Ctrl+Alt+{}")
 FOCUS_F_KEYS = tuple(f"F{n}" for n in (2, 3, 4, 6, 7, 8, 9, 11, 12))
@@ -39,8 +31,8 @@ def key_id(text: str) -> str:
         parts, key = text[:-2].split("+") if text[:-2] else [], "+"
     else:
         *parts, key = text.split("+")
-    mods = {_MODIFIERS.get(p.strip().lower(), p.strip()) for p in parts if p.strip()}
-    return "+".join([m for m in _ORDER if m in mods] + [key.strip().lower()])
+    mods = {MODIFIERS.get(p.strip().lower(), p.strip()) for p in parts if p.strip()}
+    return "+".join([m for m in MODIFIER_ORDER if m in mods] + [key.strip().lower()])
 
 
 @dataclass(frozen=True)

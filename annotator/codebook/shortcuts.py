@@ -6,7 +6,7 @@ import datetime
 import re
 from typing import Any
 
-_MODIFIERS = {
+MODIFIERS = {
     "ctrl": "Ctrl",
     "control": "Ctrl",
     "alt": "Alt",
@@ -14,7 +14,7 @@ _MODIFIERS = {
     "shift": "Shift",
     "meta": "Meta",
 }
-_MODIFIER_ORDER = ("Ctrl", "Alt", "Shift", "Meta")
+MODIFIER_ORDER = ("Ctrl", "Alt", "Shift", "Meta")
 _PUNCTUATION_KEYS = frozenset("`-=[]\\;',./")
 _FUNCTION_KEY = re.compile(r"[fF]([1-9]|1[0-9]|2[0-4])")
 
@@ -41,13 +41,13 @@ def normalise_shortcut(text: str) -> str:
     *modifiers, key = parts
     seen: set[str] = set()
     for modifier in modifiers:
-        canonical = _MODIFIERS.get(modifier.lower())
+        canonical = MODIFIERS.get(modifier.lower())
         if canonical is None:
             raise ValueError(f"'{modifier}' is not a modifier (use Ctrl, Alt, Shift or Meta)")
         if canonical in seen:
             raise ValueError(f"'{text}' names the modifier {canonical} twice")
         seen.add(canonical)
-    if key.lower() in _MODIFIERS:
+    if key.lower() in MODIFIERS:
         raise ValueError(f"'{text}' has modifiers but no key")
     if len(key) == 1 and key.isascii() and key.isalnum():
         canonical_key = key.lower()
@@ -59,7 +59,7 @@ def normalise_shortcut(text: str) -> str:
         raise ValueError(
             f"'{key}' is not a key: use a single letter, digit or punctuation key, or F1-F24"
         )
-    return "+".join([m for m in _MODIFIER_ORDER if m in seen] + [canonical_key])
+    return "+".join([m for m in MODIFIER_ORDER if m in seen] + [canonical_key])
 
 
 def _type_name(value: Any) -> str:
