@@ -127,6 +127,18 @@ def test_dashboard_figures_cells_statements_and_charts(qtbot, known, tmp_path):
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert dialog.cell_model.rowCount() == 5
     assert dialog.cell_label.text().startswith(f"5 recommendation(s) on {REPRISALS}, rejected")
+    # Row shares carry the count each rests on, and the table says what it rests on.
+    dialog.shares_box.setCurrentIndex(dialog.shares_box.findData("shares"))
+    shares = dialog.crosstab_model
+    row = next(r for r in range(shares.rowCount()) if shares.row_label(r) == REPRISALS)
+    cell = shares.index(row, list(dialog.crosstab.shares.columns).index("Rejected"))
+    assert shares.data(cell, Qt.ItemDataRole.DisplayRole) == "100.0 % (5 of 5)"
+    assert "of 428 recommendations, 55 coded for themes" in dialog.crosstab_basis.text()
+    # The rejection chart: each bar names how many it rests on.
+    axis = dialog.theme_chart.chart.axes(Qt.Orientation.Vertical)[0]
+    assert f"{REPRISALS}  (5 of 5)" in axis.categories()
+    assert "55 coded for themes" in dialog.theme_chart.chart.title()
+    dialog.shares_box.setCurrentIndex(dialog.shares_box.findData("counts"))
     # The statement checker.
     dialog.tabs.setCurrentIndex(4)
     dialog.theme_box.setCurrentText("Women's rights")

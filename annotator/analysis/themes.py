@@ -19,7 +19,7 @@ from annotator.analysis.categories import (
     REJECTED,
     with_categories,
 )
-from annotator.analysis.shares import plain_columns
+from annotator.analysis.shares import percent, plain_columns
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,26 @@ class CrossTab:
     def basis(self) -> str:
         """What the table rests on: "of 428 recommendations, 6 coded for themes"."""
         return f"of {self.total} recommendations, {self.coded} coded for themes"
+
+    def shares_with_counts(self) -> pd.DataFrame:
+        """Row shares as people read them, each with the count it rests on:
+        "83.3 % (25 of 30)", and the row's recommendations beside them."""
+        shown = pd.DataFrame(index=self.counts.index)
+        for label in self.shares.columns:
+            shown[label] = [
+                f"{percent(share)} ({int(n)} of {int(whole)})"
+                for share, n, whole in zip(
+                    self.shares[label], self.counts[label], self.counts["Total"], strict=True
+                )
+            ]
+        shown["Recommendations"] = self.counts["Total"].astype("int64")
+        return shown
+
+    def not_accepted_counts(self) -> pd.Series:
+        """Per theme, the recommendations rejected or noted: the count behind the broad
+        rejection rate."""
+        counts = self.counts
+        return (counts[CATEGORY_LABELS[REJECTED]] + counts[CATEGORY_LABELS[NOTED]]).astype("int64")
 
     def ids(self, theme: str, category: str | None = None) -> list[int]:
         """The recommendations behind a cell (category key or label; None: the row)."""

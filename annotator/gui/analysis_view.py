@@ -196,7 +196,9 @@ class AnalysisDialog(QDialog):
         controls.addWidget(self.level_box)
         controls.addWidget(QLabel("Show:"))
         controls.addWidget(self.shares_box)
-        controls.addStretch(1)
+        self.crosstab_basis = QLabel("")
+        self.crosstab_basis.setWordWrap(True)
+        controls.addWidget(self.crosstab_basis, 1)
         self.crosstab_model = FrameModel()
         self.crosstab_view = table_view(self.crosstab_model)
         self.crosstab_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -408,11 +410,17 @@ class AnalysisDialog(QDialog):
         if themes.empty:
             panel.chart.setTitle("Rejection rate by theme: no themes are coded yet")
             return
-        panel.chart.setTitle("Rejection rate by theme: (rejected + noted) / all")
         tab = analysis.theme_crosstab(recs, themes, include_uncoded=False)
+        # A rate resting on one recommendation must not read like one resting on fifty:
+        # every bar says how many it rests on, and the title what the whole rests on.
+        panel.chart.setTitle(f"Rejection rate by theme: (rejected + noted) / all; {tab.basis}")
         rates = tab.rejection[analysis.RATE_LABELS[analysis.RATE_BROAD]]
+        not_accepted = tab.not_accepted_counts()
         # Bottom to top in a horizontal bar chart: reverse, so the codebook reads downwards.
-        labels = [str(t) for t in rates.index][::-1]
+        labels = [
+            f"{theme}  ({not_accepted[theme]} of {tab.counts.loc[theme, 'Total']})"
+            for theme in rates.index
+        ][::-1]
         values = [float(v) * 100 for v in rates.to_numpy()][::-1]
         bar = QBarSet("(rejected + noted) / all, %")
         bar.append(values)
@@ -505,10 +513,16 @@ class AnalysisDialog(QDialog):
         recs, themes, _ = self.selected()
         self.crosstab = analysis.theme_crosstab(recs, themes, level=self.level_box.currentData())
         if self.shares_box.currentData() == "shares":
-            self.crosstab_model.set_frame(self.crosstab.shares)
+            self.crosstab_model.set_frame(self.crosstab.shares_with_counts())
+            whole = "each theme's recommendations"
         else:
             self.crosstab_model.set_frame(self.crosstab.counts)
+            whole = "recommendations"
         self.crosstab_view.resizeColumnsToContents()
+        self.crosstab_basis.setText(
+            f"Counted in {whole}, {self.crosstab.basis}; a recommendation with several "
+            "themes counts under each."
+        )
         self.cell_model.set_frame(pd.DataFrame(), index=False)
         self.cell_label.setText("Click a cell to list its recommendations.")
 
