@@ -19,6 +19,7 @@ from annotator.services.coding_sheet import (
     import_coding_sheet,
     write_coding_sheet,
 )
+from annotator.services.completeness import set_allows_incomplete_done
 from annotator.services.projects import init_project
 from annotator.store.models import Annotation, AuditEvent, Coder
 from tests import known_answers
@@ -399,3 +400,14 @@ def test_a_row_marked_done_with_required_fields_empty_is_refused(known, sheet):
         "are still empty"
     ) in str(refused.value)
     assert _count(known.project) == before  # row 3's good change is not saved either
+
+
+def test_the_project_setting_lets_a_sheet_mark_incomplete_work_done(known, sheet):
+    with known.project.session() as session:
+        coordinator = boss(session)
+    set_allows_incomplete_done(known.project, True, coordinator)
+    _edit(sheet, [(2, TORTURE, 1), (2, "Status", "done")])
+    result = import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
+    assert result.changed_statuses == 1
+    with known.project.session() as session:
+        assert load_status(session, known.ids_2024[40], known.ben).status == "done"
