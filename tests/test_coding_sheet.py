@@ -19,6 +19,7 @@ from annotator.services.coding_sheet import (
     import_coding_sheet,
     write_coding_sheet,
 )
+from annotator.services.completeness import set_allows_incomplete_done
 from annotator.services.projects import init_project
 from annotator.store.models import Annotation, AuditEvent, Coder
 from tests import known_answers
@@ -106,7 +107,9 @@ def test_round_trip_saves_through_the_audited_path(known, sheet):
         sheet,
         [
             (2, TORTURE, 1),
-            (2, "Status", "done"),
+            (2, "Status", "done"),  # done means complete: its required fields filled
+            (2, "Position", "Supported"),
+            (2, "Published response", "Accepted"),
             (3, "Position", "Rejected"),
             (4, "Notes", '=HYPERLINK("http://x")'),
             (5, "Action category", 5),
@@ -116,7 +119,7 @@ def test_round_trip_saves_through_the_audited_path(known, sheet):
     before_annotations, before_events = _count(known.project)
     result = import_coding_sheet(known.project, spec_rows, by_coder_id=known.ben)
     assert result.coder == "Ben" and result.recommendations == 12
-    assert result.changed_values == 5 and result.changed_statuses == 1
+    assert result.changed_values == 7 and result.changed_statuses == 1
     ids = known.ids_2024[40:52]
     with known.project.session() as session:
         spec = form_spec(session)
@@ -136,8 +139,8 @@ def test_round_trip_saves_through_the_audited_path(known, sheet):
             code[("action", "5")]
         }
     after_annotations, after_events = _count(known.project)
-    assert after_annotations == before_annotations + 5
-    assert after_events == before_events + 6  # five values and a status, each audited
+    assert after_annotations == before_annotations + 7
+    assert after_events == before_events + 8  # seven values and a status, each audited
     # Importing the same sheet again changes nothing.
     again = import_coding_sheet(known.project, spec_rows, by_coder_id=known.ben)
     assert again.changed_values == 0 and again.changed_statuses == 0
@@ -385,3 +388,26 @@ def test_tampered_hidden_description_is_a_clear_refusal(known, sheet, damage):
     assert f"ben.xlsx, sheet '{META_SHEET}'" in text
     assert message in text, text
     assert _count(known.project) == before
+
+
+def test_a_row_marked_done_with_required_fields_empty_is_refused(known, sheet):
+    _edit(sheet, [(2, TORTURE, 1), (2, "Status", "done"), (3, "Position", "Rejected")])
+    before = _count(known.project)
+    with pytest.raises(CodingSheetRefused) as refused:
+        import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
+    assert (
+        "ben.xlsx, sheet 'Coding', row 2: Not marked done: Published response and Position "
+        "are still empty"
+    ) in str(refused.value)
+    assert _count(known.project) == before  # row 3's good change is not saved either
+
+
+def test_the_project_setting_lets_a_sheet_mark_incomplete_work_done(known, sheet):
+    with known.project.session() as session:
+        coordinator = boss(session)
+    set_allows_incomplete_done(known.project, True, coordinator)
+    _edit(sheet, [(2, TORTURE, 1), (2, "Status", "done")])
+    result = import_coding_sheet(known.project, sheet, by_coder_id=known.ben)
+    assert result.changed_statuses == 1
+    with known.project.session() as session:
+        assert load_status(session, known.ids_2024[40], known.ben).status == "done"

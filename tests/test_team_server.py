@@ -470,13 +470,14 @@ def test_a_coder_brings_back_their_own_coding_sheet_but_not_someone_elses(team, 
         write_coding_sheet(owner, "Ben", ben_sheet, by_coder_id=boss)
     finally:
         owner.close()
-    _edit(amina_sheet, [(30, TORTURE, 1), (30, "Status", "done")])
+    done = [(30, "Position", "Supported"), (30, "Published response", "Accepted")]
+    _edit(amina_sheet, [(30, TORTURE, 1), *done, (30, "Status", "done")])
     _edit(ben_sheet, [(30, TORTURE, 1)])
     project = open_project(team.url_of("amina"))
     try:
         amina = session_coder(project, None).coder_id
         result = import_coding_sheet(project, amina_sheet, by_coder_id=amina)
-        assert result.coder == "Amina" and result.changed_values == 1
+        assert result.coder == "Amina" and result.changed_values == 3
         with pytest.raises((ServerRefused, NotPermitted), match=r"another coder's|coordinator"):
             import_coding_sheet(project, ben_sheet, by_coder_id=amina)
     finally:

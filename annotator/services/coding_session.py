@@ -28,6 +28,7 @@ from annotator.services.coding import (
     Status,
     value_problem,
 )
+from annotator.services.completeness import IncompleteDone, done_refusal
 from annotator.store.errors import DiskFull, ProjectBusy, ProjectReadOnly
 from annotator.store.project import Project
 
@@ -191,6 +192,11 @@ class CodingSession:
         InvalidValue when the codebook does not allow it (nothing is kept)."""
         self.check(field_id, value)
         return self._submit(ValueChange(recommendation_id, field_id, value))
+
+    def done_refusal(self, recommendation_id: int) -> IncompleteDone | None:
+        """Why this recommendation may not be marked done (required fields empty, changes
+        not saved yet included), or None. Not yet enforced by ``set_status``."""
+        return done_refusal(self.project, self.spec, self.values(recommendation_id))
 
     def set_status(self, recommendation_id: int, status: Status) -> bool:
         if status.status == "flagged" and not (status.reason or "").strip():

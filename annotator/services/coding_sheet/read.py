@@ -46,9 +46,15 @@ from annotator.services.coding_sheet.layout import (
     SheetProblem,
     _Col,
 )
+from annotator.services.completeness import (
+    ALLOW_INCOMPLETE_DONE,
+    IncompleteDone,
+    missing_required,
+)
 from annotator.services.sources import Source, statuses_in, values_in
 from annotator.store.models import (
     Coder,
+    ProjectInfo,
     Recommendation,
 )
 from annotator.store.project import Project
@@ -361,6 +367,7 @@ def _read_rows(
     ids = [known[u][0] for u in uids if u in known]
     current = values_in_for(session, coder_id, ids)
     statuses = statuses_in(session, ids, coder_id)
+    allow_incomplete = getattr(session.get(ProjectInfo, ALLOW_INCOMPLETE_DONE), "value", "") == "1"
     plan: dict[int, tuple[dict[int, FieldValue], str | None]] = {}
     for number, values in entries:
         uid = str(values[0] or "").strip()
@@ -388,7 +395,7 @@ def _read_rows(
                 header=LOCKED_HEADERS[2],
             )
         baseline = baselines.get(uid, {"status": None, "values": {}})
-        plan[rid] = _row_plan(
+        plan[rid] = changes, status = _row_plan(
             spec,
             fields,
             columns,
@@ -399,6 +406,9 @@ def _read_rows(
             number,
             problems,
         )
+        missing = missing_required(spec, {**current.get(rid, {}), **changes})
+        if status == "done" and missing and not allow_incomplete:
+            problems.add(str(IncompleteDone(missing)), row=number)
     return plan
 
 

@@ -1,0 +1,66 @@
+"""Done means complete: which required fields a recommendation still lacks, and the
+project's setting that may allow incomplete work to be marked done anyway.
+
+Qt-free, so the window, a coding sheet's import and scripts share one rule. The setting
+lives in ``project_info`` (a package made from the project carries it along)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from annotator.services import permissions
+from annotator.services.coding import FieldValue, FormSpec
+from annotator.store.models import ProjectInfo
+from annotator.store.project import Project
+
+ALLOW_INCOMPLETE_DONE = "allow_incomplete_done"
+ALLOW_INCOMPLETE_DONE_LABEL = "Allow recommendations marked done with required fields empty"
+CHANGE_SETTINGS = permissions.Action("change the project's settings", permissions.COORDINATOR)
+
+
+class IncompleteDone(ValueError):
+    """Marking done was refused: required fields are empty (their labels in ``fields``)."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.fields = fields
+        several = len(fields) > 1
+        names = f"{', '.join(fields[:-1])} and {fields[-1]}" if several else fields[0]
+        super().__init__(
+            f"Not marked done: {names} {'are' if several else 'is'} still empty. "
+            f"Fill {'them' if several else 'it'} in, or flag the recommendation instead."
+        )
+
+
+def missing_required(spec: FormSpec, values: Mapping[int, FieldValue]) -> tuple[str, ...]:
+    """The labels of the required fields left empty, in form order. A yes/no box is never
+    missing: unticked is an answer (it is stored as no value)."""
+    return tuple(
+        f.label
+        for f in spec.fields
+        if f.required and f.kind != "boolean" and values.get(f.stored_id, FieldValue()).empty
+    )
+
+
+def allows_incomplete_done(project: Project) -> bool:
+    return project.info(ALLOW_INCOMPLETE_DONE) == "1"
+
+
+def set_allows_incomplete_done(project: Project, allowed: bool, by_coder_id: int | None) -> None:
+    """Change the setting; only a coordinator may (NotPermitted otherwise)."""
+    with project.write() as session:
+        permissions.require(session, by_coder_id, CHANGE_SETTINGS)
+        row = session.get(ProjectInfo, ALLOW_INCOMPLETE_DONE)
+        if row is None:
+            session.add(ProjectInfo(key=ALLOW_INCOMPLETE_DONE, value="1" if allowed else "0"))
+        else:
+            row.value = "1" if allowed else "0"
+
+
+def done_refusal(
+    project: Project, spec: FormSpec, values: Mapping[int, FieldValue]
+) -> IncompleteDone | None:
+    """The refusal to mark done these values, or None when done is allowed."""
+    missing = missing_required(spec, values)
+    if not missing or allows_incomplete_done(project):
+        return None
+    return IncompleteDone(missing)
