@@ -71,3 +71,16 @@ def test_model_is_refused_for_another_codebook_version(small_split):
     )
     with pytest.raises(ModelMismatch, match=r"version 2 \(59 codes\).*trained again"):
         model.check(other)
+
+
+def test_shipped_model_fits_the_built_in_codebook_and_suggests_torture():
+    from annotator.suggestions.uprinfo_labels import builtin_model
+
+    model = builtin_model()
+    model.check(identity_for(builtin_codebook()))
+    assert model.examples == 41066
+    best = [
+        s.code
+        for s in model.suggest("Ratify the Optional Protocol to the Convention against Torture")
+    ]
+    assert "torture" in best[:5] and len(best) == 5

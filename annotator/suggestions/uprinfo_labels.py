@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from annotator.codebook.model import Codebook, Field
-from annotator.suggestions.model import CodebookIdentity
+from annotator.suggestions.model import CodebookIdentity, SuggestionModel
 
 THEMES = "themes"
 
@@ -55,3 +55,13 @@ def read_examples(path: Path, codebook: Codebook, field_key: str = THEMES) -> Ex
             examples.labels.append(codes)
             examples.sessions.append(int(session))
     return examples
+
+
+BUILTIN_MODEL = "upr-recommendations-themes.npz"
+
+
+def builtin_model() -> SuggestionModel:
+    """The model shipped for the built-in codebook's themes (scripts/train_builtin_suggester.py)."""
+    from annotator.paths import resource_path
+
+    return SuggestionModel.load(resource_path("suggestions", BUILTIN_MODEL))
