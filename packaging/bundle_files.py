@@ -97,5 +97,14 @@ def datas(root: Path = ROOT) -> list[tuple[str, str]]:
     return entries
 
 
+# Qt libraries linked in only by plugins the app does not need, and those plugins.
+QT_UNUSED_BINARIES = ("Qt6Quick", "Qt6Qml", "Qt6Pdf", "libqpdf", "qt-shell")
+
+
+def is_unused_qt_binary(destination: str) -> bool:
+    name = Path(destination).name
+    return any(part in name for part in QT_UNUSED_BINARIES)
+
+
 def excludes() -> list[str]:
     return [f"PySide6.{name}" for name in QT_EXCLUDED] + list(PY_EXCLUDED)
