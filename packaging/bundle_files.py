@@ -1,0 +1,110 @@
+"""What the self-contained app carries besides code: read by upr-coder.spec and by the tests.
+
+The data files come from the wheel's own mapping (pyproject's force-include table), so
+that ``annotator/paths.py`` finds ``annotator/_resources`` and ``annotator/_db`` in a
+bundle exactly as it does in an installed wheel, and a folder added to the wheel is
+added to the bundle without a second list to keep in step.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The Qt modules annotator imports (tests/test_bundle_config.py checks the list against
+# the source); every other PySide6 module is left out of the bundle.
+QT_MODULES_USED = ("QtCore", "QtGui", "QtWidgets", "QtCharts", "QtSvg")
+
+# Large Qt parts the app never uses, named so PyInstaller does not follow them in.
+QT_EXCLUDED = (
+    "QtWebEngineCore",
+    "QtWebEngineWidgets",
+    "QtWebEngineQuick",
+    "QtWebChannel",
+    "QtWebSockets",
+    "QtQuick",
+    "QtQuick3D",
+    "QtQuickWidgets",
+    "QtQml",
+    "Qt3DCore",
+    "Qt3DRender",
+    "Qt3DInput",
+    "Qt3DLogic",
+    "Qt3DAnimation",
+    "Qt3DExtras",
+    "QtMultimedia",
+    "QtMultimediaWidgets",
+    "QtPdf",
+    "QtPdfWidgets",
+    "QtDataVisualization",
+    "QtGraphs",
+    "QtLocation",
+    "QtPositioning",
+    "QtBluetooth",
+    "QtNfc",
+    "QtSensors",
+    "QtSerialPort",
+    "QtSpatialAudio",
+    "QtTextToSpeech",
+    "QtRemoteObjects",
+    "QtScxml",
+    "QtDesigner",
+    "QtHelp",
+    "QtUiTools",
+    "QtSql",
+    "QtTest",
+    "QtNetworkAuth",
+    "QtHttpServer",
+)
+
+# Python packages present in a developer's environment (test tools) that the app
+# never imports; excluded so an optional import in a dependency does not drag them in.
+PY_EXCLUDED = (
+    "tkinter",
+    "matplotlib",
+    "scipy",
+    "sklearn",
+    "statsmodels",
+    "nltk",
+    "krippendorff",
+    "irrCAC",
+    "IPython",
+    "pytest",
+    "hypothesis",
+    "mypy",
+    "PyInstaller",
+)
+
+
+def wheel_mapping(root: Path = ROOT) -> dict[str, str]:
+    """Source folder -> folder inside the package, as the wheel maps them."""
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    mapping = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    return {str(src): str(dest) for src, dest in mapping.items()}
+
+
+def datas(root: Path = ROOT) -> list[tuple[str, str]]:
+    """PyInstaller datas: one entry per file, so the list can be compared with a wheel's."""
+    entries = []
+    for src, dest in wheel_mapping(root).items():
+        base = root / src
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                relative_parent = path.relative_to(base).parent
+                entries.append((str(path), str(Path(dest) / relative_parent)))
+    return entries
+
+
+# Qt libraries linked in only by plugins the app does not need, and those plugins.
+QT_UNUSED_BINARIES = ("Qt6Quick", "Qt6Qml", "Qt6Pdf", "libqpdf", "qt-shell")
+
+
+def is_unused_qt_binary(destination: str) -> bool:
+    name = Path(destination).name
+    return any(part in name for part in QT_UNUSED_BINARIES)
+
+
+def excludes() -> list[str]:
+    return [f"PySide6.{name}" for name in QT_EXCLUDED] + list(PY_EXCLUDED)

@@ -1,0 +1,100 @@
+"""The self-contained app's build definitions: checked here, built by tests/test_bundle.py."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+
+
+def _bundle_files():
+    spec = importlib.util.spec_from_file_location("bundle_files", PACKAGING / "bundle_files.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_bundle_collects_every_resource_file_the_wheel_carries(tmp_path):
+    build = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    (wheel,) = tmp_path.glob("upr_coder-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = {
+            name
+            for name in archive.namelist()
+            if name.startswith(("annotator/_resources/", "annotator/_db/"))
+            and not name.endswith("/")
+        }
+    in_bundle = {
+        (Path(destination) / Path(source).name).as_posix()
+        for source, destination in _bundle_files().datas()
+    }
+    assert in_wheel, "the wheel carries no resources"
+    assert in_bundle == in_wheel
+    # What the app reads at run time is among them (annotator/paths.py looks these up).
+    for needed in ("annotator/_resources/states.csv", "annotator/_db/env.py"):
+        assert needed in in_bundle
+    for folder in ("codebooks", "sample", "icons"):
+        assert any(name.startswith(f"annotator/_resources/{folder}/") for name in in_bundle)
+    assert any(name.startswith("annotator/_db/versions/") for name in in_bundle)
+
+
+def test_the_bundle_keeps_exactly_the_qt_modules_the_app_imports():
+    imported = set()
+    for path in (ROOT / "annotator").rglob("*.py"):
+        imported |= set(re.findall(r"PySide6\.(Qt\w+)", path.read_text(encoding="utf-8")))
+    bundle_files = _bundle_files()
+    assert imported == set(bundle_files.QT_MODULES_USED)
+    excluded = {name.removeprefix("PySide6.") for name in bundle_files.excludes()}
+    assert not excluded & imported
+    assert {"QtWebEngineCore", "Qt3DCore", "QtQuick", "QtQml"} <= excluded
+
+
+def test_the_spec_and_the_launcher_are_valid_python_and_use_no_upx():
+    spec_text = (PACKAGING / "upr-coder.spec").read_text(encoding="utf-8")
+    ast.parse(spec_text)
+    ast.parse((PACKAGING / "launch.py").read_text(encoding="utf-8"))
+    assert "upx=True" not in spec_text
+    assert spec_text.count("upx=False") == 2
+    assert '"darwin"' in spec_text and "BUNDLE(" in spec_text
+
+
+def test_the_workflow_parses_and_names_files_that_exist():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/build-app.yml").read_text())
+    job = workflow["jobs"]["build"]
+    assert set(job["strategy"]["matrix"]["os"]) >= {"windows-latest", "macos-latest"}
+    scripts = "\n".join(step.get("run", "") for step in job["steps"])
+    for named in ("scripts/build-app", "packaging\\upr-coder.iss", "tests/test_bundle.py"):
+        assert named in scripts
+        assert (ROOT / named.replace("\\", "/")).exists(), named
+    assert "codesign --force --deep -s -" in scripts
+    assert "hdiutil create" in scripts
+
+
+def test_the_windows_installer_script_installs_the_built_folder():
+    iss = (PACKAGING / "upr-coder.iss").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^\[(\w+)\]", iss, flags=re.MULTILINE))
+    assert {"Setup", "Files", "Icons"} <= sections
+    (source,) = re.findall(r'^Source: "([^"]+)"', iss, flags=re.MULTILINE)
+    # Relative to the script's folder, as Inno Setup reads it; the folder scripts/build-app makes.
+    assert source.replace("\\", "/") == "../dist/upr-coder/*"
+    assert 'Filename: "{app}\\upr-coder.exe"' in iss
+    assert re.search(r"^AppId=\{\{[0-9A-F-]{36}\}$", iss, flags=re.MULTILINE)
