@@ -115,6 +115,10 @@ class Summary:
         chart.set_size({"width": round(size[0] * 37.8), "height": height})
         letters = anchor.rstrip("0123456789")
         row = max(int(anchor[len(letters) :]) - 1, self._chart_free_row)
+        # On paper each chart starts a page, with its table's title if that fits
+        # below the chart before it; the sheet's first chart is on the first page.
+        if self._chart_free_row:
+            self.sheet.page_break(max(min(row, top - 2), self._chart_free_row))
         self._chart_free_row = row + math.ceil(height / ROW_PIXELS) + 1
         self.sheet.chart(f"{letters}{row + 1}", chart)
         return chart
