@@ -261,6 +261,7 @@ class Rows:
         self.book = book
         self.ws = ws
         self.row = 0  # rows written so far (the last one's number, counted from 1)
+        self.breaks: list[int] = []
 
     def width(self, index: int, width: float) -> None:
         self.ws.set_column_pixels(index - 1, index - 1, _pixels(width))
@@ -316,6 +317,14 @@ class Rows:
 
     def chart(self, anchor: str, chart: Any) -> None:
         self.ws.insert_chart(anchor, chart)
+
+    def page_break(self, row: int) -> None:
+        """A printed page starts at ``row`` (counted from 0), so that a chart placed there
+        starts on a page of its own instead of being cut by wherever a page happens to end."""
+        # XlsxWriter's break after row n (counted from 1) is the one before row n (from 0).
+        if row > 0 and row not in self.breaks and len(self.breaks) < 1023:  # Excel's limit
+            self.breaks.append(row)
+            self.ws.set_h_pagebreaks(sorted(self.breaks))
 
 
 def _write(ws: Worksheet, row: int, column: int, value: Any, look: Format | None) -> bool:

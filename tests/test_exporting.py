@@ -682,3 +682,16 @@ def test_file_problem_words_every_common_failure(tmp_path):
     target.write_text("open in Excel")  # Windows: PermissionError on a file held open
     sentence = file_problem(PermissionError(errno.EACCES, "Permission denied", temp), target)
     assert "open in another program (such as Excel)" in sentence
+
+
+def test_the_summary_prints_each_chart_from_the_top_of_a_page(amina_xlsx):
+    """Issue 15 item 9: a page break before every chart but the first, none inside a
+    chart, so that no chart is cut across two printed pages."""
+    ws = openpyxl.load_workbook(amina_xlsx)["Summary"]
+    breaks = sorted(b.id for b in ws.row_breaks.brk)  # the last row (from 1) of a page
+    spans = sorted((c.anchor._from.row, c.anchor.to.row) for c in ws._charts)
+    assert len(breaks) == len(spans) - 1 >= 3, (breaks, spans)
+    for brk, (top, _bottom) in zip(breaks, spans[1:], strict=True):
+        assert brk <= top and top - brk <= 3, (brk, top)  # the page starts at or just above it
+    for brk in breaks:
+        assert not any(top < brk <= bottom for top, bottom in spans), (brk, spans)

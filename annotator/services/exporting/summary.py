@@ -75,6 +75,10 @@ class Summary:
             number_from=percent_from,
         )
 
+    def base(self, words: str) -> None:
+        """The line under a table that says what its percentages are of (issue 15 item 6)."""
+        self.put([words], italic=True)
+
     @property
     def row(self) -> int:
         return self.sheet.row
@@ -115,6 +119,10 @@ class Summary:
         chart.set_size({"width": round(size[0] * 37.8), "height": height})
         letters = anchor.rstrip("0123456789")
         row = max(int(anchor[len(letters) :]) - 1, self._chart_free_row)
+        # On paper each chart starts a page, with its table's title if that fits
+        # below the chart before it; the sheet's first chart is on the first page.
+        if self._chart_free_row:
+            self.sheet.page_break(max(min(row, top - 2), self._chart_free_row))
         self._chart_free_row = row + math.ceil(height / ROW_PIXELS) + 1
         self.sheet.chart(f"{letters}{row + 1}", chart)
         return chart
@@ -180,6 +188,10 @@ class Summary:
         rate_from = headers.index(analysis.RATE_LABELS[analysis.RATE_STRICT])
         for _, row in table.iterrows():
             self.put([row[h] for h in headers], percent_from=rate_from)
+        self.base(
+            "Each rate is of the review's own recommendations (its Total); "
+            "the counts are beside it."
+        )
         if len(table) <= MAX_CHART_REVIEWS:
             self.chart(
                 "bar",
@@ -226,6 +238,7 @@ class Summary:
                     [b.label, row["Response as published"], row["Recommendations"], row["Share"]],
                     percent_from=3,
                 )
+        self.base("Each share is of its review's recommendations; the count is beside it.")
         self.gap()
 
     def _positions(self, b: analysis.ResponseBreakdown) -> None:
@@ -233,6 +246,7 @@ class Summary:
         self.put(["Position (UN)", "Recommendations", "Share"], bold=True)
         for _, row in b.positions.iterrows():
             self.put(list(row), percent_from=2)
+        self.base(f"Shares are of all {b.total} recommendations; the count is beside each.")
         self.gap()
 
     def _themes(self) -> None:
@@ -263,6 +277,10 @@ class Summary:
                 [theme, *counts.tolist(), *shares.tolist(), *rates.tolist()],
                 percent_from=len(labels) + 2,
             )
+        self.base(
+            "Each share and rate is of the theme's own recommendations (its Total); "
+            "the counts are in the columns before them."
+        )
         themed = [t for t in tab.counts.index if t != analysis.NO_THEME]
         if themed:
             chart = self.chart(
@@ -301,6 +319,10 @@ class Summary:
         share_from = headers.index("Share accepted")
         for group, row in table.iterrows():
             self.put([group, *row.tolist()], percent_from=share_from)
+        self.base(
+            "Each share and rate is of the recommendations made by the group's states "
+            "(its Recommendations); the counts are in the columns before them."
+        )
         self.chart(
             "bar",
             "Responses by regional group of the recommending states",
@@ -367,6 +389,7 @@ class Summary:
         self.put(headers, bold=True)
         for _, row in p.by_coder.iterrows():
             self.put(row.tolist(), percent_from=len(headers) - 1)
+        self.base("Each coder's share done is of the recommendations they have to code (To code).")
         self.put(["Done by at least one coder", p.done_by_any])
         self.put(["Done by two coders or more", p.done_by_two])
 
