@@ -6,7 +6,8 @@ keyboard: the field's codes take the first family of digit keys ("1".."0", "Alt+
 "Ctrl+1", "Ctrl+Alt+1") whose keys are all free, else the first free key one by one.
 Every field also gets a key that moves the focus to it (Alt and a letter of its label,
 else an F-key). ``reserved`` is what the window already uses (its shortcuts and menu
-mnemonics), in any spelling.
+mnemonics), in any spelling. ``HELD_BACK`` (Alt+1..Alt+5) is never assigned: those keys
+accept theme suggestions.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from annotator.codebook.shortcuts import MODIFIER_ORDER, MODIFIERS
 _DIGITS = "1234567890"
 FAMILIES = ("{}", "Alt+{}", "Ctrl+{}", "Ctrl+Alt+{}")
 FOCUS_F_KEYS = tuple(f"F{n}" for n in (2, 3, 4, 6, 7, 8, 9, 11, 12))
+# Kept for accepting theme suggestions (issue 16): nothing assigned here takes them. A
+# codebook's own shortcut still may, as the coordinator chose it.
+HELD_BACK = tuple(f"Alt+{d}" for d in "12345")
 
 
 def key_id(text: str) -> str:
@@ -48,7 +52,7 @@ class FormKeys:
 
 
 def assign_keys(fields: Sequence[Field], reserved: Iterable[str] = ()) -> FormKeys:
-    taken = {key_id(k) for k in reserved if k}
+    taken = {key_id(k) for k in (*reserved, *HELD_BACK) if k}
     codes: dict[tuple[str, str], str] = {}
     for fld in fields:
         for code in fld.codes:
@@ -105,7 +109,11 @@ def with_assigned_keys(fields: Sequence[Field], reserved: Iterable[str] = ()) ->
     Copies, so the codebook itself (and what is saved or exported) keeps only the keys
     the coordinator chose; the assigned ones exist on screen and in the window's actions.
     """
-    keys = assign_keys(fields, reserved)
+    return apply_keys(fields, assign_keys(fields, reserved))
+
+
+def apply_keys(fields: Sequence[Field], keys: FormKeys) -> tuple[Field, ...]:
+    """Copies of ``fields`` whose codes carry the keys of ``keys``."""
     return tuple(
         dataclasses.replace(
             fld,

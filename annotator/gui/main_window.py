@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.codebook.keys import with_assigned_keys
+from annotator.codebook.keys import apply_keys, assign_keys
 from annotator.gui.coding_commands import SessionSignals
 from annotator.gui.coding_form import CodingForm
+from annotator.gui.form_summary import FormSummary
 from annotator.gui.queue_panel import QueuePanel
 from annotator.gui.reading_pane import render_recommendation
 from annotator.gui.recommendation_model import COLUMNS, RecommendationTableModel
@@ -106,6 +107,11 @@ class MainWindow(WindowMenus, QMainWindow):
         self.form = CodingForm()
         self.form.edited.connect(self._edited)
         self.form.leave_text_box = self._leave_text_box
+        self.summary = FormSummary()  # outside the scrolling form: always in view
+        self.form.values_shown.connect(
+            lambda: self.summary.show_values(self.form.spec, self.form.values())
+        )
+        self.focus_keys: dict[str, str] = {}
         self.status_line = QLabel()
         self.status_line.setWordWrap(True)
         self.status_line.setContentsMargins(10, 4, 10, 4)
@@ -114,6 +120,7 @@ class MainWindow(WindowMenus, QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status_line)
         right_layout.addWidget(self.form, 1)
+        right_layout.addWidget(self.summary)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.queue)
@@ -220,9 +227,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.show_others = False
         self.others_action.setChecked(False)
         self._apply_role()
-        self.spec = self._keyed(self.service.form())
-        self.form.build(self.spec)
-        self._build_code_actions(self.spec)
+        self._build_form(self.service.form())
         self.queue.set_choices(project, self.spec, can_see_others=self.coder_role in SEES_OTHERS)
         self.queue.only_ids = self.service.assignment()
         self.model = RecommendationTableModel(
@@ -291,15 +296,19 @@ class MainWindow(WindowMenus, QMainWindow):
     def _short_name(project: Project) -> str:
         return project.path.name if project.path else project.display_name
 
-    def _keyed(self, spec: FormSpec) -> FormSpec:
-        """The form with a key on every option of a one-choice field, clear of the
-        window's own keys and its menus' Alt+letter keys."""
+    def _build_form(self, spec: FormSpec) -> None:
+        """The form with a key on every option of a one-choice field and on every field,
+        clear of the window's own keys (as bound now) and its menus' Alt+letter keys."""
         reserved = [*bindings(self.settings).values()]
         for action in self.menuBar().actions():
             mnemonic = QKeySequence.mnemonic(action.text())
             if not mnemonic.isEmpty():
                 reserved.append(mnemonic.toString(QKeySequence.SequenceFormat.PortableText))
-        return replace(spec, fields=with_assigned_keys(spec.fields, reserved))
+        keys = assign_keys(spec.fields, reserved)
+        self.spec = replace(spec, fields=apply_keys(spec.fields, keys))
+        self.focus_keys = keys.fields
+        self.form.build(self.spec, self.focus_keys)
+        self._build_code_actions(self.spec)
 
     def new_project(self) -> None:
         location, _ = QFileDialog.getSaveFileName(self, "New project", "", FILE_FILTER)

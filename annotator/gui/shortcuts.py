@@ -98,8 +98,15 @@ def code_keys(spec: FormSpec) -> dict[str, str]:
     }
 
 
-def clash(action_id: str, key: str, current: dict[str, str], spec: FormSpec) -> str | None:
-    """Why ``key`` cannot be bound to ``action_id``, or None when it can."""
+def clash(
+    action_id: str,
+    key: str,
+    current: dict[str, str],
+    spec: FormSpec,
+    focus_keys: dict[str, str] | None = None,
+) -> str | None:
+    """Why ``key`` cannot be bound to ``action_id``, or None when it can. ``focus_keys``
+    (field key -> key) are the keys that move to each field."""
     if not key:
         return None
     wanted = normal(key)
@@ -109,6 +116,10 @@ def clash(action_id: str, key: str, current: dict[str, str], spec: FormSpec) -> 
     codes = code_keys(spec)
     if wanted in codes:
         return f"{shown(key)} already ticks the code “{codes[wanted]}”."
+    for field in spec.fields:
+        focus = (focus_keys or {}).get(field.key)
+        if focus and normal(focus) == wanted:
+            return f"{shown(key)} already goes to the field “{field.label}”."
     return None
 
 
@@ -116,12 +127,17 @@ class PreferencesDialog(QDialog):
     """Rebind the window's shortcuts; a clash is refused with a message."""
 
     def __init__(
-        self, settings: AppSettings, spec: FormSpec, parent: QWidget | None = None
+        self,
+        settings: AppSettings,
+        spec: FormSpec,
+        parent: QWidget | None = None,
+        focus_keys: dict[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.settings = settings
         self.spec = spec
+        self.focus_keys = focus_keys or {}
         self.current = bindings(settings)
         self.table = QTableWidget(len(ACTIONS), 2)
         self.table.setHorizontalHeaderLabels(["Action", "Shortcut"])
@@ -169,7 +185,7 @@ class PreferencesDialog(QDialog):
         key = (
             self.editors[action_id].keySequence().toString(QKeySequence.SequenceFormat.PortableText)
         )
-        problem = clash(action_id, key, self.current, self.spec)
+        problem = clash(action_id, key, self.current, self.spec, self.focus_keys)
         if problem:
             self.message.setText(f"<span style='color:#b00020'>{escape(problem)}</span>")
             self.editors[action_id].setKeySequence(QKeySequence(self.current[action_id]))

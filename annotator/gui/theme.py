@@ -6,6 +6,19 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
+# A chosen option must be unmistakable in every theme: the selection colour, not a
+# faint grey (Fusion's checked push button is barely darker than an unchecked one).
+CHOSEN_TINT = QColor(61, 111, 180, 110)
+CHOICE_STYLE = """
+QPushButton#choice:checked {
+    background: palette(highlight); color: palette(highlighted-text);
+    border: 1px solid palette(highlight); border-radius: 3px; font-weight: bold;
+    padding: 4px;
+}
+QRadioButton#choice:checked {
+    background: rgba(61, 111, 180, 110); border-radius: 3px; font-weight: bold;
+}
+"""
 _system_palette: QPalette | None = None
 
 

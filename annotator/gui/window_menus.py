@@ -135,11 +135,12 @@ class WindowMenus(WindowTools, CodingActions):
             self._set_key(action, BY_ID[action_id].label, keys[action_id])
 
     def _build_code_actions(self, spec: FormSpec) -> None:
-        """One window-wide action per code shortcut of the codebook."""
+        """One window-wide action per code shortcut of the codebook, and per field key."""
         for action in self.code_actions:
             self.removeAction(action)
             action.deleteLater()
         self.code_actions = []
+        enabled = self.project is None or not self.project.read_only
         for field in spec.fields:
             for code in field.codes:
                 if not code.shortcut or code.retired:
@@ -148,6 +149,17 @@ class WindowMenus(WindowTools, CodingActions):
                 action.setShortcut(QKeySequence(code.shortcut))
                 action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
                 action.triggered.connect(lambda _=False, cid=code.id: self.toggle_code(cid))
+                action.setEnabled(enabled)
+                self.addAction(action)
+                self.code_actions.append(action)
+            focus_key = self.focus_keys.get(field.key)
+            if focus_key:
+                action = QAction(f"Go to {field.label}", self)
+                action.setShortcut(QKeySequence(focus_key))
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                action.triggered.connect(
+                    lambda _=False, fid=field.stored_id: self.form.focus_field(fid)
+                )
                 self.addAction(action)
                 self.code_actions.append(action)
 

@@ -44,9 +44,7 @@ class WindowTools(WindowState):
     def codebook_changed(self) -> None:
         assert self.service is not None
         self.form.flush_text()
-        self.spec = self.service.form()
-        self.form.build(self.spec)
-        self._build_code_actions(self.spec)
+        self._build_form(self.service.form())
         self.queue.set_choices(self._opened(), self.spec, keep=True)
         if self.current_id is not None:
             self.form.set_values(self.service.values(self.current_id))
@@ -202,9 +200,20 @@ class WindowTools(WindowState):
         self._update_counts()
 
     def preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self.spec, self)
+        dialog = PreferencesDialog(self.settings, self.spec, self, self.focus_keys)
         if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
-            self._apply_bindings()
+            self.keys_rebound()
+
+    def keys_rebound(self) -> None:
+        """The window's keys changed: the form's keys are assigned again now, around
+        them, not only when the project is next opened."""
+        self._apply_bindings()
+        if self.service is None:
+            return
+        self.form.flush_text()
+        self._build_form(self.service.form())
+        if self.current_id is not None:
+            self.form.set_values(self.service.values(self.current_id))
 
     def shortcuts_help(self) -> None:
         self._open(ShortcutsHelp(self.settings, self.spec, self))
@@ -233,6 +242,9 @@ class WindowTools(WindowState):
     def set_theme(self, name: str) -> None:
         self.settings.set_value("view/theme", name)
         theme.apply(name)
+        self.form.restyle()
+        if self.current_id is not None:
+            self._render(self.current_id)  # the link takes the new palette's colour
 
     # -- importing ----------------------------------------------------------------------------
     def import_files(self, _checked: bool = False, files: list[Path] | None = None) -> ImportDialog:
