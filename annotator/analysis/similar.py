@@ -9,6 +9,7 @@ stop words and very short tokens dropped, and word pairs (bigrams) added so that
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -18,17 +19,67 @@ import numpy as np
 # Words every recommendation uses ("ensure", "continue"): they would make unrelated
 # recommendations look alike.
 STOP = frozenset(
-    """a an and are as at be by for from has have in into is it its of on or that the their
-    this to with all any other such which who also more further continue continued ensure
-    take measures steps necessary efforts effort its including include consider state
-    country national government""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "with",
+        "all",
+        "any",
+        "other",
+        "such",
+        "which",
+        "who",
+        "also",
+        "more",
+        "further",
+        "continue",
+        "continued",
+        "ensure",
+        "take",
+        "measures",
+        "steps",
+        "necessary",
+        "efforts",
+        "effort",
+        "its",
+        "including",
+        "include",
+        "consider",
+        "state",
+        "country",
+        "national",
+        "government",
+    ]
 )
 _WORD = re.compile(r"[a-z][a-z'-]+")
 
 
 def tokens(text: str) -> list[str]:
     words = [w for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in STOP]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
 class TfIdf:

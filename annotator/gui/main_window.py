@@ -67,6 +67,7 @@ from annotator.services.coding_session import (
 )
 from annotator.services.packages import package_marker
 from annotator.services.projects import init_project
+from annotator.services.similar import similar_for
 from annotator.store.errors import (
     ProjectError,
     read_only_message,
@@ -423,6 +424,7 @@ class MainWindow(WindowMenus, QMainWindow):
         assert self.service is not None
         detail = self.service.detail(rid)
         others = self.service.others(rid) if self.show_others else None
+        similar = similar_for(self.project, rid) if self.project is not None else []
         self.reader.setHtml(
             render_recommendation(
                 detail,
@@ -430,6 +432,7 @@ class MainWindow(WindowMenus, QMainWindow):
                 zoom=self.zoom,
                 highlight=self.highlight_keywords,
                 others=others,
+                similar=similar,
             )
         )
 

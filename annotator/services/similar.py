@@ -185,18 +185,21 @@ def changed_responses(
 
 
 def changed_between(
-    project: Project, earlier: str, later: str, *, threshold: float = DEFAULT_THRESHOLD
+    project: Project,
+    earlier: str | int,
+    later: str | int,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> ChangedReport:
-    """``changed_responses`` for two reviews as a person names them (China:3 China:4)."""
+    """``changed_responses`` for two reviews as a person names them (China:3 China:4) or
+    by their ids; the earlier is the one of the lower cycle, whatever the order given."""
     from annotator.services.analysis_data import find_review
 
     with project.session() as session:
-        return changed_responses(
-            session,
-            find_review(session, earlier),
-            find_review(session, later),
-            threshold=threshold,
-        )
+        ids = [r if isinstance(r, int) else find_review(session, r) for r in (earlier, later)]
+        cycles = {r: session.scalar(select(Review.cycle).where(Review.id == r)) or 0 for r in ids}
+        ids.sort(key=cycles.__getitem__)
+        return changed_responses(session, ids[0], ids[1], threshold=threshold)
 
 
 def similar_for(

@@ -37,7 +37,7 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
         project.close()
     data, reviews, compare = asked.data, asked.review_ids, asked.compared
     recs = data.recommendations
-    plain = not (args.changed or args.compare or args.themes or args.check or args.by or args.verify)
+    plain = not (args.compare or args.themes or args.check or args.by or args.verify)
     if plain or args.review:
         for review_id in reviews or recs["review_id"].drop_duplicates():
             b = analysis.response_breakdown(recs, int(review_id))
