@@ -108,6 +108,8 @@ def _index(session: Session, review_ids: list[int]) -> _Index:
     key = tuple(sorted((r, counts.get(r, 0)) for r in review_ids))
     found = _CACHE.get(key)
     if found is None:
+        if len(_CACHE) >= 16:  # stale sets after imports: drop them all, they rebuild fast
+            _CACHE.clear()
         items = _items(session, review_ids)
         found = _CACHE[key] = _Index(items, TfIdf([i.text for i in items]))
     return found
