@@ -23,7 +23,11 @@ from annotator.services.analysis_data import find_review
 from annotator.services.coding import form_spec
 from annotator.services.importing import ImportOptions, import_files
 from annotator.services.recommendations import recommendation_detail
-from annotator.services.similar import changed_between, similar_recommendations
+from annotator.services.similar import (
+    DEFAULT_THRESHOLD,
+    changed_between,
+    similar_recommendations,
+)
 from annotator.store.models import Recommendation
 from tests.roles import coordinator_id
 
@@ -67,6 +71,14 @@ def test_a_recommendation_made_again_links_to_the_earlier_one(china, number, ear
     # An unrelated 2013 recommendation is not among the links.
     others = (t for t in (TIBET_2013, ROME_2013, INTERNET_2013) if t != earlier)
     assert not any(f.text.startswith(o) for f in found for o in others)
+
+
+def test_a_new_recommendation_has_no_close_match(china):
+    """28.45, on the Belt and Road Initiative (launched after the 2013 review), re-makes
+    nothing: whatever 2013 recommendation comes closest stays under the threshold."""
+    with china.session() as session:
+        found = similar_recommendations(session, _rec_id(session, "28.45"))
+    assert all(f.score < DEFAULT_THRESHOLD for f in found)
 
 
 def test_the_earliest_review_has_no_earlier_links_unless_other_states_are_asked(china):
