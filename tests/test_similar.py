@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QApplication, QTextBrowser
 from sqlalchemy import select
 
 from annotator.gui.analysis_view import AnalysisDialog
@@ -168,3 +168,27 @@ def test_the_analysis_page_lists_the_changed_responses(qtbot, china, tmp_path):
     dialog.tabs.setCurrentWidget(page)
     assert dialog.grab().save(str(tmp_path / "changed.png"))
     dialog.grab().save("/tmp/i16similar_changed.png")
+
+
+def test_the_coding_window_shows_the_similar_recommendations(qtbot, china, gui_settings):
+    from annotator.gui.main_window import MainWindow
+    from tests.roles import COORDINATOR
+
+    coordinator_id(china)
+    win = MainWindow(china, COORDINATOR, gui_settings)
+    qtbot.addWidget(win)
+    win.show()
+    with china.session() as session:
+        rid = _rec_id(session, "28.17")
+    win.show_recommendation(rid)
+    assert ROME_2013 in win.reader.toPlainText()
+    assert "then: Accepted · similarity 0.82" in win.reader.toPlainText()
+    # Only China is in the project: asking for other states too changes nothing here.
+    win.similar_action.setChecked(True)
+    assert ROME_2013 in win.reader.toPlainText()
+    win.resize(1600, 900)
+    QApplication.processEvents()
+    win.grab().save("/tmp/i16similar_window.png")
+    assert win.service is not None
+    assert win.service.flush(5)
+    QApplication.processEvents()

@@ -424,7 +424,8 @@ class MainWindow(WindowMenus, QMainWindow):
         assert self.service is not None
         detail = self.service.detail(rid)
         others = self.service.others(rid) if self.show_others else None
-        similar = similar_for(self.project, rid) if self.project is not None else []
+        wide = self.similar_action.isChecked()
+        similar = [] if self.project is None else similar_for(self.project, rid, other_states=wide)
         self.reader.setHtml(
             render_recommendation(
                 detail,
