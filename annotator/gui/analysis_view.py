@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from annotator import analysis
 from annotator.gui.analysis_widgets import ChartPanel, FrameModel, stacked, table_view
+from annotator.gui.changed_page import ChangedPage
 from annotator.gui.messages import ERROR_STYLE
 from annotator.gui.screen_fit import fit_to_screen
 from annotator.gui.worker import Worker, run_in_background
@@ -98,6 +99,8 @@ class AnalysisDialog(QDialog):
         self.tabs.addTab(self._responses_tab(), "Responses")
         self.tabs.addTab(self._themes_chart_tab(), "Rejection by theme")
         self.tabs.addTab(self._comparison_tab(), "Cycle comparison")
+        self.changed_page = ChangedPage(project)
+        self.tabs.addTab(self.changed_page, "Changed responses")
         self.tabs.addTab(self._crosstab_tab(), "Themes × response")
         self.tabs.addTab(self._statement_tab(), "Check a statement")
         self.tabs.setUsesScrollButtons(False)
@@ -460,6 +463,7 @@ class AnalysisDialog(QDialog):
         panel.reset()
         other = self.compare_box.currentData()
         review = self.review_box.currentData()
+        self.changed_page.show_reviews(review, other)
         if self.data is None or other is None or review is None:
             self.comparison_model.set_frame(pd.DataFrame())
             self.comparison_label.setText(

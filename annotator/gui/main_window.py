@@ -68,6 +68,7 @@ from annotator.services.coding_session import (
 )
 from annotator.services.packages import package_marker
 from annotator.services.projects import init_project
+from annotator.services.similar import similar_for
 from annotator.store.errors import (
     ProjectError,
     read_only_message,
@@ -432,6 +433,8 @@ class MainWindow(WindowMenus, QMainWindow):
         assert self.service is not None
         detail = self.service.detail(rid)
         others = self.service.others(rid) if self.show_others else None
+        wide = self.similar_action.isChecked()
+        similar = [] if self.project is None else similar_for(self.project, rid, other_states=wide)
         self.reader.setHtml(
             render_recommendation(
                 detail,
@@ -439,6 +442,7 @@ class MainWindow(WindowMenus, QMainWindow):
                 zoom=self.zoom,
                 highlight=self.highlight_keywords,
                 others=others,
+                similar=similar,
             )
         )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
 
 from annotator.services.coding import FieldValue, FormSpec
 from annotator.services.recommendations import RecommendationDetail, document_url
 from annotator.services.response_history import HistoryItem
+from annotator.services.similar import SimilarRecommendation
 
 HIGHLIGHT = "#fff6cc"
 SOURCE_KINDS = {
@@ -53,6 +55,7 @@ def render_recommendation(
     zoom: int = 0,
     highlight: bool = True,
     others: dict[str, dict[int, FieldValue]] | None = None,
+    similar: Sequence[SimilarRecommendation] = (),
 ) -> str:
     size = 15 + zoom
     review = f"{detail.state_under_review}, cycle {detail.cycle}"
@@ -107,9 +110,30 @@ def render_recommendation(
             for k, v in grouped.items()
         )
         parts.append(f"<p style='color:gray'>What the source says:</p><table>{rows}</table>")
+    if similar:
+        parts.append(_similar_html(similar))
     if others is not None:
         parts.append(_others_html(spec, others))
     return "".join(parts)
+
+
+def _similar_html(similar: Sequence[SimilarRecommendation]) -> str:
+    """The closest recommendations of earlier reviews and how the state answered them then."""
+    items = []
+    for s in similar:
+        response = escape(s.response or "no response recorded")
+        category = CATEGORY_WORDS.get(s.category or "", "")
+        if category and category != (s.response or "").casefold():
+            response += f" ({escape(category)})"
+        number = f" {escape(s.number)}" if s.number else ""
+        items.append(
+            f"<li>{escape(s.text)}<br><span style='color:gray'>{escape(s.review)}{number} · "
+            f"then: <b>{response}</b> · similarity {s.score:.2f}</span></li>"
+        )
+    return (
+        "<p style='color:gray; margin-bottom:0'>Similar recommendations of earlier reviews:"
+        f"</p><ul style='margin-top:2px'>{''.join(items)}</ul>"
+    )
 
 
 CATEGORY_WORDS = {

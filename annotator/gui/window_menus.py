@@ -101,6 +101,10 @@ class WindowMenus(WindowTools, CodingActions):
         self.highlight_action.setChecked(self.highlight_keywords)
         self.highlight_action.toggled.connect(self._toggle_highlight)
         view.addAction(self.highlight_action)
+        self.similar_action = QAction("Similar recommendations from other states too", self)
+        self.similar_action.setCheckable(True)
+        self.similar_action.toggled.connect(self._toggle_similar)
+        view.addAction(self.similar_action)
         theme_menu = view.addMenu("&Theme")
         for name in theme.THEMES:
             action = theme_menu.addAction(name.capitalize())

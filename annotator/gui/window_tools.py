@@ -239,6 +239,10 @@ class WindowTools(WindowState):
         if self.current_id is not None:
             self._render(self.current_id)
 
+    def _toggle_similar(self, _on: bool) -> None:
+        if self.current_id is not None:
+            self._render(self.current_id)
+
     def set_theme(self, name: str) -> None:
         self.settings.set_value("view/theme", name)
         theme.apply(name)

@@ -19,6 +19,11 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
         print(analysis.readable(frame).to_string(index=index))
         print()
 
+    if args.changed:
+        _changed(target, args)
+        others = (args.review, args.compare, args.themes, args.check, args.by, args.verify)
+        if not any(others) and not args.progress:
+            return 0
     project = open_project(target)
     try:
         asked = stats_data(
@@ -107,6 +112,28 @@ def _stats(target: str | Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _changed(target: str | Path, args: argparse.Namespace) -> None:
+    from annotator.services.similar import changed_between
+    from annotator.store.project import open_project
+
+    project = open_project(target)
+    try:
+        r = changed_between(project, *args.changed, threshold=args.threshold)
+    finally:
+        project.close()
+    print(f"== Responses changed from {r.earlier} to {r.later}")
+    print(
+        f"Similarity threshold {r.threshold:g}: {r.compared} recommendations of {r.later} "
+        f"have a close match in {r.earlier}; {len(r.pairs)} of them got another response."
+    )
+    for pair in r.pairs:
+        print()
+        print(f"{pair.sentence()} (similarity {pair.score:.2f})")
+        print(f"  {pair.earlier.review}: {pair.earlier.text}")
+        print(f"  {pair.later.review} {pair.later.number or ''}: {pair.later.text}")
+    print()
+
+
 STATS = Command(
     "stats",
     help="the figures a report quotes: responses, rates, themes, progress",
@@ -122,6 +149,7 @@ STATS = Command(
         annotator stats --db team.upr
         annotator stats --db team.upr --review China:4
         annotator stats --db team.upr --compare China:3 China:4
+        annotator stats --db team.upr --changed China:3 China:4 --threshold 0.6
         annotator stats --db team.upr --themes --source coder:Amina
         annotator stats --db team.upr --check none accepted torture
         annotator stats --db team.upr --check all rejected reprisals
@@ -141,6 +169,19 @@ STATS = Command(
             nargs=2,
             metavar=("EARLIER", "LATER"),
             help="compare two reviews of a state",
+        ),
+        arg(
+            "--changed",
+            nargs=2,
+            metavar=("EARLIER", "LATER"),
+            help="recommendations whose close match in the earlier review got another response",
+        ),
+        arg(
+            "--threshold",
+            type=float,
+            default=0.5,
+            help="for --changed: the text similarity (0-1) from which two recommendations "
+            "count as the same one (default: %(default)s)",
         ),
         arg("--themes", action="store_true", help="theme x response, counts and row shares"),
         arg(
