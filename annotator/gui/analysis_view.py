@@ -13,7 +13,6 @@ from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
-    QHorizontalBarSeries,
     QValueAxis,
 )
 from PySide6.QtCore import (
@@ -37,7 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from annotator import analysis
-from annotator.gui.analysis_widgets import ChartPanel, FrameModel, stacked, table_view
+from annotator.gui.analysis_widgets import (
+    ChartPanel,
+    FrameModel,
+    rejection_chart,
+    stacked,
+    table_view,
+)
 from annotator.gui.changed_page import ChangedPage
 from annotator.gui.messages import ERROR_STYLE
 from annotator.gui.screen_fit import fit_to_screen
@@ -413,35 +418,11 @@ class AnalysisDialog(QDialog):
         if themes.empty:
             panel.chart.setTitle("Rejection rate by theme: no themes are coded yet")
             return
-        tab = analysis.theme_crosstab(recs, themes, include_uncoded=False)
-        # A rate resting on one recommendation must not read like one resting on fifty:
-        # every bar says how many it rests on, and the title what the whole rests on.
-        panel.chart.setTitle(f"Rejection rate by theme: (rejected + noted) / all; {tab.basis}")
-        rates = tab.rejection[analysis.RATE_LABELS[analysis.RATE_BROAD]]
-        not_accepted = tab.not_accepted_counts()
-        # Bottom to top in a horizontal bar chart: reverse, so the codebook reads downwards.
-        labels = [
-            f"{theme}  ({not_accepted[theme]} of {tab.counts.loc[theme, 'Total']})"
-            for theme in rates.index
-        ][::-1]
-        values = [float(v) * 100 for v in rates.to_numpy()][::-1]
-        bar = QBarSet("(rejected + noted) / all, %")
-        bar.append(values)
-        bar.setColor(QColor(CATEGORY_COLOURS[analysis.REJECTED]))
-        series = QHorizontalBarSeries()
-        series.append(bar)
-        panel.chart.addSeries(series)
-        panel.chart.legend().setVisible(False)
-        axis_y = QBarCategoryAxis()
-        axis_y.append(labels)
-        axis_x = QValueAxis()
-        axis_x.setRange(0, 100)
-        axis_x.setLabelFormat("%d %%")
-        panel.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        panel.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_y)
-        series.attachAxis(axis_x)
-        panel.view.setMinimumHeight(max(260, 22 * len(labels) + 80))
+        rejection_chart(
+            panel,
+            analysis.theme_crosstab(recs, themes, include_uncoded=False),
+            CATEGORY_COLOURS[analysis.REJECTED],
+        )
 
     def _fill_compare(self, review: int | None) -> None:
         assert self.data is not None

@@ -9,8 +9,12 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
+    QValueAxis,
 )
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -223,3 +227,35 @@ def stacked(*widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget, 1 if isinstance(widget, QTableView) else 0)
     return page
+
+
+def rejection_chart(panel: ChartPanel, tab: analysis.CrossTab, colour: str) -> None:
+    """The broad rejection rate of each theme as a horizontal bar, on ``panel``."""
+    # A rate resting on one recommendation must not read like one resting on fifty:
+    # every bar says how many it rests on, and the title what the whole rests on.
+    panel.chart.setTitle(f"Rejection rate by theme: (rejected + noted) / all; {tab.basis}")
+    rates = tab.rejection[analysis.RATE_LABELS[analysis.RATE_BROAD]]
+    not_accepted = tab.not_accepted_counts()
+    # Bottom to top in a horizontal bar chart: reverse, so the codebook reads downwards.
+    labels = [
+        f"{theme}  ({not_accepted[theme]} of {tab.counts.loc[theme, 'Total']})"
+        for theme in rates.index
+    ][::-1]
+    values = [float(v) * 100 for v in rates.to_numpy()][::-1]
+    bar = QBarSet("(rejected + noted) / all, %")
+    bar.append(values)
+    bar.setColor(QColor(colour))
+    series = QHorizontalBarSeries()
+    series.append(bar)
+    panel.chart.addSeries(series)
+    panel.chart.legend().setVisible(False)
+    axis_y = QBarCategoryAxis()
+    axis_y.append(labels)
+    axis_x = QValueAxis()
+    axis_x.setRange(0, 100)
+    axis_x.setLabelFormat("%d %%")
+    panel.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+    panel.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+    series.attachAxis(axis_y)
+    series.attachAxis(axis_x)
+    panel.view.setMinimumHeight(max(260, 22 * len(labels) + 80))
