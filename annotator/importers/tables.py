@@ -468,6 +468,57 @@ def missing_columns_error(
     )
 
 
+@dataclass(frozen=True)
+class NamedColumns:
+    """A header-matched table's body: one cleaned text column per known name."""
+
+    frame: pd.DataFrame  # every name of ``spellings``, "" where the file lacks it
+    rows: np.ndarray  # the file's row number of each frame row
+    labels: dict[str, str]  # our name -> the header as the file spells it
+    sheet: str | None
+
+
+def read_named_columns(
+    path: Path,
+    kinds: Sequence[str],
+    spellings: dict[str, tuple[str, ...]],
+    required: Sequence[str],
+    header_matches: int,
+    preferred_sheet: str | None = None,
+) -> NamedColumns:
+    """The filled rows of an export whose header row holds ``header_matches`` known names.
+
+    The UPR Info and UHRI exports are read alike: find the header below any title rows,
+    name what is missing, clean every known column and drop the rows left empty.
+    """
+    sniffed = files.sniff(path)
+    files.expect(sniffed, *kinds)
+
+    def is_header(cells: Sequence[str]) -> bool:
+        return len(locate_columns(cells, spellings)) >= header_matches
+
+    table, header_index = read_table(path, sniffed, is_header, preferred_sheet)
+    header = [str(v) for v in table.cells.iloc[header_index].tolist()]
+    error = missing_columns_error(path, header, spellings, required, table.sheet)
+    if error is not None:
+        raise error
+    found = locate_columns(header, spellings)
+    body = table.cells.iloc[header_index + 1 :]
+    frame = pd.DataFrame(
+        {name: clean_column(body.iloc[:, position]) for name, (position, _) in found.items()}
+    ).reset_index(drop=True)
+    for name in spellings:
+        if name not in frame:
+            frame[name] = ""
+    filled = (frame != "").any(axis=1).to_numpy()
+    return NamedColumns(
+        frame=frame[filled].reset_index(drop=True),
+        rows=table.rows[header_index + 1 :][filled],
+        labels={name: label for name, (_, label) in found.items()},
+        sheet=table.sheet,
+    )
+
+
 def clean_column(values: pd.Series) -> pd.Series:
     """Strip and HTML-unescape (``&#40;Unknown&#41;``) a column of strings."""
     values = values.astype(str).str.strip()

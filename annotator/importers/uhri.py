@@ -17,10 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
 
 from annotator import states
 from annotator.importers import files
@@ -31,10 +29,7 @@ from annotator.importers.records import (
     SourceTagRecord,
 )
 from annotator.importers.tables import (
-    clean_column,
-    locate_columns,
-    missing_columns_error,
-    read_table,
+    read_named_columns,
 )
 from annotator.upr_calendar import cycle_of_session, session_year
 
@@ -136,10 +131,6 @@ def parse_date(cell: str) -> dt.date | None:
         return None
 
 
-def _is_header(cells: Sequence[str]) -> bool:
-    return len(locate_columns(cells, COLUMNS)) >= HEADER_MIN_MATCHES
-
-
 def read(
     path: Path,
     *,
@@ -148,25 +139,9 @@ def read(
 ) -> ImportBatch:
     """Read the UPR rows of a UHRI export; ``review`` (if given) replaces the rows' review."""
     batch = ImportBatch(file=path.name, format=FORMAT)
-    sniffed = files.sniff(path)
-    files.expect(sniffed, "xlsx", "ods")
-    table, header_index = read_table(path, sniffed, _is_header)
-    header = [str(v) for v in table.cells.iloc[header_index].tolist()]
-    error = missing_columns_error(path, header, COLUMNS, REQUIRED, table.sheet)
-    if error is not None:
-        raise error
-    found = locate_columns(header, COLUMNS)
-    body = table.cells.iloc[header_index + 1 :]
-    frame = pd.DataFrame(
-        {name: clean_column(body.iloc[:, position]) for name, (position, _) in found.items()}
-    ).reset_index(drop=True)
-    for name in COLUMNS:
-        if name not in frame:
-            frame[name] = ""
-    rows = table.rows[header_index + 1 :]
-    filled = (frame != "").any(axis=1).to_numpy()
-    reader = _Reader(batch, {n: label for n, (_, label) in found.items()}, table.sheet, review)
-    reader.read(frame[filled].to_dict("records"), [int(r) for r in rows[filled]], progress)
+    table = read_named_columns(path, ("xlsx", "ods"), COLUMNS, REQUIRED, HEADER_MIN_MATCHES)
+    reader = _Reader(batch, table.labels, table.sheet, review)
+    reader.read(table.frame.to_dict("records"), [int(r) for r in table.rows], progress)
     return batch
 
 

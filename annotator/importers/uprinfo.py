@@ -17,14 +17,13 @@ build the records themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from annotator import states
-from annotator.importers import files
 from annotator.importers.records import (
     ImportBatch,
     RecommendationRecord,
@@ -32,10 +31,7 @@ from annotator.importers.records import (
     SourceTagRecord,
 )
 from annotator.importers.tables import (
-    clean_column,
-    locate_columns,
-    missing_columns_error,
-    read_table,
+    read_named_columns,
     report_long_cells,
 )
 from annotator.upr_calendar import cycle_of_session, session_year
@@ -68,10 +64,6 @@ Progress = Callable[[int, int], None]
 # The UPR Info reader
 
 
-def _is_header(cells: Sequence[str]) -> bool:
-    return len(locate_columns(cells, COLUMNS)) >= HEADER_MIN_MATCHES
-
-
 def read(
     path: Path,
     *,
@@ -80,27 +72,10 @@ def read(
 ) -> ImportBatch:
     """Read a UPR Info export; ``review`` (if given) replaces the file's reviews."""
     batch = ImportBatch(file=path.name, format=FORMAT)
-    sniffed = files.sniff(path)
-    files.expect(sniffed, "text", "xls", "xlsx", "ods")
-    table, header_index = read_table(path, sniffed, _is_header, SHEET_NAME)
-    header = [str(v) for v in table.cells.iloc[header_index].tolist()]
-    error = missing_columns_error(path, header, COLUMNS, REQUIRED, table.sheet)
-    if error is not None:
-        raise error
-    found = locate_columns(header, COLUMNS)
-    labels = {name: label for name, (_, label) in found.items()}
-    body = table.cells.iloc[header_index + 1 :]
-    rows = table.rows[header_index + 1 :]
-    frame = pd.DataFrame(
-        {name: clean_column(body.iloc[:, position]) for name, (position, _) in found.items()}
+    table = read_named_columns(
+        path, ("text", "xls", "xlsx", "ods"), COLUMNS, REQUIRED, HEADER_MIN_MATCHES, SHEET_NAME
     )
-    for name in COLUMNS:
-        if name not in frame:
-            frame[name] = ""
-    frame = frame.reset_index(drop=True)
-    filled = (frame != "").any(axis=1).to_numpy()
-    frame, rows = frame[filled].reset_index(drop=True), rows[filled]
-    _read_rows(batch, frame, rows, labels, table.sheet, review, progress)
+    _read_rows(batch, table.frame, table.rows, table.labels, table.sheet, review, progress)
     return batch
 
 
