@@ -55,6 +55,17 @@ def sample_project(sample_path):
 
 
 @pytest.fixture
+def rid(sample_project) -> int:
+    """The sample's first recommendation."""
+    from sqlalchemy import select
+
+    from annotator.store.models import Recommendation
+
+    with sample_project.session() as session:
+        return session.scalar(select(Recommendation.id).order_by(Recommendation.id))
+
+
+@pytest.fixture
 def empty_project(tmp_path):
     from annotator.services.projects import init_project
 

@@ -31,3 +31,27 @@ def codes_named(spec: FormSpec, keys: Iterable[tuple[str, str]]) -> dict[int, Fi
         code = next(c for c in fld.codes if c.key == code_key)
         chosen.setdefault(fld.stored_id, set()).add(code.stored_id)
     return {fid: FieldValue(frozenset(ids)) for fid, ids in chosen.items()}
+
+
+def required_values(spec: FormSpec) -> dict[int, FieldValue]:
+    """A value for every required field (the first code in use, some text): what a
+    recommendation needs before it may be marked done."""
+    values = {}
+    for fld in spec.fields:
+        if not fld.required or fld.kind == "boolean":
+            continue
+        if fld.is_choice:
+            code = next(c for c in fld.codes if not c.retired)
+            values[fld.stored_id] = FieldValue(frozenset({code.stored_id}))
+        else:
+            values[fld.stored_id] = FieldValue(text="filled in for the test")
+    return values
+
+
+def fill_required(window) -> None:
+    """Fill the required fields of the recommendation the coding window shows (through
+    the window, as the form's edits do), where a test marks it done about something else."""
+    assert window.current_id is not None
+    for field_id, value in required_values(window.spec).items():
+        if window.form.values().get(field_id, FieldValue()).empty:
+            window.apply_value(window.current_id, field_id, value)

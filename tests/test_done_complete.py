@@ -4,7 +4,6 @@ project setting that may allow incomplete work to be marked done."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue
@@ -15,7 +14,6 @@ from annotator.services.completeness import (
     set_allows_incomplete_done,
 )
 from annotator.services.permissions import NotPermitted
-from annotator.store.models import Recommendation
 
 
 @pytest.fixture
@@ -24,12 +22,6 @@ def people(sample_project):
         amina = get_or_create_coder(session, "Amina").id
         chief = get_or_create_coder(session, "Chief", role="coordinator").id
     return amina, chief
-
-
-@pytest.fixture
-def rid(sample_project) -> int:
-    with sample_project.session() as session:
-        return session.scalar(select(Recommendation.id).order_by(Recommendation.id))
 
 
 def first_code(spec, key: str) -> FieldValue:

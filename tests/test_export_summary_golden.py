@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from annotator.services.adjudication import accept_agreements
 from annotator.services.exporting import ExportOptions, export
 from annotator.services.projects import init_project
 from annotator.services.synthetic import SyntheticSpec, generate
@@ -36,6 +37,10 @@ def summaries(folder: Path) -> dict[str, list[list[object]]]:
     project = init_project(folder / "golden.upr")
     generate(project, SyntheticSpec(recommendations=3000, reviews=12, coders=3, seed=7))
     boss = coordinator_id(project)
+    # Where every coder agrees the value becomes the consensus, so the consensus export
+    # is checked on real decided values, not only on an empty consensus.
+    with project.write() as session:
+        assert accept_agreements(session, by_coder_id=boss) > 0
     with project.session() as session:
         coders = session.scalars(select(Coder).order_by(Coder.name)).all()
         first = next(c for c in coders if c.id != boss)

@@ -23,6 +23,7 @@ from annotator.services.coders import get_or_create_coder
 from annotator.services.coding import FieldValue, form_spec, load_status, load_values
 from annotator.store.models import Code, Coder, Recommendation
 from annotator.store.project import open_project
+from tests.project_helpers import fill_required
 from tests.roles import boss
 
 
@@ -80,6 +81,8 @@ def test_coding_a_recommendation_by_keyboard_alone(any_window, qtbot):
     key(qtbot, window, "Ctrl+Shift+N")  # the note
     type_text(qtbot, window, "Asked twice before")
     key(qtbot, window, "Escape")
+    key(qtbot, window, window.focus_keys["position"])  # the last required field
+    key(qtbot, window, "Down")  # its first option: Supported
     key(qtbot, window, "Ctrl+Return")  # done, and the next one
     assert window.current_id != first
     settled(window)  # saves run on the writer thread
@@ -98,6 +101,9 @@ def test_coding_a_recommendation_by_keyboard_alone(any_window, qtbot):
     }
     assert values[response.id].codes == {code_id(window, "published_response", "noted")}
     assert values[notes.id].text == "Asked twice before"
+    assert values[window.spec.field_by_key("position").id].codes == {
+        code_id(window, "position", "supported")
+    }
     assert status.status == "done"
 
 
@@ -146,6 +152,7 @@ def test_undo_and_redo_across_recommendations(window, qtbot):
 def test_next_not_done_and_flag(window, qtbot, monkeypatch):
     ids = window.model.ids()
     window.select_id(ids[1])
+    fill_required(window)
     window.done_and_next()
     window.select_id(ids[0])
     window.go_next_not_done()
@@ -211,6 +218,7 @@ def test_filters_and_search_give_the_right_rows(window, qtbot):
     window.queue.response.setCurrentIndex(window.queue.response.findData("Noted"))
     assert window.model.rowCount() == 62
     assert "62 of 346" in window.count_label.text()
+    fill_required(window)
     window.done_and_next()
     window.queue.status.setCurrentIndex(window.queue.status.findText("Done"))
     assert window.model.rowCount() == 1
@@ -394,6 +402,7 @@ def test_a_coders_queue_shows_only_their_assignment(qtbot, sample_project, gui_s
     qtbot.addWidget(window)
     assert sorted(window.model.ids()) == sorted(some)
     assert "0 of 10 done" in window.queue.progress.text()
+    fill_required(window)
     window.done_and_next()
     settled(window)
     assert "1 of 10 done" in window.queue.progress.text()
@@ -413,6 +422,7 @@ def test_two_windows_on_one_file_see_each_others_work_on_refresh(qtbot, sample_p
     torture = code_id(first, "themes", "torture")
     rid = first.current_id
     first.toggle_code(torture)
+    fill_required(first)
     first.done_and_next()
     second.toggle_code(torture)  # the same recommendation, at the same time
     second.refresh()

@@ -116,7 +116,12 @@ def test_code_a_package_in_the_app_and_merge_it_with_the_dialog(
     detention = next(c.id for c in window.spec.field_by_key("themes").codes if c.key == "detention")
     window.table.setFocus()
     key(qtbot, window, "D")  # Detention's shortcut
+    for field in window.spec.fields:  # done needs every required field: each its first option
+        if field.required and field.key != "themes":
+            key(qtbot, window, window.focus_keys[field.key])
+            key(qtbot, window, "Down")
     key(qtbot, window, "Ctrl+Return")  # done, and the next one
+    assert window.current_id != first
     assert window.service.flush(5)  # saves run on the writer thread
     QApplication.processEvents()
     assert window.saved_label.text().startswith("Saved")
@@ -140,10 +145,11 @@ def test_code_a_package_in_the_app_and_merge_it_with_the_dialog(
     with qtbot.waitSignal(dialog.previewed, timeout=60_000) as previewed:
         dialog.add_files([amina_out, ben_out])
     plan = previewed.args[0]
-    assert [(c.coder, c.added) for c in plan.coders] == [("Amina", 1), ("Ben", 1)]
+    # Amina's: a theme, a published response and a position (done needs them all).
+    assert [(c.coder, c.added) for c in plan.coders] == [("Amina", 3), ("Ben", 1)]
     qtbot.waitUntil(dialog.merge_button.isEnabled, timeout=10_000)
     tops = [dialog.tree.topLevelItem(i) for i in range(dialog.tree.topLevelItemCount())]
-    assert [(t.text(0), t.text(1)) for t in tops] == [("Amina", "1"), ("Ben", "1")]
+    assert [(t.text(0), t.text(1)) for t in tops] == [("Amina", "3"), ("Ben", "1")]
     lines = [tops[0].child(0).child(i).text(0) for i in range(tops[0].child(0).childCount())]
     assert any(line.startswith("Add ") and "Detention" in line for line in lines)
     before = digest(master)

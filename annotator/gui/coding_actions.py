@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QInputDialog,
 )
 
 from annotator.gui.coding_commands import SetStatus, SetValue
+from annotator.gui.done_bar import DoneRefusalBar
 from annotator.gui.window_constants import (
     SEES_OTHERS,
     STATUS_WORDS,
@@ -26,6 +28,15 @@ from annotator.services.coding_session import (
     StatusChange,
     ValueChange,
 )
+from annotator.services.completeness import (
+    ALLOW_INCOMPLETE_DONE_LABEL,
+    CHANGE_SETTINGS,
+    IncompleteDone,
+    allows_incomplete_done,
+    set_allows_incomplete_done,
+)
+from annotator.services.permissions import may, needed
+from annotator.store.errors import ProjectError
 
 
 class CodingActions(WindowState):
@@ -59,7 +70,13 @@ class CodingActions(WindowState):
 
     def apply_status(self, rid: int, status: Status) -> None:
         assert self.service is not None
-        self.service.set_status(rid, status)
+        try:
+            self.service.set_status(rid, status)
+        except IncompleteDone as refused:  # e.g. a redo of a done whose codes were undone
+            if rid == self.current_id:
+                self.done_bar.show_refusal(refused)
+            self.statusBar().showMessage(str(refused), 10_000)
+            return
         if rid == self.current_id:
             self._show_status(self.service.status(rid))  # pending included
         self._watch_save()
@@ -141,10 +158,72 @@ class CodingActions(WindowState):
         self.undo_stack.push(SetStatus(self, self.current_id, before, after, label))
 
     def done_and_next(self) -> None:
-        if self.current_id is None:
+        if self.current_id is None or self.service is None:
             return
+        self.form.flush_text()  # a note being typed counts
+        refused = self.service.done_refusal(self.current_id)
+        if refused is not None:
+            self.done_bar.show_refusal(refused)
+            return
+        self.done_bar.setVisible(False)
         self._set_status("done", None, "Mark done")
         self.go_next()
+
+    # -- done means complete ------------------------------------------------------------------
+    def _build_done_bar(self) -> DoneRefusalBar:
+        self.done_bar = DoneRefusalBar()
+        self.done_bar.flag_instead.connect(self._flag_instead)
+        self.done_bar.dismissed.connect(self._fill_in)
+        return self.done_bar
+
+    def _flag_instead(self, reason: str) -> None:
+        if self.current_id is None:
+            return
+        self._set_status("flagged", reason, "Flag")
+        self.go_next()
+
+    def _fill_in(self, label: str) -> None:
+        """The refusal dismissed: the keyboard to the first empty field."""
+        field = next((f for f in self.spec.fields if f.label == label), None)
+        if field is not None:
+            self.form.focus_field(field.stored_id)
+        else:
+            self.table.setFocus()
+
+    def _build_done_setting(self) -> QAction:
+        self.done_setting = QAction(ALLOW_INCOMPLETE_DONE_LABEL, self)
+        self.done_setting.setCheckable(True)
+        self.done_setting.toggled.connect(self._toggle_done_setting)
+        return self.done_setting
+
+    def _show_done_setting(self) -> None:
+        """The switch as the project has it now; only a coordinator may turn it."""
+        if self.project is None:
+            return
+        allowed = not self.coder_retired and may(self.coder_role, CHANGE_SETTINGS)
+        self.done_setting.blockSignals(True)
+        self.done_setting.setChecked(allows_incomplete_done(self.project))
+        self.done_setting.blockSignals(False)
+        self.done_setting.setEnabled(allowed and not self.project.read_only)
+        self.done_setting.setToolTip(
+            "" if allowed else f"Only {needed(CHANGE_SETTINGS)} can {CHANGE_SETTINGS.verb}."
+        )
+
+    def _toggle_done_setting(self, on: bool) -> None:
+        if self.project is None:
+            return
+        try:
+            set_allows_incomplete_done(self.project, on, self.coder_id)
+        except (ValueError, ProjectError) as error:  # NotPermitted is a ValueError
+            self.show_error("The setting could not be changed", str(error))
+            self._show_done_setting()
+            return
+        self.statusBar().showMessage(
+            "Recommendations may now be marked done with required fields empty."
+            if on
+            else "Done now needs every required field filled in.",
+            8_000,
+        )
 
     def flag(self) -> None:
         if self.current_id is None:

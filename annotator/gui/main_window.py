@@ -120,6 +120,7 @@ class MainWindow(WindowMenus, QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status_line)
+        right_layout.addWidget(self._build_done_bar())  # why done was refused
         right_layout.addWidget(self.form, 1)
         right_layout.addWidget(self.summary)
 
@@ -423,6 +424,7 @@ class MainWindow(WindowMenus, QMainWindow):
         assert self.service is not None
         self._leave_current()
         self.current_id = rid
+        self.done_bar.setVisible(False)  # it spoke of the one before
         self._timer.start()
         self.form.setEnabled(not (self.project is not None and self.project.read_only))
         self.form.set_values(self.service.values(rid))

@@ -80,6 +80,8 @@ class WindowMenus(WindowTools, CodingActions):
         self.others_action = act("others", self.toggle_others, keys)
         self.others_action.setCheckable(True)
         coding.addAction(self.others_action)
+        coding.addAction(self._build_done_setting())
+        coding.aboutToShow.connect(self._show_done_setting)  # another coordinator may turn it
 
         codebook = self.menuBar().addMenu("Code&book")
         codebook.addAction(act("edit_codebook", self.edit_codebook, keys))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QSplitter, QTableView
 
     from annotator.gui.coding_form import CodingForm
+    from annotator.gui.done_bar import DoneRefusalBar
     from annotator.gui.queue_panel import QueuePanel
     from annotator.gui.recommendation_model import RecommendationTableModel
     from annotator.gui.settings import AppSettings
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
         code_actions: list[QAction]
         focus_keys: dict[str, str]
         others_action: QAction
+        done_bar: DoneRefusalBar
+        done_setting: QAction
         _dialogs: list[QDialog]
 
         def new_project(self) -> None: ...
@@ -75,6 +78,7 @@ if TYPE_CHECKING:
         # The menus' own, called by the tools when the codebook or the keys change.
         def _apply_bindings(self) -> None: ...
         def _build_code_actions(self, spec: FormSpec) -> None: ...
+        def _show_done_setting(self) -> None: ...
 
 else:
 

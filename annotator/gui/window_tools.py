@@ -84,6 +84,7 @@ class WindowTools(WindowState):
             self.actions_by_id[action_id].setEnabled(allowed)
             tip = "" if allowed else f"Only {permissions.needed(action)} can {action.verb}."
             self.actions_by_id[action_id].setToolTip(tip)
+        self._show_done_setting()
 
     def _build_offer(self) -> QWidget:
         """The one-time offer to become coordinator of a project that has none."""

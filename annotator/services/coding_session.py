@@ -195,12 +195,16 @@ class CodingSession:
 
     def done_refusal(self, recommendation_id: int) -> IncompleteDone | None:
         """Why this recommendation may not be marked done (required fields empty, changes
-        not saved yet included), or None. Not yet enforced by ``set_status``."""
+        not saved yet included), or None; ``set_status`` raises it."""
         return done_refusal(self.project, self.spec, self.values(recommendation_id))
 
     def set_status(self, recommendation_id: int, status: Status) -> bool:
         if status.status == "flagged" and not (status.reason or "").strip():
             raise ValueError("A flag needs a reason, so the coordinator knows what to look at.")
+        if status.status == "done":
+            refusal = self.done_refusal(recommendation_id)
+            if refusal is not None:  # nothing is kept: the coder fills the fields or flags
+                raise refusal
         return self._submit(StatusChange(recommendation_id, status))
 
     def add_time(self, recommendation_id: int, seconds: float) -> None:
