@@ -70,6 +70,8 @@ class CodingActions(WindowState):
 
     def apply_status(self, rid: int, status: Status) -> None:
         assert self.service is not None
+        if rid != self.current_id:
+            self.select_id(rid)  # undo across recommendations: show the one it changes
         try:
             self.service.set_status(rid, status)
         except IncompleteDone as refused:  # e.g. a redo of a done whose codes were undone

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from annotator.gui.messages import MessageLine
 from annotator.services.completeness import IncompleteDone
@@ -37,11 +37,16 @@ class DoneRefusalBar(QFrame):
         self.close_button.setAutoDefault(True)
         self.close_button.setToolTip("Dismiss (Esc) and fill in the first empty field")
         self.close_button.clicked.connect(self.dismiss)
-        layout = QHBoxLayout(self)
+        # The words above the buttons: the coding pane is narrow, and the words matter.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(self.line, 1)
-        layout.addWidget(self.flag_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.setSpacing(4)
+        layout.addWidget(self.line)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.flag_button)
+        layout.addLayout(buttons)
         self.setVisible(False)
 
     def show_refusal(self, refusal: IncompleteDone) -> None:
