@@ -31,9 +31,7 @@ def chief_window(qtbot, sample_project, gui_settings) -> MainWindow:
     return shown_window(qtbot, sample_project, "Olga", gui_settings)
 
 
-def test_ctrl_return_with_required_fields_empty_is_refused_and_flag_instead_flags(
-    window, qtbot
-):
+def test_ctrl_return_with_required_fields_empty_is_refused_and_flag_instead_flags(window, qtbot):
     first = window.current_id
     window.table.setFocus()
     key(qtbot, window, "Ctrl+Return")
