@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from annotator.codebook.model import Codebook, Field
 from annotator.paths import user_data_dir
@@ -25,13 +24,12 @@ from annotator.services.codebook.store import active_codebook
 from annotator.store.models import (
     Annotation,
     Code,
-    CodebookField,
     CodingStatus,
     Consensus,
     Recommendation,
 )
-from annotator.store.models import Codebook as CodebookRow
 from annotator.store.project import Project
+from annotator.store.queries import in_chunks
 from annotator.suggestions.model import (
     CodebookIdentity,
     ModelFileError,
@@ -42,8 +40,8 @@ from annotator.suggestions.model import (
 from annotator.suggestions.uprinfo_labels import THEMES, builtin_model
 
 # Fewer coded recommendations than this give a model whose top five are mostly the
-# codebook's commonest codes (tests/benchmarks/bench_suggestions_learning.py): below
-# it, no suggestions beat misleading ones.
+# codebook's commonest codes: below it, no suggestions beat misleading ones. A guess,
+# not yet measured on project data (the learning-curve benchmark is still to come).
 MIN_EXAMPLES = 30
 RETRAIN_AFTER = 20  # newly coded recommendations before a background retraining
 
@@ -123,9 +121,10 @@ def current_model(project: Project) -> LoadedModel | None:
     """The suggester for the project's codebook as it is now, or None (no multi-choice
     field, or too little coding yet for a project-trained model)."""
     context = _context(project)
-    if context is None:
-        return None
-    _codebook, chosen, identity = context
+    return None if context is None else _current(project, context[1], context[2])
+
+
+def _current(project: Project, chosen: Field, identity: CodebookIdentity) -> LoadedModel | None:
     shipped = _shipped()
     if shipped is not None:
         try:
@@ -155,12 +154,12 @@ def training_examples(project: Project, chosen: Field) -> tuple[list[str], list[
     Half rather than a strict majority, because a person checks every suggestion:
     a code one of two coders saw is worth suggesting."""
     with project.session() as session:
-        field_ids = _field_ids(session, chosen)
+        field_id = chosen.stored_id
         consensus: dict[int, set[str]] = defaultdict(set)
         rows = session.execute(
             select(Consensus.recommendation_id, Code.key)
             .join(Code, Code.id == Consensus.code_id)
-            .where(Consensus.field_id.in_(field_ids))
+            .where(Consensus.field_id == field_id)
         )
         for rec_id, key in rows:
             consensus[rec_id].add(key)
@@ -173,7 +172,7 @@ def training_examples(project: Project, chosen: Field) -> tuple[list[str], list[
                 (CodingStatus.recommendation_id == Annotation.recommendation_id)
                 & (CodingStatus.coder_id == Annotation.coder_id),
             )
-            .where(Annotation.field_id.in_(field_ids))
+            .where(Annotation.field_id == field_id)
             .where(CodingStatus.status == "done")
         )
         for rec_id, coder_id, key in ticked:
@@ -185,19 +184,13 @@ def training_examples(project: Project, chosen: Field) -> tuple[list[str], list[
             votes = Counter(key for keys in by_coder.values() for key in keys)
             labels[rec_id] = sorted(k for k, n in votes.items() if 2 * n >= len(by_coder))
         ids = sorted(labels)
-        found = select(Recommendation.id, Recommendation.text).where(Recommendation.id.in_(ids))
-        texts = {rec_id: text for rec_id, text in session.execute(found)}
+        texts: dict[int, str] = {}
+        for chunk in in_chunks(ids):
+            found = select(Recommendation.id, Recommendation.text)
+            for rec_id, text in session.execute(found.where(Recommendation.id.in_(chunk))):
+                texts[rec_id] = text
     ordered = [i for i in ids if labels[i] and texts.get(i)]
     return [texts[i] for i in ordered], [labels[i] for i in ordered]
-
-
-def _field_ids(session: Session, chosen: Field) -> list[int]:
-    query = (
-        select(CodebookField.id)
-        .join(CodebookRow, CodebookRow.id == CodebookField.codebook_id)
-        .where(CodebookField.key == chosen.key, CodebookRow.active)
-    )
-    return list(session.scalars(query))
 
 
 def retrain_if_stale(project: Project, min_new: int = RETRAIN_AFTER) -> LoadedModel | None:
@@ -208,7 +201,7 @@ def retrain_if_stale(project: Project, min_new: int = RETRAIN_AFTER) -> LoadedMo
     if context is None:
         return None
     _codebook, chosen, identity = context
-    current = current_model(project)
+    current = _current(project, chosen, identity)
     if current is not None and current.builtin:
         return current
     texts, labels = training_examples(project, chosen)
@@ -230,12 +223,12 @@ def suggest(loaded: LoadedModel, text: str, k: int = 5) -> list[tuple[str, str, 
 
 def status_line(project: Project) -> str:
     """One sentence for the CLI: what the suggestions rest on, or why there are none."""
-    loaded = current_model(project)
-    if loaded is not None:
-        return f"Theme suggestions for '{loaded.field_key}': from {loaded.source}."
     context = _context(project)
     if context is None:
         return "Theme suggestions: none (the codebook has no multi-choice field)."
+    loaded = _current(project, context[1], context[2])
+    if loaded is not None:
+        return f"Theme suggestions for '{loaded.field_key}': from {loaded.source}."
     texts, _labels = training_examples(project, context[1])
     return (
         f"Theme suggestions: none yet ({len(texts)} coded recommendations; "
