@@ -290,8 +290,13 @@ def test_builtin_shortcuts() -> None:
     assert cb.field("themes").code("torture").shortcut == "t"
     assert set(cb.field("themes").code("torture").keywords) >= {"torture", "ill-treatment"}
     assert all(c.keywords for c in themes)
+    # one family of keys per field; Alt+1..Alt+5 stay free for theme suggestions
     assert [c.shortcut for c in cb.field("published_response").codes] == [
-        f"Alt+{i}" for i in range(1, 8)
+        str(i) for i in range(1, 8)
+    ]
+    assert [c.shortcut for c in cb.field("position").codes] == [f"Alt+{d}" for d in "67890"]
+    assert [c.shortcut for c in cb.field("assessment").codes] == [
+        f"Ctrl+Alt+{i}" for i in range(1, 7)
     ]
     assert [c.shortcut for c in cb.field("action").codes] == [f"Ctrl+{i}" for i in range(1, 6)]
     everything = [c.shortcut for f in cb.fields for c in f.codes if c.shortcut]

@@ -100,7 +100,7 @@ def test_add_code_bumps_the_version_stores_the_yaml_and_audits(sample_project, c
                 label="Digital rights",
                 definition="Privacy and freedom of expression online.",
                 parent="civil_political_rights",
-                shortcut="alt+9",
+                shortcut="ctrl+alt+9",
                 keywords=["internet", "online"],
             ),
             coder_id=coder_id,
@@ -111,7 +111,7 @@ def test_add_code_bumps_the_version_stores_the_yaml_and_audits(sample_project, c
     themes = current.field("themes")
     code = themes.code("digital_rights")
     assert code.parent == "civil_political_rights"
-    assert code.shortcut == "Alt+9"  # stored in canonical form
+    assert code.shortcut == "Ctrl+Alt+9"  # stored in canonical form
     assert code.keywords == ["internet", "online"]
     # last of its group, and the group's codes still follow their parent in the file
     assert ce.siblings(themes, "digital_rights")[-1] == "digital_rights"

@@ -83,14 +83,14 @@ def test_add_a_child_code_then_rename_it(editor, qtbot, sample_project, monkeypa
 
     assert not editor.save_button.isEnabled()
     editor.label_edit.setText("Online rights")
-    editor.shortcut_edit.setText("alt+9")
+    editor.shortcut_edit.setText("ctrl+alt+9")
     assert editor.save_button.isEnabled()
     with qtbot.waitSignal(editor.changed, timeout=5000):
         qtbot.mouseClick(editor.save_button, LEFT)
     code = book(sample_project).field("themes").code("digital_rights")
-    assert (code.label, code.shortcut) == ("Online rights", "Alt+9")
+    assert (code.label, code.shortcut) == ("Online rights", "Ctrl+Alt+9")
     item = editor._item(("themes", "digital_rights"))
-    assert (item.text(0), item.text(2)) == ("Online rights", "Alt+9")
+    assert (item.text(0), item.text(2)) == ("Online rights", "Ctrl+Alt+9")
     assert not editor.save_button.isEnabled()
     assert editor.message.text().startswith("Saved code 'Online rights'")
 

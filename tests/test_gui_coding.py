@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QRadioButton
 from sqlalchemy import select, text
 
+from annotator.codebook import builtin_codebook
 from annotator.gui.main_window import MainWindow
 from annotator.gui.shortcuts import PreferencesDialog
 from annotator.services import codebook as codebooks
@@ -77,7 +78,7 @@ def test_coding_a_recommendation_by_keyboard_alone(any_window, qtbot):
     key(qtbot, window, "Return")
     key(qtbot, window, "Escape")  # back to the codes: letters are shortcuts again
     key(qtbot, window, "D")  # Detention's shortcut in the built-in codebook
-    key(qtbot, window, "Alt+5")  # published response: Noted
+    key(qtbot, window, "5")  # published response: Noted
     key(qtbot, window, "Ctrl+Shift+N")  # the note
     type_text(qtbot, window, "Asked twice before")
     key(qtbot, window, "Escape")
@@ -126,6 +127,26 @@ def test_in_a_text_box_keys_are_text_and_ctrl_z_undoes_typing(window, qtbot):
     assert window.service.values(window.current_id)[themes].codes == {torture, detention}
     key(qtbot, window, "Ctrl+Z")  # outside a text box: the coding action is undone
     assert window.service.values(window.current_id)[themes].codes == {torture}
+
+
+def test_digits_typed_in_a_text_box_are_text_not_a_published_response(window, qtbot):
+    """The published response's keys are plain digits: typing a number must not code it."""
+    response = window.spec.field_by_key("published_response").id
+    noted = code_id(window, "published_response", "noted")
+    window.focus_notes()
+    type_text(qtbot, window, "5 of 2015")
+    assert window.form.first_text().box.toPlainText() == "5 of 2015"
+    window.focus_theme_filter()
+    type_text(qtbot, window, "5")
+    assert window.form.first_multi().filter.text() == "5"
+    key(qtbot, window, "Escape")
+    window.focus_search()
+    type_text(qtbot, window, "5")
+    assert window.queue.search.text() == "5"
+    assert not window.form.values()[response].codes
+    window.table.setFocus()
+    key(qtbot, window, "5")  # outside a text box the digit is the code
+    assert window.form.values()[response].codes == {noted}
 
 
 def test_undo_and_redo_across_recommendations(window, qtbot):
@@ -516,7 +537,7 @@ def test_the_theme_finder_is_cleared_on_the_next_recommendation(window, qtbot):
 
 
 def test_every_option_of_a_one_choice_field_has_a_key_shown_and_working(window, qtbot):
-    """Position and Assessment have no keys in the codebook; the form gives them some."""
+    """Position and Assessment: every option shows its key and answers to it."""
     position = window.spec.field_by_key("position")
     assessment = window.spec.field_by_key("assessment")
     keys = [c.shortcut for f in (position, assessment) for c in f.codes if not c.retired]
@@ -533,7 +554,9 @@ def test_every_option_of_a_one_choice_field_has_a_key_shown_and_working(window, 
         key(qtbot, window, chosen.shortcut)
         settled(window)
         assert window.service.values(first)[fld.id].codes == {chosen.id}
-    # the codebook itself keeps only the coordinator's keys
+    # the codebook itself keeps only the coordinator's keys, nothing the form assigned
     with window.project.session() as session:
-        stored = form_spec(session).field_by_key("position")
-    assert not any(c.shortcut for c in stored.codes)
+        stored = form_spec(session)
+    builtin = builtin_codebook()
+    for fld in stored.fields:
+        assert [c.shortcut for c in fld.codes] == [c.shortcut for c in builtin.field(fld.key).codes]
