@@ -75,7 +75,7 @@ def main(size: str, project_path: str, out: str) -> None:
         "reliability": lambda: ReliabilityReportDialog(project, me, window),
         "reviews": lambda: ReviewsDialog(project, window),
         "preferences": lambda: PreferencesDialog(settings, window.spec, window),
-        "shortcuts": lambda: ShortcutsHelp(settings, window.spec, window),
+        "shortcuts": lambda: ShortcutsHelp(settings, window.spec, window, window.focus_keys),
         "getting-started": lambda: GettingStarted(settings, window),
     }
     report = {}

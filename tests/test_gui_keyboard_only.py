@@ -4,6 +4,7 @@ within a group. No mouse event anywhere; what is stored is read back after the w
 
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from annotator.gui.field_widgets import CODE_ROLE, ChoiceWidget, MultiChoiceWidget
@@ -54,3 +55,21 @@ def test_ten_recommendations_coded_with_the_keyboard_alone(window, qtbot):
         stored = window.service.values(rid)
         for field in spec.fields:
             assert stored.get(field.stored_id) == values[field.stored_id], (rid, field.label)
+
+
+def test_the_shortcuts_page_lists_the_key_of_every_field_of_the_open_codebook(window):
+    window.actions_by_id["shortcuts_help"].trigger()
+    page = next(d for d in window._dialogs if type(d).__name__ == "ShortcutsHelp")
+    text = page.view.toPlainText()
+    assert set(window.focus_keys) == {f.key for f in window.spec.fields}
+    for field in window.spec.fields:
+        shown_key = QKeySequence(window.focus_keys[field.key]).toString(
+            QKeySequence.SequenceFormat.NativeText
+        )
+        assert f"{shown_key}\ngo to {field.label}" in text or (
+            f"{shown_key}\tgo to {field.label}" in text
+        ), field.label
+    for words in ("Tab / Shift+Tab", "arrow keys", "Space"):
+        assert words in text
+    assert "Ctrl+Alt+1" in text  # the codes' keys as the codebook gives them
+    page.close()

@@ -205,7 +205,11 @@ class PreferencesDialog(QDialog):
         super().accept()
 
 
-def help_html(settings: AppSettings, spec: FormSpec) -> str:
+def help_html(
+    settings: AppSettings, spec: FormSpec, focus_keys: dict[str, str] | None = None
+) -> str:
+    """The help page: the window's keys, the keys that move to each field (``focus_keys``,
+    field key -> key, as the window assigned them for this codebook) and the codes' keys."""
     rows = []
     current = bindings(settings)
     for action in ACTIONS:
@@ -218,8 +222,18 @@ def help_html(settings: AppSettings, spec: FormSpec) -> str:
         f"<tr><td><b>{escape(shown(key))}</b></td><td>{escape(what)}</td></tr>"
         for key, what in code_keys(spec).items()
     )
+    fields = "".join(
+        f"<tr><td><b>{escape(shown(key))}</b></td><td>go to {escape(field.label)}</td></tr>"
+        for field in spec.fields
+        if (key := (focus_keys or {}).get(field.key))
+    )
     return (
         "<h3>Moving and marking</h3><table cellpadding='3'>" + "".join(rows) + "</table>"
+        "<h3>Fields</h3><table cellpadding='3'>" + fields + "<tr><td><b>Tab</b> / "
+        "<b>Shift+Tab</b></td><td>the next / the previous field</td></tr>"
+        "<tr><td><b>arrow keys</b></td><td>move between the options of a field</td></tr>"
+        "<tr><td><b>Space</b></td><td>tick or untick the option that has the focus</td></tr>"
+        "</table>"
         "<h3>Codes</h3><p>A code's key ticks or unticks it wherever you are, except while "
         "you type in a text box or a filter: there keys are text, and Ctrl+Z undoes your "
         "typing. Press <b>Esc</b> to leave a text box.</p>"
@@ -228,11 +242,17 @@ def help_html(settings: AppSettings, spec: FormSpec) -> str:
 
 
 class ShortcutsHelp(QDialog):
-    def __init__(self, settings: AppSettings, spec: FormSpec, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: AppSettings,
+        spec: FormSpec,
+        parent: QWidget | None = None,
+        focus_keys: dict[str, str] | None = None,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.view = QTextBrowser()
-        self.view.setHtml(help_html(settings, spec))
+        self.view.setHtml(help_html(settings, spec, focus_keys))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

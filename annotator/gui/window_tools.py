@@ -217,7 +217,7 @@ class WindowTools(WindowState):
             self.form.set_values(self.service.values(self.current_id))
 
     def shortcuts_help(self) -> None:
-        self._open(ShortcutsHelp(self.settings, self.spec, self))
+        self._open(ShortcutsHelp(self.settings, self.spec, self, self.focus_keys))
 
     def change_zoom(self, step: int) -> None:
         self.zoom = max(-4, min(12, self.zoom + step))
