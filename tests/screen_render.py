@@ -94,10 +94,34 @@ def main(size: str, project_path: str, out: str) -> None:
             "available": available.getRect(),
             "minimum": [minimum.width(), minimum.height()],
         }
+        if widget is window:
+            report[name]["form"] = _form_fit(window.form)
         if widget is not window and widget is not editor:
             widget.close()
     (folder / "report.json").write_text(json.dumps(report, indent=1))
     project.close()
+
+
+def _form_fit(form) -> dict:
+    """The coding form against its viewport: the widths, and every visible widget of the
+    form that reaches past the viewport's left or right edge."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QWidget
+
+    viewport, body = form.viewport(), form.widget()
+    outside = []
+    for child in body.findChildren(QWidget):
+        if not child.isVisibleTo(body):
+            continue
+        left = child.mapTo(viewport, QPoint(0, 0)).x()
+        if left < 0 or left + child.width() > viewport.width():
+            outside.append(f"{type(child).__name__} {getattr(child, 'text', lambda: '')()}")
+    return {
+        "viewport": viewport.width(),
+        "body": body.width(),
+        "body_minimum": body.minimumSizeHint().width(),
+        "outside": outside,
+    }
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from annotator.gui import theme
 from annotator.gui.field_widgets import ChoiceWidget
 from annotator.gui.shortcuts import PreferencesDialog
-from tests.test_gui_coding import code_id, key, settled
+from tests.test_gui_coding import code_id, key, settled, type_text
 
 
 def test_the_summary_shows_every_value_and_follows_changes(window, qtbot):
@@ -34,6 +34,25 @@ def test_the_note_scrolls_into_view_when_its_key_is_pressed(window, qtbot):
     top_left = box.mapTo(window.form.viewport(), box.rect().topLeft())
     seen = window.form.viewport().rect()
     assert seen.contains(QRect(top_left, box.size()))
+
+
+def test_a_long_note_typed_at_the_bottom_stays_in_view(window, qtbot):
+    window.resize(1280, 600)
+    window.form.verticalScrollBar().setValue(0)
+    key(qtbot, window, "Ctrl+Shift+N")
+    box = window.form.first_text().box
+    for n in range(15):
+        type_text(qtbot, window, f"line {n} of a long note")
+        key(qtbot, window, "Return")
+    type_text(qtbot, window, "the last line")
+    assert box.toPlainText().endswith("the last line")
+    viewport = window.form.viewport()
+    top_left = box.mapTo(viewport, box.rect().topLeft())
+    assert viewport.rect().contains(QRect(top_left, box.size()))
+    cursor = box.cursorRect()  # where the typing is, inside the box's own view
+    assert box.viewport().rect().contains(cursor)
+    assert box.textCursor().block().text() == "the last line"
+    settled(window)
 
 
 def test_a_chosen_option_stands_out_in_light_and_dark(window, qtbot):

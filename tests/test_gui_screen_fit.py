@@ -78,3 +78,8 @@ def test_every_window_fits_a_laptop_screen(size, sample_path, tmp_path, qapp):
         assert framed.height() <= available.height() and framed.width() <= available.width(), name
         inner = QRect(*seen["inner"])
         assert inner.width() >= seen["minimum"][0] and inner.height() >= seen["minimum"][1], name
+    # the coding form fits its pane across (it scrolls only up and down)
+    form = report["main"]["form"]
+    assert form["body"] <= form["viewport"], form
+    assert form["body_minimum"] <= form["viewport"], form
+    assert form["outside"] == [], form

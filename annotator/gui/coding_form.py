@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from annotator.gui.field_widgets import (
@@ -31,6 +31,10 @@ from annotator.gui.theme import CHOICE_STYLE
 from annotator.services.coding import EMPTY, FieldSpec, FieldValue, FormSpec
 
 __all__ = ["CodingForm", "code_tooltip"]
+
+# The pane never narrows past what the form needs (its longest option with its key), so
+# nothing is cut off at the right; a codebook with very long labels is capped here.
+MAX_MIN_WIDTH = 480
 
 
 class CodingForm(QScrollArea):
@@ -90,6 +94,18 @@ class CodingForm(QScrollArea):
         if not spec.fields:
             layout.addWidget(QLabel("This project has no codebook yet."))
         self.setWidget(body)
+        self.updateGeometry()  # a new codebook may need a wider pane
+
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the form's widest line plus the scroll bar: the window's splitter
+        gives the other panes the rest, rather than cut the form off on the right."""
+        hint = super().minimumSizeHint()
+        body = self.widget()
+        if body is None:
+            return hint
+        scroll_bar = self.verticalScrollBar().sizeHint().width()
+        wanted = body.minimumSizeHint().width() + scroll_bar + 2 * self.frameWidth()
+        return QSize(max(hint.width(), min(wanted, MAX_MIN_WIDTH)), hint.height())
 
     def restyle(self) -> None:
         """After a theme change: the checked style takes the new palette's colours."""
