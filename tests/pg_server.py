@@ -95,6 +95,16 @@ class Server:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def connect(url: str):
+    """A plain psycopg connection to the database of a project's SQLAlchemy ``url``:
+    another program on the same server (it holds locks the tests need)."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    plain = make_url(url).set(drivername="postgresql")
+    return psycopg.connect(plain.render_as_string(hide_password=False))
+
+
 def start() -> Server:
     programs = _programs()
     folder = Path(tempfile.mkdtemp(prefix="upr-pg-"))

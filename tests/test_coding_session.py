@@ -194,6 +194,40 @@ def test_a_save_under_a_held_lock_returns_pending_and_is_saved_when_it_goes(
     assert calls.saved == [ValueChange(rid, themes, torture), StatusChange(rid, Status("done"))]
 
 
+def test_on_a_server_a_save_waits_for_a_lock_a_bounded_time_and_is_kept(postgres):
+    from sqlalchemy import select
+
+    from annotator.services.projects import init_project
+    from annotator.store.models import Recommendation
+    from tests.pg_server import connect
+
+    project = init_project(postgres.new_database(), sample=True)
+    try:
+        with project.write() as session:
+            amina = get_or_create_coder(session, "Amina").id
+        calls = Recorder()
+        coding = CodingSession(project, amina, busy_timeout_ms=50, attempts=1, **calls.kwargs())
+        spec = coding.form()
+        with project.session() as session:
+            rid = session.scalar(select(Recommendation.id).order_by(Recommendation.id))
+        themes = spec.field_by_key("themes").id
+        torture = FieldValue(frozenset({code(spec, "themes", "torture")}))
+        other = connect(project.url)
+        other.execute("LOCK TABLE annotation IN EXCLUSIVE MODE")
+        try:
+            # Returns (lock_timeout ran out) rather than waiting for the other connection.
+            assert coding.save_value(rid, themes, torture) is False
+            assert calls.pending and calls.pending[0][1].kind == "busy"
+            assert coding.pending == (ValueChange(rid, themes, torture),)
+        finally:
+            other.rollback()
+            other.close()
+        assert coding.retry()
+        assert coding.values(rid)[themes] == torture
+    finally:
+        project.close()
+
+
 def test_changes_are_saved_in_the_order_they_were_made(sample_project, sample_path, coders, rid):
     session = CodingSession(sample_project, coders[0], busy_timeout_ms=50, attempts=1)
     notes = session.form().field_by_key("notes").id

@@ -29,6 +29,13 @@ def annotations_in_file(path, rid: int, code_id: int) -> int:
         ).fetchone()[0]
 
 
+def still_shown_after_going_away(window, rid: int, field_id: int, code: int) -> None:
+    """Going away and back shows the change waiting, not the stored old value."""
+    window.go_next()
+    window.select_id(rid)
+    assert code in window.form.values()[field_id].codes
+
+
 def test_a_save_under_another_programs_lock_returns_pending_and_lands_later(
     window, sample_path, qtbot
 ):
@@ -46,10 +53,7 @@ def test_a_save_under_another_programs_lock_returns_pending_and_lands_later(
         qtbot.waitUntil(lambda: "Not saved yet" in window.saved_label.text(), timeout=5_000)
         assert other.in_transaction  # said while the lock is still held
         assert annotations_in_file(sample_path, rid, torture) == 0
-        # Going away and back shows the change waiting, not the file's old value.
-        window.go_next()
-        window.select_id(rid)
-        assert torture in window.form.values()[themes.id].codes
+        still_shown_after_going_away(window, rid, themes.id, torture)
     finally:
         other.rollback()
         other.close()

@@ -77,7 +77,9 @@ def database_failure(error: BaseException, where: str) -> ProjectError | None:
     locked", "attempt to write a readonly database", "database or disk is full").
     """
     text = str(getattr(error, "orig", None) or error).lower()
-    if "locked" in text or "busy" in text:
+    # PostgreSQL's lock_not_available: a lock_timeout (or NOWAIT) ran out on a lock.
+    server_lock = getattr(getattr(error, "orig", None), "sqlstate", None) == "55P03"
+    if server_lock or "locked" in text or "busy" in text:
         return ProjectLocked(busy_message(where))
     if "readonly" in text or "read-only" in text:
         return ProjectReadOnly(read_only_message(where))

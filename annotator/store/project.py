@@ -98,8 +98,9 @@ class Project:
 
         A read-only project raises ProjectReadOnly before anything is tried.
         ``busy_timeout_ms`` waits that long (instead of the engine's busy timeout) for
-        another program's write lock: the window asks for a short wait, so a save never
-        freezes it, and keeps the change pending instead.
+        another program's write lock, or on a server for any lock (``lock_timeout``):
+        the window asks for a short wait, so a save never freezes it, and keeps the
+        change pending instead.
         """
         if self.read_only:
             raise ProjectReadOnly(read_only_message(self.display_name))
@@ -114,6 +115,13 @@ class Project:
             try:
                 with Session(bind=connection, expire_on_commit=False) as session:
                     try:
+                        if busy_timeout_ms and connection.dialect.name == "postgresql":
+                            # A server's row and table locks wait forever by default:
+                            # this transaction gives up after the wait asked for (SET
+                            # LOCAL ends with it), and the caller keeps the change.
+                            session.execute(
+                                text(f"SET LOCAL lock_timeout = {int(busy_timeout_ms)}")
+                            )
                         yield session
                         session.commit()
                     except DBAPIError as error:
