@@ -23,12 +23,11 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from annotator import analysis
+from annotator.services import analysis_data
 from annotator.services.coding import FieldSpec
 from annotator.services.exporting.options import MAX_LISTED
 from annotator.store.models import (
     Annotation,
-    Code,
-    Coder,
     Recommendation,
     RecommendationState,
     State,
@@ -114,19 +113,6 @@ class Verification:
     first: list[int] = field(default_factory=list)  # the first MAX_LISTED flagged, in order
 
 
-def _verified(field_spec: FieldSpec, coder_id: int | None) -> Any:
-    """The verified-response annotations (one row a coder's value), as a Select."""
-    query = (
-        select(Annotation.recommendation_id, Coder.name, Code.key)
-        .join(Coder, Coder.id == Annotation.coder_id)
-        .join(Code, Code.id == Annotation.code_id)
-        .where(Annotation.field_id == field_spec.stored_id)
-    )
-    if coder_id is not None:
-        query = query.where(Annotation.coder_id == coder_id)
-    return query
-
-
 def verification(
     session: Session,
     field_spec: FieldSpec,
@@ -135,7 +121,7 @@ def verification(
 ) -> Verification | None:
     """Recommendations by verification outcome (``analysis.verify_responses``), only
     ``coder_id``'s values when given; None when nobody has verified a response."""
-    verified = _verified(field_spec, coder_id).subquery()
+    verified = analysis_data.verified_query(field_spec, coder_id).subquery()
     # A code's category, as analysis.code_category reads it, in the database so that
     # "accepted" and "accepted and being implemented" are one verified response.
     said = case(analysis.CODE_CATEGORIES, value=verified.c.key, else_=verified.c.key)
@@ -201,7 +187,9 @@ def listed(
             rows[rid] = (rid, review_labels.get(review_id, ""), number or "", response)
         values.extend(
             session.execute(
-                _verified(field_spec, coder_id).where(Annotation.recommendation_id.in_(chunk))
+                analysis_data.verified_query(field_spec, coder_id).where(
+                    Annotation.recommendation_id.in_(chunk)
+                )
             ).all()
         )
     few = pd.DataFrame(
