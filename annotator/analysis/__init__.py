@@ -32,6 +32,8 @@ from annotator.analysis.breakdown import (
     Rate,
     ResponseBreakdown,
     breakdown_by_review,
+    counted_breakdown,
+    counted_breakdown_by_review,
     rejection_rates,
     response_breakdown,
 )
@@ -58,9 +60,14 @@ from annotator.analysis.categories import (
     response_category,
     with_categories,
 )
-from annotator.analysis.cycles import CycleComparison, compare_reviews
+from annotator.analysis.cycles import CycleComparison, compare_breakdowns, compare_reviews
 from annotator.analysis.progress import STATUS_COLUMNS, CodingProgress, coding_progress
-from annotator.analysis.recommending import by_recommending_state, by_regional_group
+from annotator.analysis.recommending import (
+    NO_GROUP,
+    by_recommending_state,
+    by_regional_group,
+    regional_group_table,
+)
 from annotator.analysis.shares import percent, readable
 from annotator.analysis.statements import StatementCheck, check_statement
 from annotator.analysis.themes import CrossTab, recommendations_in_cell, theme_crosstab
@@ -72,6 +79,7 @@ from annotator.analysis.verification import (
     OUTCOMES,
     UNVERIFIABLE,
     ResponseVerification,
+    verification_outcome,
     verify_responses,
 )
 
@@ -86,6 +94,7 @@ __all__ = [
     "DISAGREEMENT",
     "NOTED",
     "NOT_VERIFIED",
+    "NO_GROUP",
     "NO_RESPONSE",
     "NO_THEME",
     "NO_WORDING",
@@ -113,15 +122,20 @@ __all__ = [
     "check_statement",
     "code_category",
     "coding_progress",
+    "compare_breakdowns",
     "compare_reviews",
+    "counted_breakdown",
+    "counted_breakdown_by_review",
     "implementation_stage",
     "percent",
     "readable",
     "recommendations_in_cell",
+    "regional_group_table",
     "rejection_rates",
     "response_breakdown",
     "response_category",
     "theme_crosstab",
+    "verification_outcome",
     "verify_responses",
     "with_categories",
 ]

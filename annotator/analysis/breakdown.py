@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from annotator.analysis.categories import (
     UN_VOCABULARY,
     category_counts,
     implementation_stage,
+    response_category,
     with_categories,
 )
 from annotator.analysis.shares import percent, share_of
@@ -137,23 +138,7 @@ def response_breakdown(
         frame = frame[frame["review_id"] == review_id]
     total = len(frame)
     counts = category_counts(frame["category"])
-    categories = pd.DataFrame(
-        {
-            "Response": [CATEGORY_LABELS.get(c, c) for c in counts],
-            "Recommendations": list(counts.values()),
-            "Share": [share_of(n, total) for n in counts.values()],
-        },
-        index=pd.Index(list(counts), name="category"),
-    )
-    wording = frame["response"].astype("object").map(wording_label)
-    by_wording = wording.value_counts(sort=True)
-    wordings = pd.DataFrame(
-        {
-            "Response as published": by_wording.index.astype(str),
-            "Recommendations": by_wording.to_numpy(dtype="int64"),
-            "Share": [share_of(n, total) for n in by_wording.to_numpy()],
-        }
-    )
+    by_wording = frame["response"].astype("object").map(wording_label).value_counts(sort=True)
     if "position" in frame.columns:
         positions_raw = frame["position"].astype("object")
     else:
@@ -162,13 +147,6 @@ def response_breakdown(
         key: int((positions_raw == key).sum()) if key else int(positions_raw.isna().sum())
         for key in POSITION_LABELS
     }
-    positions = pd.DataFrame(
-        {
-            "Position (UN)": [POSITION_LABELS[k] for k in position_counts],
-            "Recommendations": list(position_counts.values()),
-            "Share": [share_of(n, total) for n in position_counts.values()],
-        }
-    )
     state = year = cycle = month = None
     if review_id is not None and total:
         first = frame.iloc[0]
@@ -183,24 +161,125 @@ def response_breakdown(
     stage_counts = published.map(stage_of).value_counts()
     stages = {str(k): int(v) for k, v in stage_counts.items() if k}
     answered = int(published.map(lambda w: w in distinct).sum()) if distinct else 0
+    return _breakdown(
+        label or ("All recommendations" if review_id is None else f"review {review_id}"),
+        total,
+        counts,
+        by_wording,
+        position_counts,
+        distinct,
+        stages,
+        answered,
+        state=state,
+        year=year,
+        cycle=cycle,
+        month=month,
+    )
+
+
+def counted_breakdown(
+    groups: Iterable[tuple[str | None, str | None, int]],
+    label: str,
+    *,
+    state: str | None = None,
+    year: int | None = None,
+    cycle: int | None = None,
+    month: int | None = None,
+) -> ResponseBreakdown:
+    """``response_breakdown`` from counts the database made: ``groups`` are (published
+    wording, position, recommendations), in the reading order of each group's first
+    recommendation, so that wordings with equal counts are listed as the frame lists
+    them."""
+    total = 0
+    counts = dict.fromkeys(CATEGORIES, 0)
+    wording_counts: dict[str, int] = {}
+    position_counts = dict.fromkeys(POSITION_LABELS, 0)
+    by_response: dict[str | None, int] = {}
+    for response, position, n in groups:
+        total += n
+        counts[response_category(response)] += n
+        wording = wording_label(response)
+        wording_counts[wording] = wording_counts.get(wording, 0) + n
+        if position in position_counts:
+            position_counts[position] += n
+        by_response[response] = by_response.get(response, 0) + n
+    # The same sort as value_counts(sort=True) over the wordings in reading order.
+    by_wording = pd.Series(
+        list(wording_counts.values()), index=list(wording_counts), dtype="int64"
+    ).sort_values(ascending=False)
+    distinct = {w for w in by_response if w is not None and wording_label(w) != NO_WORDING}
+    stages: dict[str, int] = {}
+    for wording in distinct:
+        stage = implementation_stage(wording)
+        if stage:
+            stages[stage] = stages.get(stage, 0) + by_response[wording]
+    answered = sum(by_response[w] for w in distinct)
+    return _breakdown(
+        label,
+        total,
+        counts,
+        by_wording,
+        position_counts,
+        distinct,
+        stages,
+        answered,
+        state=state if total else None,
+        year=year if total else None,
+        cycle=cycle if total else None,
+        month=month if total else None,
+    )
+
+
+def _breakdown(
+    label: str,
+    total: int,
+    counts: dict[str, int],
+    by_wording: pd.Series,
+    position_counts: Mapping[str | None, int],
+    distinct: set[Any],
+    stages: dict[str, int],
+    answered: int,
+    **review: Any,
+) -> ResponseBreakdown:
+    """The breakdown's tables from its counts (``by_wording``: count by wording label,
+    largest first)."""
+    categories = pd.DataFrame(
+        {
+            "Response": [CATEGORY_LABELS.get(c, c) for c in counts],
+            "Recommendations": list(counts.values()),
+            "Share": [share_of(n, total) for n in counts.values()],
+        },
+        index=pd.Index(list(counts), name="category"),
+    )
+    wordings = pd.DataFrame(
+        {
+            "Response as published": by_wording.index.astype(str),
+            "Recommendations": by_wording.to_numpy(dtype="int64"),
+            "Share": [share_of(n, total) for n in by_wording.to_numpy()],
+        }
+    )
+    positions = pd.DataFrame(
+        {
+            "Position (UN)": [POSITION_LABELS[k] for k in position_counts],
+            "Recommendations": list(position_counts.values()),
+            "Share": [share_of(n, total) for n in position_counts.values()],
+        }
+    )
     positions_only = bool(distinct) and all(
         " ".join(str(w).split()).casefold() in UN_VOCABULARY for w in distinct
     )
     return ResponseBreakdown(
-        label=label or ("All recommendations" if review_id is None else f"review {review_id}"),
+        label=label,
         total=total,
         counts=counts,
         categories=categories,
         wordings=wordings,
         positions=positions,
         rates=rejection_rates(counts, total),
-        state=state,
-        year=year,
-        cycle=cycle,
         stages=stages,
         answered=answered,
         positions_only=positions_only,
-        month=month,
+        **review,
     )
 
 
@@ -210,18 +289,30 @@ def breakdown_by_review(recommendations: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for review_id, part in frame.groupby("review_id", sort=False):
         counts = category_counts(part["category"])
-        total = len(part)
-        strict, broad = rejection_rates(counts, total)
-        rows.append(
-            {
-                "review_id": review_id,
-                "Review": part["review"].iloc[0],
-                **{CATEGORY_LABELS[c]: counts[c] for c in CATEGORIES},
-                "Total": total,
-                RATE_LABELS[RATE_STRICT]: strict.value,
-                RATE_LABELS[RATE_BROAD]: broad.value,
-            }
-        )
+        rows.append(_review_row(review_id, part["review"].iloc[0], counts, len(part)))
+    return _review_table(rows)
+
+
+def counted_breakdown_by_review(
+    breakdowns: Iterable[tuple[int, ResponseBreakdown]],
+) -> pd.DataFrame:
+    """``breakdown_by_review`` from each review's (counted) breakdown, in review order."""
+    return _review_table([_review_row(i, b.label, b.counts, b.total) for i, b in breakdowns])
+
+
+def _review_row(review_id: Any, label: Any, counts: dict[str, int], total: int) -> dict[str, Any]:
+    strict, broad = rejection_rates(counts, total)
+    return {
+        "review_id": review_id,
+        "Review": label,
+        **{CATEGORY_LABELS[c]: counts[c] for c in CATEGORIES},
+        "Total": total,
+        RATE_LABELS[RATE_STRICT]: strict.value,
+        RATE_LABELS[RATE_BROAD]: broad.value,
+    }
+
+
+def _review_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = [
         "review_id",
         "Review",

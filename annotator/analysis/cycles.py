@@ -87,9 +87,23 @@ def compare_reviews(
 ) -> CycleComparison:
     """Two reviews side by side, the earlier first (by cycle, then date)."""
     frame = with_categories(recommendations)
-    one = response_breakdown(frame, first_review_id)
-    two = response_breakdown(frame, second_review_id)
-    for review_id, breakdown in ((first_review_id, one), (second_review_id, two)):
+    return compare_breakdowns(
+        response_breakdown(frame, first_review_id),
+        response_breakdown(frame, second_review_id),
+        (first_review_id, second_review_id),
+        same_state=same_state,
+    )
+
+
+def compare_breakdowns(
+    one: ResponseBreakdown,
+    two: ResponseBreakdown,
+    review_ids: tuple[int, int],
+    *,
+    same_state: bool = True,
+) -> CycleComparison:
+    """Two reviews' breakdowns side by side, the earlier first (by cycle, then date)."""
+    for review_id, breakdown in zip(review_ids, (one, two), strict=True):
         if not breakdown.total:
             raise ValueError(f"The review to compare ({review_id}) has no recommendations.")
     if same_state and one.state != two.state:

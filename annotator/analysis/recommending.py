@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from annotator.analysis.categories import (
@@ -17,9 +19,16 @@ from annotator.analysis.categories import (
 )
 from annotator.analysis.shares import plain_columns
 
+# Where the recommending state's regional group is not known.
+NO_GROUP = "(no regional group)"
+
 
 def _answers(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    counts = pd.crosstab(frame[key], frame["category"])
+    return _answer_table(pd.crosstab(frame[key], frame["category"]))
+
+
+def _answer_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts by category (one column a category) with the total, shares and rates."""
     counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
     counts.columns = [CATEGORY_LABELS[c] for c in CATEGORIES]
     total = counts.sum(axis=1)
@@ -59,12 +68,30 @@ def by_regional_group(recommendations: pd.DataFrame, recommending: pd.DataFrame)
     jointly by two states of one group counts once for it."""
     frame = with_categories(recommendations)[["id", "category"]]
     plain = plain_columns(recommending, "state", "regional_group")
-    groups = plain.assign(
-        regional_group=plain["regional_group"].fillna("(no regional group)")
-    ).drop_duplicates(["id", "regional_group"])
+    groups = plain.assign(regional_group=plain["regional_group"].fillna(NO_GROUP)).drop_duplicates(
+        ["id", "regional_group"]
+    )
     joined = plain_columns(groups.merge(frame, on="id", how="inner"), "category")
     if joined.empty:
         return pd.DataFrame(columns=["Recommendations"])
     result = _answers(joined, "regional_group")
+    result.index.name = "Regional group"
+    return result.sort_index()
+
+
+def regional_group_table(counts: Mapping[str, Mapping[str, int]]) -> pd.DataFrame:
+    """``by_regional_group`` from counts the database made: regional group -> category
+    -> recommendations (each counted once for a group however many of its states
+    made it)."""
+    if not counts:
+        return pd.DataFrame(columns=["Recommendations"])
+    groups = sorted(counts)
+    table = pd.DataFrame(
+        [[counts[g].get(c, 0) for c in CATEGORIES] for g in groups],
+        index=pd.Index(groups, name="regional_group"),
+        columns=list(CATEGORIES),
+        dtype="int64",
+    )
+    result = _answer_table(table)
     result.index.name = "Regional group"
     return result.sort_index()

@@ -30,6 +30,19 @@ class ResponseVerification:
     outcomes: pd.DataFrame = field(repr=False)  # id, outcome for every recommendation
 
 
+def verification_outcome(published: str, verified: int, said: str | None) -> str:
+    """One recommendation's outcome: ``published`` its published category, ``verified``
+    how many different categories its coders gave (0: none verified it), ``said`` the
+    category when they gave one."""
+    if not verified:
+        return NOT_VERIFIED
+    if verified > 1:
+        return DISAGREEMENT
+    if said == NO_RESPONSE:
+        return UNVERIFIABLE
+    return CONFIRMED if said == published else CORRECTED
+
+
 def verify_responses(
     recommendations: pd.DataFrame, verified: pd.DataFrame, *, listing: bool = True
 ) -> ResponseVerification:

@@ -102,22 +102,19 @@ def recommendations_frame(
     review_ids: Sequence[int] | None = None,
     *,
     include_text: bool = True,
-    compact: bool = False,
 ) -> pd.DataFrame:
-    """One row a recommendation, in reading order, with its response category.
-
-    ``compact``: without the numbers and sort keys, the wordings and positions stored
-    once each chunk by chunk (a summary of 200,000 recommendations then holds a few
-    megabytes, not a few hundred)."""
+    """One row a recommendation, in reading order, with its response category."""
     reviews = reviews_frame(session)
-    columns: list[Any] = [Recommendation.id, Recommendation.review_id]
-    names = ["id", "review_id"]
-    if not compact:
-        columns += [Recommendation.number, Recommendation.sort_key]
-        names += ["number", "sort_key"]
-    columns += [Recommendation.response, Recommendation.position]
-    names += ["response", "position"]
-    if include_text and not compact:
+    columns: list[Any] = [
+        Recommendation.id,
+        Recommendation.review_id,
+        Recommendation.number,
+        Recommendation.sort_key,
+        Recommendation.response,
+        Recommendation.position,
+    ]
+    names = ["id", "review_id", "number", "sort_key", "response", "position"]
+    if include_text:
         columns.append(Recommendation.text)
         names.append("text")
     query = select(*columns).order_by(
@@ -125,7 +122,7 @@ def recommendations_frame(
     )
     if review_ids is not None:
         query = query.where(Recommendation.review_id.in_(list(review_ids)))
-    frame = _frame(session, query, names, ("response", "position") if compact else ())
+    frame = _frame(session, query, names)
     categories = {w: analysis.response_category(w) for w in frame["response"].unique()}
     frame["category"] = pd.Categorical(
         frame["response"].map(categories), categories=list(analysis.CATEGORIES)
@@ -139,8 +136,7 @@ def recommendations_frame(
     frame["state"] = frame["state"].astype("category")
     frame["year"] = frame["year"].astype("Int64")
     frame["month"] = frame["month"].astype("Int64")
-    if not compact:
-        frame["number"] = frame["number"].fillna("")
+    frame["number"] = frame["number"].fillna("")
     return frame
 
 
@@ -211,6 +207,20 @@ def codes_frame(
     return frame[["id", "key", "theme", "group", "order"]].reset_index(drop=True)
 
 
+def verified_query(field: FieldSpec, coder_id: int | None = None) -> Select:
+    """The verified responses (recommendation id, coder's name, code key), one row a
+    coder's value; only ``coder_id``'s when given."""
+    query = (
+        select(Annotation.recommendation_id, Coder.name, Code.key)
+        .join(Coder, Coder.id == Annotation.coder_id)
+        .join(Code, Code.id == Annotation.code_id)
+        .where(Annotation.field_id == field.stored_id)
+    )
+    if coder_id is not None:
+        query = query.where(Annotation.coder_id == coder_id)
+    return query
+
+
 def verified_frame(
     session: Session,
     field: FieldSpec,
@@ -219,14 +229,7 @@ def verified_frame(
 ) -> pd.DataFrame:
     """One row a coder's verified response: ``id``, ``coder``, ``value`` (the code key);
     only ``coder_id``'s when given."""
-    query = (
-        select(Annotation.recommendation_id, Coder.name, Code.key)
-        .join(Coder, Coder.id == Annotation.coder_id)
-        .join(Code, Code.id == Annotation.code_id)
-        .where(Annotation.field_id == field.id)
-    )
-    if coder_id is not None:
-        query = query.where(Annotation.coder_id == coder_id)
+    query = verified_query(field, coder_id)
     if review_ids is not None:
         query = query.join(Recommendation, Recommendation.id == Annotation.recommendation_id).where(
             Recommendation.review_id.in_(list(review_ids))
@@ -284,10 +287,6 @@ class AnalysisData:
         )
 
 
-_NO_STATUSES = pd.DataFrame(columns=["id", "coder", "status"])
-_NO_ASSIGNMENTS = pd.DataFrame(columns=["id", "coder"])
-
-
 def load(
     session: Session,
     *,
@@ -295,7 +294,6 @@ def load(
     review_ids: Sequence[int] | None = None,
     include_text: bool = True,
     by_coder_id: int | None = None,
-    compact: bool = False,
 ) -> AnalysisData:
     """Read what the analyses need; themes come from ``source`` (default: the consensus
     once there is one, else the only coder, else every coder together).
@@ -312,11 +310,8 @@ def load(
     spec = form_spec(session)
     themes_spec = theme_field(spec)
     verified_spec = next((f for f in spec.fields if f.key == VERIFIED_FIELD), None)
-    recommendations = recommendations_frame(
-        session, review_ids, include_text=include_text, compact=compact
-    )
-    # A compact load leaves the themes to SQL too (the export's Summary counts them).
-    if themes_spec is not None and not compact:
+    recommendations = recommendations_frame(session, review_ids, include_text=include_text)
+    if themes_spec is not None:
         themes = codes_frame(session, themes_spec, chosen, review_ids)
         labels = tuple(c.label for c in themes_spec.codes)
     else:
@@ -333,9 +328,8 @@ def load(
             if verified_spec
             else None
         ),
-        # A compact load leaves progress to SQL (the export's Summary counts it there).
-        statuses=statuses_frame(session, review_ids) if not compact else _NO_STATUSES.copy(),
-        assignments=assignments_frame(session) if not compact else _NO_ASSIGNMENTS.copy(),
+        statuses=statuses_frame(session, review_ids),
+        assignments=assignments_frame(session),
         coders=tuple(session.scalars(select(Coder.name).order_by(Coder.name))),
         source=chosen,
         review_ids=tuple(review_ids) if review_ids is not None else None,

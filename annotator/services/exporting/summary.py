@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator import analysis
-from annotator.services import analysis_data
+from annotator.services import analysis_data, permissions
 from annotator.services.coding import form_spec
+from annotator.services.exporting import summary_counts
 from annotator.services.exporting.options import (
     MAX_CHART_REVIEWS,
     MAX_LISTED,
@@ -24,7 +24,6 @@ from annotator.services.exporting.themes import theme_crosstab
 from annotator.services.sources import (
     Source,
 )
-from annotator.store.models import Recommendation
 from annotator.workbooks import (
     Book,
     column_letter,
@@ -44,14 +43,12 @@ class Summary:
     ) -> None:
         self.book = workbook
         self.sheet = workbook.rows(SHEET_SUMMARY, [(1, 46), *((i, 13) for i in range(2, 18))])
-        self.data = analysis_data.load(
-            session,
-            source=source,
-            review_ids=review_ids,
-            include_text=False,
-            by_coder_id=by_coder_id,
-            compact=True,
-        )
+        # Who asks decides whose verified responses count: a coder works blind.
+        permissions.check_source(session, source, by_coder_id)
+        self.own_only = None if permissions.sees_others(session, by_coder_id) else by_coder_id
+        self.reviews = analysis_data.reviews_frame(session)
+        self.groups = summary_counts.response_groups(session, review_ids)
+        self.total = sum(g.recommendations for g in self.groups)
         self.session = session
         self.review_ids = review_ids
         self.source = source
@@ -127,9 +124,26 @@ class Summary:
         self.sheet.chart(f"{letters}{row + 1}", chart)
         return chart
 
+    def breakdown(self, review_id: int | None = None) -> analysis.ResponseBreakdown:
+        """A review's breakdown (or the selection's), from the database's counts."""
+        groups = [
+            (g.response, g.position, g.recommendations)
+            for g in self.groups
+            if review_id is None or g.review_id == review_id
+        ]
+        if review_id is None:
+            return analysis.counted_breakdown(groups, "All recommendations")
+        review = self.reviews[self.reviews["review_id"] == review_id].iloc[0]
+        return analysis.counted_breakdown(
+            groups,
+            str(review["review"]),
+            state=str(review["state"]),
+            year=_whole(review["year"]),
+            cycle=_whole(review["cycle"]),
+            month=_whole(review["month"]),
+        )
+
     def write(self) -> None:
-        data = self.data
-        recs = data.recommendations
         self.put(["Summary"], bold=True)
         self.put(
             [
@@ -139,14 +153,15 @@ class Summary:
             italic=True,
         )
         self.gap()
-        reviews = recs["review_id"].nunique()
-        only = int(recs["review_id"].iloc[0]) if reviews == 1 else None
-        breakdown = analysis.response_breakdown(recs, only)
+        reviews = list(dict.fromkeys(g.review_id for g in self.groups))
+        only = reviews[0] if len(reviews) == 1 else None
+        breakdown = self.breakdown(only)
         self._responses(breakdown, "Responses" if only else "Responses (all reviews)")
-        if reviews > 1:
-            self._by_review(recs)
-            self._comparisons(recs)
-        self._wordings(recs)
+        by_review = {r: self.breakdown(r) for r in reviews}
+        if len(reviews) > 1:
+            self._by_review(by_review)
+            self._comparisons(by_review)
+        self._wordings(by_review)
         self._positions(breakdown)
         self._themes()
         self._groups()
@@ -180,8 +195,8 @@ class Summary:
         for _ in range(max(0, 16 - (self.row - top))):
             self.gap()
 
-    def _by_review(self, recs: pd.DataFrame) -> None:
-        table = analysis.breakdown_by_review(recs)
+    def _by_review(self, by_review: dict[int, analysis.ResponseBreakdown]) -> None:
+        table = analysis.counted_breakdown_by_review(by_review.items())
         self.put(["Responses by review"], bold=True)
         headers = [c for c in table.columns if c != "review_id"]
         top = self.put(headers, bold=True)
@@ -205,18 +220,17 @@ class Summary:
             )
         self.gap()
 
-    def _comparisons(self, recs: pd.DataFrame) -> None:
-        reviews = self.data.reviews
-        reviews = reviews[reviews["review_id"].isin(recs["review_id"].unique())]
+    def _comparisons(self, by_review: dict[int, analysis.ResponseBreakdown]) -> None:
+        reviews = self.reviews[self.reviews["review_id"].isin(list(by_review))]
         lines = []
         for state, part in reviews.groupby("state", sort=True):
             if len(part) < 2:
                 continue
             # By cycle, then date: a review without a year is still in its cycle.
             ordered = part.sort_values(["cycle", "year", "month"], na_position="first")
-            first, last = ordered.iloc[-2], ordered.iloc[-1]
-            comparison = analysis.compare_reviews(
-                recs, int(first["review_id"]), int(last["review_id"])
+            first, last = int(ordered.iloc[-2]["review_id"]), int(ordered.iloc[-1]["review_id"])
+            comparison = analysis.compare_breakdowns(
+                by_review[first], by_review[last], (first, last)
             )
             lines.append(f"{state}: {comparison.not_accepted_sentence()}")
             lines.append(f"{state}: {comparison.sentence()}")
@@ -228,11 +242,10 @@ class Summary:
             self.put([line])
         self.gap()
 
-    def _wordings(self, recs: pd.DataFrame) -> None:
+    def _wordings(self, by_review: dict[int, analysis.ResponseBreakdown]) -> None:
         self.put(["Responses as published (the state's own wording)"], bold=True)
         self.put(["Review", "Response as published", "Recommendations", "Share"], bold=True)
-        for review_id, part in recs.groupby("review_id", sort=False, observed=True):
-            b = analysis.response_breakdown(part, int(review_id))
+        for b in by_review.values():
             for _, row in b.wordings.iterrows():
                 self.put(
                     [b.label, row["Response as published"], row["Recommendations"], row["Share"]],
@@ -253,7 +266,7 @@ class Summary:
         self.put([f"Themes × response (themes as coded by {self._source_words()})"], bold=True)
         field = analysis_data.theme_field(form_spec(self.session))
         tab = (
-            theme_crosstab(self.session, field, self.data.source, self.review_ids)
+            theme_crosstab(self.session, field, self.source, self.review_ids)
             if field is not None
             else None
         )
@@ -307,8 +320,9 @@ class Summary:
         return self.source.label
 
     def _groups(self) -> None:
-        data = self.data
-        table = analysis.by_regional_group(data.recommendations, data.recommending)
+        table = analysis.regional_group_table(
+            summary_counts.regional_groups(self.session, self.review_ids)
+        )
         self.put(["Regional group of the recommending states × response"], bold=True)
         if table.empty:
             self.put(["No recommending states are known."], italic=True)
@@ -338,49 +352,41 @@ class Summary:
             self.gap()
 
     def _verification(self) -> None:
-        data = self.data
-        if data.verified is None or data.verified.empty:
+        spec = next(
+            (f for f in form_spec(self.session).fields if f.key == analysis_data.VERIFIED_FIELD),
+            None,
+        )
+        if spec is None:
             return
-        recs = data.recommendations
-        v = analysis.verify_responses(recs, data.verified, listing=False)
+        v = summary_counts.verification(self.session, spec, self.review_ids, self.own_only)
+        if v is None:
+            return
         self.put(["Verification of the published responses by the coders"], bold=True)
         self.put(["Outcome", "Recommendations"], bold=True)
         for outcome, count in v.counts.items():
             self.put([outcome.capitalize(), count])
         self.gap()
-        flagged = v.outcomes["outcome"].isin(LISTED_OUTCOMES).to_numpy()
-        if not flagged.any():
+        if not v.flagged:
             return
         # Where the coders' verified response differs from the published one, or the
         # coders differ: each is listed so that someone looks at it again. Only the
         # ones shown are read in full (a large project may flag half its
         # recommendations; listing them all would hold them all).
-        total = int(flagged.sum())
-        first = v.outcomes["id"].to_numpy()[flagged][:MAX_LISTED]
-        few = recs[recs["id"].isin(first)].copy()
-        numbers = dict(
-            self.session.execute(
-                select(Recommendation.id, Recommendation.number).where(
-                    Recommendation.id.in_([int(i) for i in first])
-                )
-            ).all()
-        )
-        few["number"] = [numbers.get(int(i)) or "" for i in few["id"]]
-        verified = data.verified[data.verified["id"].isin(first)]
-        shown = analysis.verify_responses(few, verified).review.drop(columns=["id"])
+        labels = dict(zip(self.reviews["review_id"], self.reviews["review"], strict=True))
+        shown = summary_counts.listed(self.session, spec, v.first, labels, self.own_only)
         self.put(
-            [f"Verified and published responses disagree: {total} recommendations"],
+            [f"Verified and published responses disagree: {v.flagged} recommendations"],
             bold=True,
         )
         self.put(list(shown.columns), bold=True)
         for row in shown.itertuples(index=False):
             self.put(list(row))
-        if total > MAX_LISTED:
-            self.put([f"… and {total - MAX_LISTED} more (annotator stats --verify)"])
+        if v.flagged > MAX_LISTED:
+            self.put([f"… and {v.flagged - MAX_LISTED} more (annotator stats --verify)"])
         self.gap()
 
     def _progress(self) -> None:
-        p = coding_progress(self.session, len(self.data.recommendations), self.review_ids)
+        p = coding_progress(self.session, self.total, self.review_ids)
         self.put(["Coding progress"], bold=True)
         if p.by_coder.empty:
             self.put(["Nobody has coded yet."], italic=True)
@@ -405,8 +411,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _whole(value: Any) -> int | None:
+    """A review's year, cycle or month as a number (None when not known)."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
 # The height of a sheet's row in pixels (Excel's default, 15 points), to place charts.
 ROW_PIXELS = 20
-
-# The outcomes the Summary lists one by one.
-LISTED_OUTCOMES = (analysis.CORRECTED, analysis.DISAGREEMENT)
