@@ -98,3 +98,24 @@ def test_the_windows_installer_script_installs_the_built_folder():
     assert source.replace("\\", "/") == "../dist/upr-coder/*"
     assert 'Filename: "{app}\\upr-coder.exe"' in iss
     assert re.search(r"^AppId=\{\{[0-9A-F-]{36}\}$", iss, flags=re.MULTILINE)
+
+
+def test_the_icons_are_real_ico_and_icns_files_the_builds_name():
+    from PIL import Image
+
+    icons = ROOT / "resources" / "icons"
+    with Image.open(icons / "upr-coder.ico") as ico:
+        assert ico.format == "ICO"
+        # Windows picks the size it needs: the small ones must be there, not only 256.
+        assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(ico.info["sizes"])
+    with Image.open(icons / "upr-coder.icns") as icns:
+        assert icns.format == "ICNS"
+        assert icns.size == (1024, 1024)
+    spec_text = (PACKAGING / "upr-coder.spec").read_text(encoding="utf-8")
+    assert 'ICON_DIR = ROOT / "resources" / "icons"' in spec_text
+    assert '"upr-coder.ico"' in spec_text and '"upr-coder.icns"' in spec_text
+    assert "icon=str(icon_windows)" in spec_text and "icon=str(icon_mac)" in spec_text
+    iss = (PACKAGING / "upr-coder.iss").read_text(encoding="utf-8")
+    (setup_icon,) = re.findall(r"^SetupIconFile=(.+)$", iss, flags=re.MULTILINE)
+    # Relative to the script's folder, as Inno Setup reads it.
+    assert (PACKAGING / setup_icon.replace("\\", "/")).resolve() == (icons / "upr-coder.ico")
