@@ -76,6 +76,13 @@ def test_the_workflow_parses_and_names_files_that_exist():
         assert (ROOT / named.replace("\\", "/")).exists(), named
     assert "codesign --force --deep -s -" in scripts
     assert "hdiutil create" in scripts
+    # scripts/build-app refuses a Linux build without the xcb plugin's libraries.
+    names = [step.get("name", "") for step in job["steps"]]
+    (system_step,) = [step for step in job["steps"] if "libxcb-icccm4" in step.get("run", "")]
+    assert names.index(system_step["name"]) < names.index("Build")
+    assert "xvfb" in system_step["run"]
+    release = workflow["jobs"]["release"]
+    assert release["needs"] == "build" and "gh release create" in release["steps"][-1]["run"]
 
 
 def test_the_windows_installer_script_installs_the_built_folder():
