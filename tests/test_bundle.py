@@ -99,6 +99,10 @@ def test_the_archive_holds_the_app_and_its_own_python(app):
     assert any(name.startswith("upr-coder/_internal/libpython3") for name in names)
     assert "upr-coder/_internal/annotator/_resources/states.csv" in names
     assert not any(part in name for name in files for part in ("QtWebEngine", "Qt6Quick", "Qt6Qml"))
+    # The trimmed Qt pieces (packaging/bundle_files.py) stay out; what a desktop needs stays in.
+    assert not any("/Qt/translations/" in name or name.endswith("libqvnc.so") for name in files)
+    plugins = "upr-coder/_internal/PySide6/Qt/plugins"
+    assert {f"{plugins}/platforms/libqxcb.so", f"{plugins}/imageformats/libqsvg.so"} <= files
 
 
 def test_version_runs_without_python(app, tmp_path):

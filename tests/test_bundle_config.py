@@ -115,3 +115,30 @@ def test_the_icons_are_real_ico_and_icns_files_the_builds_name():
     (setup_icon,) = re.findall(r"^SetupIconFile=(.+)$", iss, flags=re.MULTILINE)
     # Relative to the script's folder, as Inno Setup reads it.
     assert (PACKAGING / setup_icon.replace("\\", "/")).resolve() == (icons / "upr-coder.ico")
+
+
+def test_the_trim_keeps_the_plugins_a_desktop_needs_and_drops_the_rest():
+    bundle_files = _bundle_files()
+    plugins = "PySide6/Qt/plugins"
+    for kept in (
+        f"{plugins}/platforms/libqxcb.so",
+        f"{plugins}/platforms/libqwayland.so",
+        f"{plugins}/platforms/libqoffscreen.so",
+        f"{plugins}/imageformats/libqsvg.so",
+        f"{plugins}/imageformats/libqico.so",
+        f"{plugins}/platforminputcontexts/libibusplatforminputcontextplugin.so",
+        "PySide6/Qt/lib/libQt6XcbQpa.so.6",
+        "annotator/_resources/states.csv",
+    ):
+        assert not bundle_files.is_unused_qt_binary(kept), kept
+    for dropped in (
+        "PySide6/Qt/translations/qtbase_de.qm",
+        f"{plugins}/platforms/libqvnc.so",
+        f"{plugins}/platforms/libqeglfs.so",
+        f"{plugins}/imageformats/libqtiff.so",
+        f"{plugins}/egldeviceintegrations/libqeglfs-x11-integration.so",
+        f"{plugins}/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+        "PySide6/Qt/lib/libQt6Qml.so.6",
+    ):
+        assert bundle_files.is_unused_qt_binary(dropped), dropped
+    assert bundle_files.is_unused_qt_file("PySide6/Qt/translations/qt_fr.qm")
