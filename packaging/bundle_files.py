@@ -75,6 +75,10 @@ PY_EXCLUDED = (
     "hypothesis",
     "mypy",
     "PyInstaller",
+    # Pillow (needed by pdfplumber) loads its AVIF plugin only for AVIF images, which the
+    # app never opens; the plugin brings a 5 MB libavif.
+    "PIL.AvifImagePlugin",
+    "PIL._avif",
 )
 
 
@@ -98,12 +102,48 @@ def datas(root: Path = ROOT) -> list[tuple[str, str]]:
 
 
 # Qt libraries linked in only by plugins the app does not need, and those plugins.
-QT_UNUSED_BINARIES = ("Qt6Quick", "Qt6Qml", "Qt6Pdf", "libqpdf", "qt-shell")
+# The virtual keyboard is a Qt Quick plugin (it cannot load without them); the EGL
+# full-screen libraries serve only the eglfs plugins left out below.
+QT_UNUSED_BINARIES = (
+    "Qt6Quick",
+    "Qt6Qml",
+    "Qt6Pdf",
+    "libqpdf",
+    "qt-shell",
+    "Qt6VirtualKeyboard",
+    "libqtvirtualkeyboardplugin",
+    "Qt6EglFSDeviceIntegration",
+    "Qt6EglFsKmsSupport",
+)
+
+
+# Qt pieces for machines or files the app does not meet, measured in the packed archive
+# (README, "Building it"): the translations of Qt's own dialogs (the app's words are
+# English and it installs no translator), the platform plugins for screens without a
+# desktop (framebuffer, EGL full-screen, VNC, Vulkan display) with EGL's device plugins,
+# and image formats the app never opens (it shows SVG and PNG icons).
+QT_UNUSED_FOLDERS = ("PySide6/Qt/translations/", "PySide6/Qt/plugins/egldeviceintegrations/")
+QT_UNUSED_PLUGINS = {
+    "platforms": ("libqeglfs", "libqlinuxfb", "libqminimalegl", "libqvkkhrdisplay", "libqvnc"),
+    "imageformats": ("libqtiff", "libqwebp", "libqwbmp", "libqtga", "libqicns"),
+}
 
 
 def is_unused_qt_binary(destination: str) -> bool:
-    name = Path(destination).name
-    return any(part in name for part in QT_UNUSED_BINARIES)
+    path = Path(destination)
+    if any(part in path.name for part in QT_UNUSED_BINARIES):
+        return True
+    return is_unused_qt_file(destination)
+
+
+def is_unused_qt_file(destination: str) -> bool:
+    """A Qt data file or plugin the app never loads (destination inside the bundle)."""
+    posix = Path(destination).as_posix()
+    if posix.startswith(QT_UNUSED_FOLDERS):
+        return True
+    path = Path(posix)
+    unused = QT_UNUSED_PLUGINS.get(path.parent.name, ())
+    return path.parent.parent.name == "plugins" and path.name.startswith(unused)
 
 
 def excludes() -> list[str]:

@@ -17,6 +17,8 @@ OutputBaseFilename=upr-coder-{#AppVersion}-windows-setup
 Compression=lzma2
 SolidCompression=yes
 WizardStyle=modern
+SetupIconFile=..\resources\icons\upr-coder.ico
+UninstallDisplayIcon={app}\upr-coder.exe
 
 [Files]
 Source: "..\dist\upr-coder\*"; DestDir: "{app}"; Flags: recursesubdirs createallsubdirs ignoreversion

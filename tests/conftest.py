@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 # Qt must know before it starts that there is no screen.
@@ -117,6 +119,24 @@ def postgres():
         pytest.fail(f"PostgreSQL could not be started for the tests: {error}", pytrace=False)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory) -> Path:
+    """The wheel built once from this checkout, shared by the tests that read it
+    (tests/test_wheel.py, tests/test_bundle_config.py): a build takes half a minute."""
+    outdir = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(outdir)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    wheels = list(outdir.glob("upr_coder-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
 
 
 @pytest.fixture(params=BACKENDS)

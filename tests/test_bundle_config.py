@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -26,17 +24,8 @@ def _bundle_files():
 
 
 @pytest.mark.slow
-def test_the_bundle_collects_every_resource_file_the_wheel_carries(tmp_path):
-    build = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    (wheel,) = tmp_path.glob("upr_coder-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
+def test_the_bundle_collects_every_resource_file_the_wheel_carries(built_wheel):
+    with zipfile.ZipFile(built_wheel) as archive:
         in_wheel = {
             name
             for name in archive.namelist()
@@ -87,6 +76,13 @@ def test_the_workflow_parses_and_names_files_that_exist():
         assert (ROOT / named.replace("\\", "/")).exists(), named
     assert "codesign --force --deep -s -" in scripts
     assert "hdiutil create" in scripts
+    # scripts/build-app refuses a Linux build without the xcb plugin's libraries.
+    names = [step.get("name", "") for step in job["steps"]]
+    (system_step,) = [step for step in job["steps"] if "libxcb-icccm4" in step.get("run", "")]
+    assert names.index(system_step["name"]) < names.index("Build")
+    assert "xvfb" in system_step["run"]
+    release = workflow["jobs"]["release"]
+    assert release["needs"] == "build" and "gh release create" in release["steps"][-1]["run"]
 
 
 def test_the_windows_installer_script_installs_the_built_folder():
@@ -98,3 +94,51 @@ def test_the_windows_installer_script_installs_the_built_folder():
     assert source.replace("\\", "/") == "../dist/upr-coder/*"
     assert 'Filename: "{app}\\upr-coder.exe"' in iss
     assert re.search(r"^AppId=\{\{[0-9A-F-]{36}\}$", iss, flags=re.MULTILINE)
+
+
+def test_the_icons_are_real_ico_and_icns_files_the_builds_name():
+    from PIL import Image
+
+    icons = ROOT / "resources" / "icons"
+    with Image.open(icons / "upr-coder.ico") as ico:
+        assert ico.format == "ICO"
+        # Windows picks the size it needs: the small ones must be there, not only 256.
+        assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(ico.info["sizes"])
+    with Image.open(icons / "upr-coder.icns") as icns:
+        assert icns.format == "ICNS"
+        assert icns.size == (1024, 1024)
+    spec_text = (PACKAGING / "upr-coder.spec").read_text(encoding="utf-8")
+    assert 'ICON_DIR = ROOT / "resources" / "icons"' in spec_text
+    assert '"upr-coder.ico"' in spec_text and '"upr-coder.icns"' in spec_text
+    assert "icon=str(icon_windows)" in spec_text and "icon=str(icon_mac)" in spec_text
+    iss = (PACKAGING / "upr-coder.iss").read_text(encoding="utf-8")
+    (setup_icon,) = re.findall(r"^SetupIconFile=(.+)$", iss, flags=re.MULTILINE)
+    # Relative to the script's folder, as Inno Setup reads it.
+    assert (PACKAGING / setup_icon.replace("\\", "/")).resolve() == (icons / "upr-coder.ico")
+
+
+def test_the_trim_keeps_the_plugins_a_desktop_needs_and_drops_the_rest():
+    bundle_files = _bundle_files()
+    plugins = "PySide6/Qt/plugins"
+    for kept in (
+        f"{plugins}/platforms/libqxcb.so",
+        f"{plugins}/platforms/libqwayland.so",
+        f"{plugins}/platforms/libqoffscreen.so",
+        f"{plugins}/imageformats/libqsvg.so",
+        f"{plugins}/imageformats/libqico.so",
+        f"{plugins}/platforminputcontexts/libibusplatforminputcontextplugin.so",
+        "PySide6/Qt/lib/libQt6XcbQpa.so.6",
+        "annotator/_resources/states.csv",
+    ):
+        assert not bundle_files.is_unused_qt_binary(kept), kept
+    for dropped in (
+        "PySide6/Qt/translations/qtbase_de.qm",
+        f"{plugins}/platforms/libqvnc.so",
+        f"{plugins}/platforms/libqeglfs.so",
+        f"{plugins}/imageformats/libqtiff.so",
+        f"{plugins}/egldeviceintegrations/libqeglfs-x11-integration.so",
+        f"{plugins}/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+        "PySide6/Qt/lib/libQt6Qml.so.6",
+    ):
+        assert bundle_files.is_unused_qt_binary(dropped), dropped
+    assert bundle_files.is_unused_qt_file("PySide6/Qt/translations/qt_fr.qm")

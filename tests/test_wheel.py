@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import site
 import subprocess
-import sys
 import sysconfig
 import venv
 from pathlib import Path
@@ -16,19 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_wheel_installs_and_runs_in_a_fresh_virtual_environment(tmp_path):
-    dist = tmp_path / "dist"
-    build = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    wheels = list(dist.glob("upr_coder-*.whl"))
-    assert len(wheels) == 1
-
+def test_wheel_installs_and_runs_in_a_fresh_virtual_environment(tmp_path, built_wheel):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -43,7 +30,7 @@ def test_wheel_installs_and_runs_in_a_fresh_virtual_environment(tmp_path):
     dependencies = {sysconfig.get_paths()["purelib"], *site.getsitepackages()}
     Path(target_site, "zz_dependencies.pth").write_text("\n".join(sorted(dependencies)) + "\n")
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(wheels[0])],
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(built_wheel)],
         capture_output=True,
         text=True,
         timeout=300,
