@@ -16,7 +16,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annotator.services import queue
 from annotator.services.coding import (
@@ -43,6 +43,7 @@ class ValueChange:
     recommendation_id: int
     field_id: int
     value: FieldValue
+    accepted: frozenset[int] = frozenset()  # codes accepted from the theme suggestions
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,16 @@ class CodingSession:
         self.check(field_id, value)
         return self._submit(ValueChange(recommendation_id, field_id, value))
 
+    def accept(self, recommendation_id: int, field_id: int, code_id: int) -> bool:
+        """Accept a suggested code: the same value as ticking it (added to the codes
+        already chosen), its annotation marked as accepted. Already ticked: no change."""
+        current = self.values(recommendation_id).get(field_id, FieldValue())
+        if code_id in current.codes:
+            return True
+        value = replace(current, codes=current.codes | {code_id})
+        self.check(field_id, value)
+        return self._submit(ValueChange(recommendation_id, field_id, value, frozenset({code_id})))
+
     def done_refusal(self, recommendation_id: int) -> IncompleteDone | None:
         """Why this recommendation may not be marked done (required fields empty, changes
         not saved yet included), or None; ``set_status`` raises it."""
@@ -280,7 +291,9 @@ class CodingSession:
 
     def _apply(self, change: Change) -> None:
         if isinstance(change, ValueChange):
-            self.service.save(change.recommendation_id, change.field_id, change.value)
+            self.service.save(
+                change.recommendation_id, change.field_id, change.value, change.accepted
+            )
         else:
             self.service.set_status(
                 change.recommendation_id, change.status.status, reason=change.status.reason
