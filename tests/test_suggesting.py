@@ -127,3 +127,34 @@ def test_accepting_a_code_already_ticked_changes_nothing(sample_project, people,
     with sample_project.session() as s:
         flags = s.scalars(select(models.Annotation.accepted_suggestion)).all()
     assert flags == [False]  # ticked by hand first: not an accepted suggestion
+
+
+def test_irr_without_suggestions_leaves_the_influenced_units_out(sample_path):
+    from annotator.services import reliability_report as rr
+    from annotator.store.project import open_project
+    from tests.roles import lead
+    from tests.test_cli import annotator
+    from tests.test_reliability_report import build_two_coder_project
+
+    project = open_project(sample_path)
+    built = build_two_coder_project(project)
+    units = built["units"]
+    sg.record_shown(project, built["amina"], units[0])
+    sg.record_shown(project, built["ben"], units[1])
+    with project.session() as session:
+        every = rr.report(session, fields=["themes"], by_coder_id=lead(session))
+        clean = rr.report(
+            session, fields=["themes"], by_coder_id=lead(session), without_suggestions=True
+        )
+    project.close()
+    assert every.field("themes").n_units == 12 and not every.without_suggestions
+    assert clean.field("themes").n_units == 10 and clean.left_out == 2
+    assert "2 recommendations where a coder had suggestions" in clean.suggestions_reading
+
+    table = annotator(
+        "irr", "--as", "Dan", "--db", str(sample_path), "--field", "themes",
+        "--without-suggestions",
+    )  # fmt: skip
+    assert table.returncode == 0, table.stderr
+    assert "Themes (multi-choice): 10 recommendations compared" in table.stdout
+    assert "Only recommendations coded without theme suggestions: 2" in table.stdout
