@@ -158,3 +158,35 @@ def test_irr_without_suggestions_leaves_the_influenced_units_out(sample_path):
     assert table.returncode == 0, table.stderr
     assert "Themes (multi-choice): 10 recommendations compared" in table.stdout
     assert "Only recommendations coded without theme suggestions: 2" in table.stdout
+
+
+def test_the_flags_are_exported_per_coder_and_recommendation(sample_project, people, tmp_path):
+    import pandas as pd
+
+    from annotator.services.exporting import ExportOptions, export
+
+    amina, ben, chief = people
+    sg.set_mode(sample_project, "always", chief)
+    first, second = rec_ids(sample_project, 2)
+    shown = sg.suggestions_for(sample_project, amina, first)
+    assert shown.field_id is not None
+    sg.record_shown(sample_project, amina, first)
+    CodingSession(sample_project, amina).accept(first, shown.field_id, shown.items[0].code_id)
+    save_position(CodingSession(sample_project, ben), second)
+
+    out = tmp_path / "all.xlsx"
+    export(sample_project, out, ExportOptions(source="all-coders"), by_coder_id=chief)
+    coders = pd.read_excel(out, sheet_name="Codes by coder").set_index(["ID", "Coder"])
+    assert coders.loc[(first, "Amina"), "Suggestions shown"] == "Yes"
+    assert coders.loc[(first, "Amina"), "Suggestions accepted"] == shown.items[0].label
+    assert coders.loc[(second, "Ben"), "Suggestions shown"] == "No"
+    assert pd.isna(coders.loc[(second, "Ben"), "Suggestions accepted"])
+
+    mine = tmp_path / "amina.csv"
+    export(
+        sample_project, mine, ExportOptions(format="csv", source="coder:Amina"), by_coder_id=chief
+    )
+    rows = pd.read_csv(mine, encoding="utf-8-sig").set_index("ID")
+    assert rows.loc[first, "Suggestions shown"] == "Yes"
+    assert rows.loc[first, "Suggestions accepted"] == shown.items[0].label
+    assert rows.loc[second, "Suggestions shown"] == "No"
