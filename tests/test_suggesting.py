@@ -190,3 +190,17 @@ def test_the_flags_are_exported_per_coder_and_recommendation(sample_project, peo
     assert rows.loc[first, "Suggestions shown"] == "Yes"
     assert rows.loc[first, "Suggestions accepted"] == shown.items[0].label
     assert rows.loc[second, "Suggestions shown"] == "No"
+
+
+def test_info_says_what_the_suggestions_rest_on_and_when_they_show(sample_path):
+    from tests.test_cli import annotator
+
+    info = annotator("info", "--db", str(sample_path))
+    assert info.returncode == 0, info.stderr
+    assert "Theme suggestions for 'themes': from UPR Info labels, 41,066 recommendations" in (
+        info.stdout
+    )
+    assert (
+        "Suggestions shown: after the coder's first save on a recommendation; "
+        "not on double-coded recommendations." in info.stdout
+    )

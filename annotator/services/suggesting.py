@@ -87,6 +87,15 @@ def set_shows_on_overlap(project: Project, shown: bool, by_coder_id: int | None)
     set_setting(project, ON_OVERLAP, "1" if shown else "0", by_coder_id)
 
 
+def settings_line(project: Project) -> str:
+    """The two settings in a sentence, for ``annotator info``."""
+    overlap = "on" if shows_on_overlap(project) else "not on"
+    return (
+        f"Suggestions shown: {MODE_LABELS[mode(project)].lower()}; "
+        f"{overlap} double-coded recommendations."
+    )
+
+
 def is_overlap(session: Session, coder_id: int, recommendation_id: int) -> bool:
     """In the double-coding sample: assigned to two coders or more, or already started
     by another coder (a project without assignments double-codes that way)."""
