@@ -84,3 +84,23 @@ def test_no_strip_on_a_double_coded_recommendation(window, qtbot):
     settled(window)
     with window.project.session() as session:
         assert session.scalars(select(models.Annotation.id)).first() is None
+
+
+def test_the_coding_menu_setting_is_the_coordinators(qtbot, sample_project, gui_settings):
+    from tests.test_gui_done_complete import shown_window
+
+    coordinator_id(sample_project, "Olga")
+    coder = shown_window(qtbot, sample_project, "Amina", gui_settings)
+    actions = coder.suggestions.mode_actions
+    assert actions["after_first_save"].isChecked()
+    assert not any(a.isEnabled() for a in actions.values())
+    coder.close()
+
+    chief = shown_window(qtbot, sample_project, "Olga", gui_settings)
+    actions = chief.suggestions.mode_actions
+    assert all(a.isEnabled() for a in actions.values())
+    actions["always"].trigger()
+    assert sg.mode(sample_project) == "always"
+    assert chief.suggestions.overlap_action is not None
+    chief.suggestions.overlap_action.trigger()
+    assert sg.shows_on_overlap(sample_project)

@@ -21,6 +21,7 @@ from annotator.gui.field_widgets import QUIET_GREY
 from annotator.gui.worker import Worker, run_in_background
 from annotator.services import suggesting, suggestion_models
 from annotator.services.coding import FieldValue
+from annotator.services.coding_session import KEEPS_PENDING
 from annotator.services.permissions import NotPermitted
 
 if TYPE_CHECKING:
@@ -189,7 +190,10 @@ class SuggestionsController:
         shown = suggesting.suggestions_for(window.project, window.coder_id, rid, self.loaded)
         self.strip.show_suggestions(shown)
         if shown.items and rid not in self.recorded and not window.project.read_only:
-            suggesting.record_shown(window.project, window.coder_id, rid)
+            try:
+                suggesting.record_shown(window.project, window.coder_id, rid)
+            except KEEPS_PENDING:  # busy or full: tried again when the strip next shows
+                return
             self.recorded.add(rid)
 
     def saved(self, recommendation_id: int) -> None:
