@@ -104,3 +104,21 @@ def test_the_coding_menu_setting_is_the_coordinators(qtbot, sample_project, gui_
     assert chief.suggestions.overlap_action is not None
     chief.suggestions.overlap_action.trigger()
     assert sg.shows_on_overlap(sample_project)
+
+
+def test_the_reliability_window_can_leave_suggested_units_out(qtbot, sample_project):
+    from tests.test_reliability_report import build_two_coder_project, open_report_dialog
+
+    built = build_two_coder_project(sample_project)
+    sg.record_shown(sample_project, built["amina"], built["units"][0])
+    dialog = open_report_dialog(qtbot, sample_project)
+    assert dialog.field_combo.currentText().startswith("Themes (12 compared")
+    assert "whether or not a coder had theme suggestions" in dialog.overlap_label.text()
+    dialog.unsuggested_check.setChecked(True)
+    dialog.outcome = None
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.worker is None and dialog.outcome is not None, timeout=20_000)
+    assert dialog.field_combo.currentText().startswith("Themes (11 compared")
+    assert "1 recommendation where a coder had suggestions" in dialog.overlap_label.text()
+    dialog.resize(900, 600)
+    dialog.grab().save("/tmp/i16_reliability.png")
