@@ -68,6 +68,11 @@ def test_the_second_key_ticks_the_second_suggestion_and_marks_it_accepted(window
             )
         ).all()
     assert rows == [(second.code_id, True)]
+    window.undo_stack.undo()  # an undo step like ticking
+    settled(window)
+    assert window.form.values()[field_id].codes == frozenset()
+    with window.project.session() as session:
+        assert session.scalars(select(models.Annotation.id)).first() is None
 
 
 def test_no_strip_on_a_double_coded_recommendation(window, qtbot):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QVBoxLayout, QWidget
 
+from annotator.gui.coding_commands import SetValue
 from annotator.gui.field_widgets import QUIET_GREY
 from annotator.gui.worker import Worker, run_in_background
 from annotator.services import suggesting, suggestion_models
@@ -217,5 +218,9 @@ class SuggestionsController:
         current = window.form.values().get(shown.field_id, FieldValue())
         if code_id in current.codes:
             return
-        window.service.accept(rid, shown.field_id, code_id)
-        window.form.set_value(shown.field_id, FieldValue(current.codes | {code_id}, current.text))
+        after = FieldValue(current.codes | {code_id}, current.text)
+        label = f"accepting the suggestion {shown.items[rank - 1].label}"
+        # An undo step like ticking: its redo saves and shows the value.
+        window.undo_stack.push(
+            SetValue(window, rid, shown.field_id, current, after, label, frozenset({code_id}))
+        )

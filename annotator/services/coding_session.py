@@ -187,12 +187,19 @@ class CodingSession:
             raise InvalidValue(problem)
 
     # -- saving -----------------------------------------------------------------------------
-    def save_value(self, recommendation_id: int, field_id: int, value: FieldValue) -> bool:
+    def save_value(
+        self,
+        recommendation_id: int,
+        field_id: int,
+        value: FieldValue,
+        accepted: frozenset[int] = frozenset(),
+    ) -> bool:
         """Save (or keep pending) this coder's value; True when it is on disk now.
+        ``accepted``: codes of it ticked by accepting a theme suggestion.
 
         InvalidValue when the codebook does not allow it (nothing is kept)."""
         self.check(field_id, value)
-        return self._submit(ValueChange(recommendation_id, field_id, value))
+        return self._submit(ValueChange(recommendation_id, field_id, value, accepted))
 
     def accept(self, recommendation_id: int, field_id: int, code_id: int) -> bool:
         """Accept a suggested code: the same value as ticking it (added to the codes
@@ -201,8 +208,7 @@ class CodingSession:
         if code_id in current.codes:
             return True
         value = replace(current, codes=current.codes | {code_id})
-        self.check(field_id, value)
-        return self._submit(ValueChange(recommendation_id, field_id, value, frozenset({code_id})))
+        return self.save_value(recommendation_id, field_id, value, frozenset({code_id}))
 
     def done_refusal(self, recommendation_id: int) -> IncompleteDone | None:
         """Why this recommendation may not be marked done (required fields empty, changes
