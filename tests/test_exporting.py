@@ -94,7 +94,8 @@ def test_workbook_sheets_header_panes_filter_and_validation(amina_xlsx):
     ws = wb["Recommendations"]
     header = [c.value for c in ws[1]]
     assert header[:13] == BASE_HEADERS
-    assert header[13:15] == ["Status", "Themes"]
+    assert header[13:16] == ["Status", "Suggestions shown", "Suggestions accepted"]
+    assert header[16] == "Themes"
     assert TORTURE in header
     assert header[-6:] == [
         "Published response",
@@ -116,11 +117,11 @@ def test_workbook_sheets_header_panes_filter_and_validation(amina_xlsx):
     column = response.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
     values = [c.value for c in lists[column]][1:]
     assert [v for v in values if v] == [analysis.CATEGORY_LABELS[c] for c in analysis.CATEGORIES]
-    flags = next(v for k, v in validations.items() if k.startswith("P2:P739 "))
+    flags = next(v for k, v in validations.items() if k.startswith("R2:R739 "))
     flag_column = flags.formula1.split("!")[1].split(":")[0].replace("$", "")[0]
     assert [c.value for c in lists[flag_column]][1:3] == [0, 1]
     position = next(
-        v for v in ws.data_validations.dataValidation if "BY2:BY739" in str(v.sqref).split()
+        v for v in ws.data_validations.dataValidation if "CA2:CA739" in str(v.sqref).split()
     )
     assert position.formula1.startswith("'Lists'!")
 

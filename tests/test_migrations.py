@@ -295,3 +295,26 @@ def test_existing_responses_become_the_first_entry_of_their_history(tmp_path):
     ]
     assert tuple(review) == (2014, 1)  # session 18 met in January 2014
     assert current == "Supported"
+
+
+def test_suggestion_flags_start_false_and_go_away_on_downgrade(tmp_path):
+    """0010: work coded before suggestions existed counts as coded without them."""
+    path = tmp_path / "old.upr"
+    seeded_0001(path)
+    migrate_to(path, "0010")
+    connection = sqlite3.connect(path)
+    shown = connection.execute("SELECT DISTINCT suggestions_shown FROM coding_status").fetchall()
+    accepted = connection.execute("SELECT DISTINCT accepted_suggestion FROM annotation").fetchall()
+    connection.close()
+    assert shown == [(0,)] and accepted == [(0,)]
+    engine = make_engine(to_url(path), foreign_keys=False)
+    try:
+        with engine.connect() as sa_connection, sa_connection.begin():
+            run_alembic(sa_connection, "downgrade", "0009")
+    finally:
+        engine.dispose()
+    connection = sqlite3.connect(path)
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(annotation)")}
+    count = connection.execute("SELECT count(*) FROM annotation").fetchone()[0]
+    connection.close()
+    assert "accepted_suggestion" not in columns and count > 0

@@ -136,3 +136,26 @@ def test_a_foreign_database_with_our_table_names_on_the_server_is_untouched(post
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     assert tables == [("alembic_version",), ("project_info",)]
     assert rows == [("owner", "someone else")] and revision == [("0001",)]
+
+
+def test_the_suggestion_flags_go_up_and_down_on_the_server(postgres):
+    """0010 on PostgreSQL: both columns added false, and taken away again on downgrade."""
+    from annotator.store.migrations import run_alembic
+
+    url = postgres.new_database()
+    upgrade(url, "0010")
+    engine = create_engine(url)
+    columns = (
+        "SELECT table_name, column_default FROM information_schema.columns "
+        "WHERE column_name IN ('suggestions_shown', 'accepted_suggestion') ORDER BY table_name"
+    )
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(text(columns)).all()
+        assert [(t, d) for t, d in found] == [("annotation", "false"), ("coding_status", "false")]
+        with engine.connect() as connection, connection.begin():
+            run_alembic(connection, "downgrade", "0009")
+        with engine.connect() as connection:
+            assert connection.execute(text(columns)).all() == []
+    finally:
+        engine.dispose()

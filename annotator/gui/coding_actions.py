@@ -54,15 +54,19 @@ class CodingActions(WindowState):
             return
         self.form.toggle_code(code_id)
 
-    def apply_value(self, rid: int, field_id: int, value: FieldValue) -> None:
-        """Save a field's value (a command's redo or undo) and show it where it belongs."""
+    def apply_value(
+        self, rid: int, field_id: int, value: FieldValue, accepted: frozenset[int] = frozenset()
+    ) -> None:
+        """Save a field's value (a command's redo or undo) and show it where it belongs;
+        ``accepted``: its codes ticked by accepting a theme suggestion."""
         assert self.service is not None
         if rid != self.current_id:
             self.select_id(rid)  # undo across recommendations: show the one it changes
         if rid == self.current_id:
             self.form.set_value(field_id, value)
         try:
-            self.service.save_value(rid, field_id, value)  # returns at once: the writer saves
+            # Returns at once: the writer thread saves.
+            self.service.save_value(rid, field_id, value, accepted)
         except InvalidValue as refused:  # the form offers only the codebook's values
             self.statusBar().showMessage(str(refused), 10_000)
             return

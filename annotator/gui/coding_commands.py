@@ -48,17 +48,21 @@ class SetValue(QUndoCommand):
         before: FieldValue,
         after: FieldValue,
         label: str,
+        accepted: frozenset[int] = frozenset(),
     ) -> None:
         super().__init__(label)
         self.window, self.rid, self.field_id = window, rid, field_id
         self.before, self.after = before, after
+        self.accepted = accepted  # codes ticked by accepting a theme suggestion
         self.is_text = any(f.id == field_id and f.kind == "text" for f in window.spec.fields)
 
     def id(self) -> int:
         return self.TEXT_ID if self.is_text else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetValue) or (other.rid, other.field_id) != (
+        if not isinstance(other, SetValue) or self.accepted or other.accepted:
+            return False
+        if (other.rid, other.field_id) != (
             self.rid,
             self.field_id,
         ):
@@ -67,7 +71,7 @@ class SetValue(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self.window.apply_value(self.rid, self.field_id, self.after)
+        self.window.apply_value(self.rid, self.field_id, self.after, self.accepted)
 
     def undo(self) -> None:
         self.window.apply_value(self.rid, self.field_id, self.before)

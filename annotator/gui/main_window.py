@@ -44,6 +44,7 @@ from annotator.gui.screen_fit import restore_or_fit
 from annotator.gui.server_password import open_asking_password
 from annotator.gui.settings import AppSettings
 from annotator.gui.shortcuts import bindings
+from annotator.gui.suggestion_strip import SuggestionsController
 from annotator.gui.window_constants import (
     CLOSE_WAIT_SECONDS,
     COLUMN_WIDTHS,
@@ -121,6 +122,9 @@ class MainWindow(WindowMenus, QMainWindow):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.status_line)
         right_layout.addWidget(self._build_done_bar())  # why done was refused
+        self.suggestions = SuggestionsController(self)
+        self.session_signals.saved.connect(lambda c: self.suggestions.saved(c.recommendation_id))
+        right_layout.addWidget(self.suggestions.strip)
         right_layout.addWidget(self.form, 1)
         right_layout.addWidget(self.summary)
 
@@ -230,6 +234,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.others_action.setChecked(False)
         self._apply_role()
         self._build_form(self.service.form())
+        self.suggestions.attach()
         self.queue.set_choices(project, self.spec, can_see_others=self.coder_role in SEES_OTHERS)
         self.queue.only_ids = self.service.assignment()
         self.model = RecommendationTableModel(
@@ -430,6 +435,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.form.set_values(self.service.values(rid))
         self._render(rid)
         self._show_status(self.service.status(rid))
+        self.suggestions.refresh()
 
     def _render(self, rid: int) -> None:
         assert self.service is not None

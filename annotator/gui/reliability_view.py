@@ -128,6 +128,10 @@ class ReliabilityReportDialog(QDialog):
             f"Draw the recommendations {BOOTSTRAP_DRAWS:,} times to show how far each "
             "figure could move by chance"
         )
+        self.unsuggested_check = QCheckBox("Only coded without suggestions")
+        self.unsuggested_check.setToolTip(
+            "Leave out the recommendations on which a coder had theme suggestions on screen"
+        )
         self.measure_button = QPushButton("Measure again")
         self.measure_button.clicked.connect(self.start)
         controls = QHBoxLayout()
@@ -135,6 +139,7 @@ class ReliabilityReportDialog(QDialog):
         controls.addWidget(self.coders_combo)
         controls.addSpacing(12)
         controls.addWidget(self.intervals_check)
+        controls.addWidget(self.unsuggested_check)
         controls.addStretch(1)
         controls.addWidget(self.measure_button)
 
@@ -270,10 +275,16 @@ class ReliabilityReportDialog(QDialog):
         coders = self.coders_combo.currentData()
         draws = BOOTSTRAP_DRAWS if self.intervals_check.isChecked() else 0
         project, coder_id = self.project, self.coder_id
+        unsuggested = self.unsuggested_check.isChecked()
 
         def work(progress):
             return measure(
-                project, by_coder_id=coder_id, coders=coders, bootstrap=draws, progress=progress
+                project,
+                by_coder_id=coder_id,
+                coders=coders,
+                bootstrap=draws,
+                progress=progress,
+                without_suggestions=unsuggested,
             )
 
         self.measure_button.setEnabled(False)
@@ -308,7 +319,7 @@ class ReliabilityReportDialog(QDialog):
 
     def _computed(self, result: Report) -> None:
         self.outcome = result
-        self.overlap_label.setText(result.overlap_reading)
+        self.overlap_label.setText(f"{result.overlap_reading} {result.suggestions_reading}")
         self.field_combo.blockSignals(True)
         self.field_combo.clear()
         for fr in result.fields:

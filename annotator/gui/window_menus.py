@@ -12,6 +12,7 @@ from annotator.gui import theme
 from annotator.gui.coding_actions import CodingActions
 from annotator.gui.first_run import show_guide
 from annotator.gui.shortcuts import BY_ID, bindings, shown
+from annotator.gui.suggestion_strip import SuggestionsController
 from annotator.gui.window_tools import WindowTools
 from annotator.services.coding import (
     FormSpec,
@@ -20,6 +21,8 @@ from annotator.services.coding import (
 
 class WindowMenus(WindowTools, CodingActions):
     """Mixed into MainWindow (gui/main_window.py), whose attributes it uses."""
+
+    suggestions: SuggestionsController  # made by MainWindow before the menus
 
     # -- menus and shortcuts --------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -76,6 +79,7 @@ class WindowMenus(WindowTools, CodingActions):
             ("notes", self.focus_notes),
         ):
             coding.addAction(act(action_id, slot, keys))
+        self.suggestions.add_menu(coding)
         coding.addSeparator()
         self.others_action = act("others", self.toggle_others, keys)
         self.others_action.setCheckable(True)

@@ -182,7 +182,7 @@ def save_value(
                 )
         else:
             session.execute(delete(Annotation).where(*mine, Annotation.code_id.is_(None)))
-    _start_status(session, recommendation_id, coder_id, now)
+    start_status(session, recommendation_id, coder_id, now)
     session.add(
         AuditEvent(
             at=now,
@@ -280,7 +280,7 @@ def load_status(session: Session, recommendation_id: int, coder_id: int) -> Stat
     return Status(row.status, row.flag_reason, row.seconds_spent)
 
 
-def _start_status(session: Session, recommendation_id: int, coder_id: int, now: datetime) -> None:
+def start_status(session: Session, recommendation_id: int, coder_id: int, now: datetime) -> None:
     row = session.get(CodingStatus, (recommendation_id, coder_id))
     if row is None:
         session.add(
@@ -293,6 +293,28 @@ def _start_status(session: Session, recommendation_id: int, coder_id: int, now: 
         )
     elif row.status == "not_started":
         row.status = "in_progress"
+
+
+def mark_accepted(
+    session: Session,
+    recommendation_id: int,
+    coder_id: int,
+    field_id: int,
+    code_ids: frozenset[int],
+) -> None:
+    """These codes' annotations came from accepting a suggestion, not from ticking."""
+    if not code_ids:
+        return
+    session.execute(
+        update(Annotation)
+        .where(
+            Annotation.recommendation_id == recommendation_id,
+            Annotation.coder_id == coder_id,
+            Annotation.field_id == field_id,
+            Annotation.code_id.in_(code_ids),
+        )
+        .values(accepted_suggestion=True)
+    )
 
 
 def save_status(
@@ -420,10 +442,24 @@ class CodingService:
         with self.project.session() as session:
             return others_values(session, recommendation_id, self.coder_id)
 
-    def save(self, recommendation_id: int, field_id: int, value: FieldValue) -> FieldValue:
-        return self._write(
-            lambda s: save_value(s, recommendation_id, self.coder_id, field_id, value)
-        )
+    def save(
+        self,
+        recommendation_id: int,
+        field_id: int,
+        value: FieldValue,
+        accepted: frozenset[int] = frozenset(),
+    ) -> FieldValue:
+        """``accepted``: codes ticked by accepting a theme suggestion; those new in
+        ``value`` are marked so, in the same transaction."""
+
+        def work(session: Session) -> FieldValue:
+            before = save_value(session, recommendation_id, self.coder_id, field_id, value)
+            mark_accepted(
+                session, recommendation_id, self.coder_id, field_id, accepted - before.codes
+            )
+            return before
+
+        return self._write(work)
 
     def set_status(
         self, recommendation_id: int, status: str, *, reason: str | None = None

@@ -16,7 +16,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annotator.services import queue
 from annotator.services.coding import (
@@ -43,6 +43,7 @@ class ValueChange:
     recommendation_id: int
     field_id: int
     value: FieldValue
+    accepted: frozenset[int] = frozenset()  # codes accepted from the theme suggestions
 
 
 @dataclass(frozen=True)
@@ -186,12 +187,28 @@ class CodingSession:
             raise InvalidValue(problem)
 
     # -- saving -----------------------------------------------------------------------------
-    def save_value(self, recommendation_id: int, field_id: int, value: FieldValue) -> bool:
+    def save_value(
+        self,
+        recommendation_id: int,
+        field_id: int,
+        value: FieldValue,
+        accepted: frozenset[int] = frozenset(),
+    ) -> bool:
         """Save (or keep pending) this coder's value; True when it is on disk now.
+        ``accepted``: codes of it ticked by accepting a theme suggestion.
 
         InvalidValue when the codebook does not allow it (nothing is kept)."""
         self.check(field_id, value)
-        return self._submit(ValueChange(recommendation_id, field_id, value))
+        return self._submit(ValueChange(recommendation_id, field_id, value, accepted))
+
+    def accept(self, recommendation_id: int, field_id: int, code_id: int) -> bool:
+        """Accept a suggested code: the same value as ticking it (added to the codes
+        already chosen), its annotation marked as accepted. Already ticked: no change."""
+        current = self.values(recommendation_id).get(field_id, FieldValue())
+        if code_id in current.codes:
+            return True
+        value = replace(current, codes=current.codes | {code_id})
+        return self.save_value(recommendation_id, field_id, value, frozenset({code_id}))
 
     def done_refusal(self, recommendation_id: int) -> IncompleteDone | None:
         """Why this recommendation may not be marked done (required fields empty, changes
@@ -280,7 +297,9 @@ class CodingSession:
 
     def _apply(self, change: Change) -> None:
         if isinstance(change, ValueChange):
-            self.service.save(change.recommendation_id, change.field_id, change.value)
+            self.service.save(
+                change.recommendation_id, change.field_id, change.value, change.accepted
+            )
         else:
             self.service.set_status(
                 change.recommendation_id, change.status.status, reason=change.status.reason

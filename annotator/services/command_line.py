@@ -90,6 +90,7 @@ def reliability(
     by_code: bool,
     bootstrap: int,
     seed: int,
+    without_suggestions: bool = False,
 ) -> Report:
     from annotator.services.reliability_report import report
 
@@ -104,6 +105,7 @@ def reliability(
             bootstrap=bootstrap,
             seed=seed,
             project_name=project.display_name,
+            without_suggestions=without_suggestions,
         )
 
 

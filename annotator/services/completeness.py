@@ -47,13 +47,18 @@ def allows_incomplete_done(project: Project) -> bool:
 
 def set_allows_incomplete_done(project: Project, allowed: bool, by_coder_id: int | None) -> None:
     """Change the setting; only a coordinator may (NotPermitted otherwise)."""
+    set_setting(project, ALLOW_INCOMPLETE_DONE, "1" if allowed else "0", by_coder_id)
+
+
+def set_setting(project: Project, key: str, value: str, by_coder_id: int | None) -> None:
+    """Change one of the project's settings; only a coordinator may."""
     with project.write() as session:
         permissions.require(session, by_coder_id, CHANGE_SETTINGS)
-        row = session.get(ProjectInfo, ALLOW_INCOMPLETE_DONE)
+        row = session.get(ProjectInfo, key)
         if row is None:
-            session.add(ProjectInfo(key=ALLOW_INCOMPLETE_DONE, value="1" if allowed else "0"))
+            session.add(ProjectInfo(key=key, value=value))
         else:
-            row.value = "1" if allowed else "0"
+            row.value = value
 
 
 def done_refusal(

@@ -166,3 +166,33 @@ def statuses_in(
         for rid, cid, status in session.execute(query):
             found[(rid, cid)] = status
     return found
+
+
+@dataclass(frozen=True)
+class SuggestionMarks:
+    """Where coders had theme suggestions on screen, and the codes they accepted."""
+
+    shown: frozenset[tuple[int, int]]  # (recommendation id, coder id)
+    accepted: dict[tuple[int, int], frozenset[int]]  # -> code ids
+
+
+def suggestion_marks(
+    session: Session, ids: Sequence[int], coder_id: int | None = None
+) -> SuggestionMarks:
+    shown: set[tuple[int, int]] = set()
+    accepted: dict[tuple[int, int], set[int]] = {}
+    for chunk in in_chunks(ids):
+        query = select(CodingStatus.recommendation_id, CodingStatus.coder_id).where(
+            CodingStatus.recommendation_id.in_(chunk), CodingStatus.suggestions_shown.is_(True)
+        )
+        codes = select(Annotation.recommendation_id, Annotation.coder_id, Annotation.code_id).where(
+            Annotation.recommendation_id.in_(chunk), Annotation.accepted_suggestion.is_(True)
+        )
+        if coder_id is not None:
+            query = query.where(CodingStatus.coder_id == coder_id)
+            codes = codes.where(Annotation.coder_id == coder_id)
+        shown.update((rid, cid) for rid, cid in session.execute(query))
+        for rid, cid, code in session.execute(codes):
+            if code is not None:
+                accepted.setdefault((rid, cid), set()).add(code)
+    return SuggestionMarks(frozenset(shown), {k: frozenset(v) for k, v in accepted.items()})

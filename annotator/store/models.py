@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -379,6 +380,10 @@ class Annotation(Base):
     code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id"))
     value: Mapped[str | None] = mapped_column(Text)
     codebook_version: Mapped[int] = mapped_column(Integer)
+    # Ticked by accepting a theme suggestion (its key), not by hand.
+    accepted_suggestion: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -399,6 +404,8 @@ class CodingStatus(Base):
     status: Mapped[str] = mapped_column(String(12), default="in_progress")
     flag_reason: Mapped[str | None] = mapped_column(Text)
     seconds_spent: Mapped[float] = mapped_column(Float, default=0.0)
+    # The coder had theme suggestions on screen here: reliability can leave the unit out.
+    suggestions_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -45,6 +45,7 @@ def _irr(target: str | Path, args: argparse.Namespace) -> int:
             by_code=args.by == "code",
             bootstrap=args.bootstrap,
             seed=args.seed,
+            without_suggestions=args.without_suggestions,
         )
     finally:
         project.close()
@@ -118,6 +119,7 @@ IRR = Command(
         annotator irr --db team.upr --metric alpha,kappa --bootstrap 1000 --format json
         annotator irr --db team.upr --by code --out reliability.xlsx
         annotator irr --db team.upr --plan
+        annotator irr --db team.upr --without-suggestions
         """,
     args=(
         arg(
@@ -154,6 +156,12 @@ IRR = Command(
             "(e.g. 1000)",
         ),
         arg("--seed", type=int, default=0, help="seed of the bootstrap draws"),
+        arg(
+            "--without-suggestions",
+            action="store_true",
+            help="only recommendations no coder had theme suggestions on screen for "
+            "(the report says how many were left out)",
+        ),
         arg(
             "--format",
             choices=IRR_FORMATS,

@@ -56,16 +56,21 @@ def _creator(args: argparse.Namespace) -> str | None:
 
 def _info(target: str | Path, _args: argparse.Namespace) -> int:
     from annotator.services.projects import summarise
+    from annotator.services.suggesting import settings_line
+    from annotator.services.suggestion_models import status_line
     from annotator.store.project import open_project
     from annotator.vocabulary import STATUS_LABELS
 
     project = open_project(target)
     try:
         summary = summarise(project)
+        suggestions = (status_line(project), settings_line(project))
     finally:
         project.close()
     print(f"Project: {summary.location}")
     print(f"Codebook: {summary.codebook}")
+    for line in suggestions:
+        print(line)
     print(f"Reviews: {len(summary.reviews)}")
     for review in summary.reviews:
         year = f", {review.year}" if review.year else ""
@@ -111,7 +116,8 @@ INFO = Command(
     help="say what a project holds",
     description=(
         "List a project's reviews, recommendations, codebook and coders, with each "
-        "coder's recommendations by status."
+        "coder's recommendations by status, and what the theme suggestions rest on and "
+        "when they show."
     ),
     example="annotator info --db team.upr",
     handler=_info,

@@ -86,12 +86,12 @@ class FieldColumns:
         if value is None:
             return [None]
         if kind == "single":
-            return [self._joined(value) or None]
+            return [self.joined(value) or None]
         if kind == "ordinal":
             if len(value.codes) == 1:
                 (code,) = value.codes
                 return [self.ordinal.get(code)]
-            return [self._joined(value) or None]
+            return [self.joined(value) or None]
         if kind == "boolean":
             text = (value.text or "").strip().casefold()
             if not text:
@@ -99,7 +99,7 @@ class FieldColumns:
             return ["yes" if text in ("true", "yes", "1") else "no"]
         return [value.text or None]
 
-    def _joined(self, value: FieldValue) -> str:
+    def joined(self, value: FieldValue) -> str:
         return LIST_SEPARATOR.join(
             self.labels[c]
             for c in sorted(value.codes, key=lambda c: self.order.get(c, 1 << 30))
@@ -128,6 +128,12 @@ BASE_COLUMNS = (
     Column("Response from", 30),
 )
 STATUS_COLUMN = Column("Status", 12, choices=tuple(dict.fromkeys(STATUS_LABELS.values())))
+# Whether the coder had theme suggestions on screen, and the codes accepted from them:
+# reliability and bias checks can leave such work out.
+SUGGESTION_COLUMNS = (
+    Column("Suggestions shown", 11, choices=("Yes", "No")),
+    Column("Suggestions accepted", 30),
+)
 CODER_BASE_COLUMNS = (
     Column("ID", 8, text=False),
     Column("State under review", 18),
@@ -137,4 +143,5 @@ CODER_BASE_COLUMNS = (
     BASE_COLUMNS[10],
     Column("Coder", 16),
     STATUS_COLUMN,
+    *SUGGESTION_COLUMNS,
 )

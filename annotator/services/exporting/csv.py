@@ -6,12 +6,11 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from annotator.services.exporting.columns import BASE_COLUMNS, STATUS_COLUMN
+from annotator.services.exporting.columns import BASE_COLUMNS, CODER_BASE_COLUMNS
 from annotator.services.exporting.options import (
     ExportResult,
 )
 from annotator.workbooks import (
-    Column,
     csv_safe,
 )
 
@@ -22,7 +21,9 @@ if TYPE_CHECKING:
 def write_csv(job: Job, path: Path) -> ExportResult:
     long = job.source.kind == "all-coders"
     if long:
-        columns = [*BASE_COLUMNS, Column("Coder"), STATUS_COLUMN, *job.field_columns()]
+        # The coder's columns from "Coder" on follow the recommendation's own columns.
+        coder_columns = list(CODER_BASE_COLUMNS[6:])
+        columns = [*BASE_COLUMNS, *coder_columns, *job.field_columns()]
     else:
         columns = job.recommendation_columns()
     written = coder_rows = 0

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 
 from annotator.services import analysis_data, permissions
 from annotator.services.coding import FieldValue, FormSpec, form_spec
-from annotator.services.exporting.columns import BASE_COLUMNS, STATUS_COLUMN, FieldColumns
+from annotator.services.exporting.columns import (
+    BASE_COLUMNS,
+    STATUS_COLUMN,
+    SUGGESTION_COLUMNS,
+    FieldColumns,
+)
 from annotator.services.exporting.csv import write_csv
 from annotator.services.exporting.options import (
     FORMATS,
@@ -26,9 +31,11 @@ from annotator.services.failures import FileFailure, file_problem
 from annotator.services.sources import (
     CONSENSUS_KEY,
     Source,
+    SuggestionMarks,
     coder_names,
     parse_source,
     statuses_in,
+    suggestion_marks,
     values_in,
 )
 from annotator.store.models import (
@@ -130,7 +137,7 @@ class Job:
         return [c for f in self.fields for c in f.columns]
 
     def recommendation_columns(self) -> list[Column]:
-        extra = [STATUS_COLUMN] if self.source.kind == "coder" else []
+        extra = [STATUS_COLUMN, *SUGGESTION_COLUMNS] if self.source.kind == "coder" else []
         if self.source.kind == "all-coders":
             return list(BASE_COLUMNS)
         return [*BASE_COLUMNS, *extra, *self.field_columns()]
@@ -146,6 +153,11 @@ class Job:
             cells.extend(fc.cells(value, coded))
         return cells
 
+    def _suggestion_cells(self, marks: SuggestionMarks, key: tuple[int, int]) -> list[Any]:
+        accepted = marks.accepted.get(key, frozenset())
+        labels = [fc.joined(FieldValue(accepted)) for fc in self.fields if fc.labels]
+        return ["Yes" if key in marks.shown else "No", "; ".join(x for x in labels if x) or None]
+
     def rows(self) -> Iterator[tuple[list[Any], list[list[Any]]]]:
         """(the recommendation's row, its coders' rows) in reading order."""
         kind = self.source.kind
@@ -160,6 +172,11 @@ class Job:
                 if kind in ("coder", "all-coders")
                 else {}
             )
+            marks = (
+                suggestion_marks(self.session, ids, self.source.coder_id)
+                if kind in ("coder", "all-coders")
+                else SuggestionMarks(frozenset(), {})
+            )
             statuses_of: dict[int, dict[int, str]] = {}
             for (rid, coder), marked in statuses.items():
                 statuses_of.setdefault(rid, {})[coder] = marked
@@ -172,6 +189,7 @@ class Job:
                 elif kind == "coder":
                     status = statuses.get((base.id, self.source.coder_id or 0))
                     row.append(STATUS_LABELS.get(status, status))
+                    row.extend(self._suggestion_cells(marks, (base.id, self.source.coder_id or 0)))
                     row.extend(
                         self._coded_cells(
                             by_coder.get(self.source.coder_id or 0, {}), status, False
@@ -192,6 +210,7 @@ class Job:
                                 base.category,
                                 self.names.get(coder, ""),
                                 STATUS_LABELS.get(status, status),
+                                *self._suggestion_cells(marks, (base.id, coder)),
                                 *self._coded_cells(by_coder.get(coder, {}), status, False),
                             ]
                         )

@@ -27,6 +27,7 @@ def measure(
     by_code: bool = True,
     bootstrap: int = 0,
     progress: ProgressFn | None = None,
+    without_suggestions: bool = False,
 ) -> Report:
     """The report of every coded field, as the reliability window shows it."""
     with project.session() as session:
@@ -38,4 +39,5 @@ def measure(
             bootstrap=bootstrap,
             project_name=project.display_name,
             progress=progress,
+            without_suggestions=without_suggestions,
         )

@@ -58,6 +58,7 @@ def report_rows(rep: Report) -> list[dict[str, Any]]:
         recommendations_compared=rep.overlap_done,
         reading=rep.overlap_reading,
     )
+    add(section="suggestions", value=rep.left_out, reading=rep.suggestions_reading)
     for fr in rep.fields:
         common = {"field": fr.key, "field_label": fr.label}
         for note in fr.notes:
@@ -160,6 +161,7 @@ def report_dict(rep: Report) -> dict[str, Any]:
     """The report as plain data (NaN as null), for JSON."""
     data = _plain(asdict(rep))
     data["overlap_reading"] = rep.overlap_reading
+    data["suggestions_reading"] = rep.suggestions_reading
     for fr, out in zip(rep.fields, data["fields"], strict=True):
         out["kind_label"] = fr.kind_label
         out["plan_reading"] = rep.plan_reading(fr.key)
@@ -185,6 +187,7 @@ def to_table(rep: Report) -> str:
     if rep.coders:
         lines.append(f"Coders compared: {', '.join(rep.coders)}")
     lines.append(rep.overlap_reading)
+    lines.append(rep.suggestions_reading)
     for fr in rep.fields:
         lines.append("")
         title = f"{fr.label} ({fr.kind_label}): {count_of(fr.n_units, 'recommendation')} compared"
@@ -268,6 +271,7 @@ def _write_sheets(rep: Report, book: Book) -> None:
         ("Made", rep.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("Coders compared", ", ".join(rep.coders) if rep.coders else "all coders"),
         ("Overlap", rep.overlap_reading),
+        ("Theme suggestions", rep.suggestions_reading),
         ("Recommendations assigned to two or more coders", rep.overlap_units),
         ("Of them done by two or more", rep.overlap_done),
         ("Bootstrap draws for the intervals", rep.bootstrap or "none"),

@@ -20,6 +20,7 @@ from annotator.services.rating_scope import (
     resolve_coders,
     resolve_field,
 )
+from annotator.services.suggesting import units_with_suggestions
 from annotator.vocabulary import KIND_LABELS
 
 if TYPE_CHECKING:
@@ -113,6 +114,23 @@ class Report:
     bootstrap: int = 0
     # How many double-coded recommendations each field needs (services.sample_plan).
     plan: SamplePlan | None = None
+    # Limited to recommendations no coder had theme suggestions on screen for, and how
+    # many compared recommendations that left out.
+    without_suggestions: bool = False
+    left_out: int = 0
+
+    @property
+    def suggestions_reading(self) -> str:
+        if not self.without_suggestions:
+            return (
+                "Every compared recommendation counts, whether or not a coder had theme "
+                "suggestions on screen."
+            )
+        return (
+            "Only recommendations coded without theme suggestions: "
+            f"{count_of(self.left_out, 'recommendation')} where a coder had suggestions on "
+            f"screen {'was' if self.left_out == 1 else 'were'} left out."
+        )
 
     @property
     def comparable(self) -> bool:
@@ -162,6 +180,7 @@ def report(
     project_name: str = "",
     progress: ProgressFn | None = None,
     by_coder_id: int | None = None,
+    without_suggestions: bool = False,
 ) -> Report:
     """The reliability of each field (by default every coded field but free text).
 
@@ -170,7 +189,8 @@ def report(
     reliable first; ``bootstrap`` draws give 95 % intervals. ``progress`` is called
     with (label, done, total) and may raise to stop. ``by_coder_id`` is who asks: an
     adjudicator or a coordinator (a coder comparing themselves with others would no
-    longer code blind).
+    longer code blind). ``without_suggestions`` leaves out the recommendations on which
+    any coder had theme suggestions on screen.
     """
     permissions.require(session, by_coder_id, permissions.MEASURE)
     spec = form_spec(session)
@@ -191,11 +211,19 @@ def report(
     if bootstrap < 0:
         raise ValueError("The number of bootstrap draws cannot be negative.")
     totals = assignments.overlap_totals(session)
+    shown = units_with_suggestions(session) if without_suggestions else set()
+    left_out: set[int] = set()
     results = []
     for done, fspec in enumerate(chosen_fields):
         if progress is not None:
             progress(f"Measuring {fspec.label}…", done, len(chosen_fields))
         frame = _frame(session, fspec, chosen)
+        if shown:
+            influenced = frame["unit"].isin(shown)
+            left_out.update(int(u) for u in frame.loc[influenced, "unit"].unique())
+            attrs = dict(frame.attrs)
+            frame = frame.loc[~influenced].reset_index(drop=True)
+            frame.attrs.update(attrs)
         results.append(_field_report(fspec, frame, wanted, by_code, bootstrap, seed))
     # Imported here: the plan is built from this module's ratings.
     from annotator.services.sample_plan import sample_plan
@@ -212,6 +240,8 @@ def report(
         fields=tuple(results),
         bootstrap=bootstrap,
         plan=plan,
+        without_suggestions=without_suggestions,
+        left_out=len(left_out),
     )
 
 
