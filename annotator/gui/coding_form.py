@@ -14,7 +14,15 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from annotator.gui.field_widgets import (
     QUIET_GREY,
@@ -35,6 +43,7 @@ __all__ = ["CodingForm", "code_tooltip"]
 # The pane never narrows past what the form needs (its longest option with its key), so
 # nothing is cut off at the right; a codebook with very long labels is capped here.
 MAX_MIN_WIDTH = 480
+WINDOW_MARGIN = 40  # the window's frame and the splitter's margins, with room to spare
 
 
 class CodingForm(QScrollArea):
@@ -105,7 +114,24 @@ class CodingForm(QScrollArea):
             return hint
         scroll_bar = self.verticalScrollBar().sizeHint().width()
         wanted = body.minimumSizeHint().width() + scroll_bar + 2 * self.frameWidth()
-        return QSize(max(hint.width(), min(wanted, MAX_MIN_WIDTH)), hint.height())
+        return QSize(max(hint.width(), min(wanted, MAX_MIN_WIDTH, self._room())), hint.height())
+
+    def _room(self) -> int:
+        """What the screen leaves the form beside the window's other panes' minimums: on a
+        screen too narrow for all three the form scrolls sideways rather than push the
+        window past the screen's edge."""
+        splitter, pane = self.parentWidget(), self
+        while splitter is not None and not isinstance(splitter, QSplitter):
+            splitter, pane = splitter.parentWidget(), splitter
+        screen = self.screen()
+        if splitter is None or screen is None:
+            return MAX_MIN_WIDTH
+        others = sum(
+            splitter.widget(i).minimumSizeHint().width() + splitter.handleWidth()
+            for i in range(splitter.count())
+            if splitter.widget(i) is not pane
+        )
+        return screen.availableGeometry().width() - others - WINDOW_MARGIN
 
     def restyle(self) -> None:
         """After a theme change: the checked style takes the new palette's colours."""
