@@ -120,17 +120,18 @@ class CodingForm(QScrollArea):
         """What the screen leaves the form beside the window's other panes' minimums: on a
         screen too narrow for all three the form scrolls sideways rather than push the
         window past the screen's edge."""
-        splitter, pane = self.parentWidget(), self
+        pane: QWidget = self
+        splitter = self.parentWidget()
         while splitter is not None and not isinstance(splitter, QSplitter):
-            splitter, pane = splitter.parentWidget(), splitter
+            pane, splitter = splitter, splitter.parentWidget()
         screen = self.screen()
         if splitter is None or screen is None:
             return MAX_MIN_WIDTH
-        others = sum(
-            splitter.widget(i).minimumSizeHint().width() + splitter.handleWidth()
-            for i in range(splitter.count())
-            if splitter.widget(i) is not pane
-        )
+        others = 0
+        for i in range(splitter.count()):
+            widget = splitter.widget(i)
+            if widget is not None and widget is not pane:
+                others += widget.minimumSizeHint().width() + splitter.handleWidth()
         return screen.availableGeometry().width() - others - WINDOW_MARGIN
 
     def restyle(self) -> None:
