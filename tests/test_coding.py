@@ -21,7 +21,7 @@ from annotator.services.coding import (
 )
 from annotator.services.permissions import NotPermitted
 from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recommendation
-from tests.project_helpers import codes_named
+from tests.project_helpers import allow_incomplete_done, codes_named, fill_required_by
 
 
 @pytest.fixture
@@ -112,6 +112,7 @@ def test_status_flag_needs_a_reason_and_time_is_added(any_sample_project, amina)
         "Two recommendations in one",
         12.5,
     )
+    fill_required_by(service, rid)
     previous = service.set_status(rid, "done")
     assert previous.status == "flagged"
     assert service.status(rid).reason is None
@@ -190,6 +191,7 @@ def test_queue_filters_by_my_status_and_by_theme(any_sample_project, amina):
     torture = next(c for c in themes.codes if c.key == "torture")
     first, second = ids(any_sample_project, amina)[:2]
     service.save(first, themes.id, FieldValue(frozenset({torture.id})))
+    fill_required_by(service, second)
     service.set_status(second, "done")
     assert ids(any_sample_project, amina, statuses=frozenset({"done"})) == [second]
     assert ids(any_sample_project, amina, statuses=frozenset({"in_progress"})) == [first]
@@ -206,3 +208,25 @@ def test_queue_filters_by_my_status_and_by_theme(any_sample_project, amina):
     with any_sample_project.session() as session:
         assert queue.progress(session, amina).done == 1
         assert queue.progress(session, amina, [first, second]) == queue.Progress(1, 2)
+
+
+def test_the_service_refuses_done_with_required_fields_empty(any_sample_project, amina):
+    """The rule lives in the service, so a script or another front end cannot skip it."""
+    from annotator.services.completeness import IncompleteDone
+
+    service = CodingService(any_sample_project, amina)
+    rid = first_id(any_sample_project, "28.2")
+    themes = service.form().field_by_key("themes")
+    service.save(rid, themes.id, FieldValue(frozenset({themes.codes[0].id})))
+    with pytest.raises(IncompleteDone, match="Published response and Position") as refused:
+        service.set_status(rid, "done")
+    assert refused.value.fields == ("Published response", "Position")
+    assert service.status(rid).status == "in_progress"  # nothing kept
+    fill_required_by(service, rid)
+    service.set_status(rid, "done")
+    assert service.status(rid).status == "done"
+
+    other = first_id(any_sample_project, "28.3")
+    allow_incomplete_done(any_sample_project)  # the coordinator's switch
+    service.set_status(other, "done")
+    assert service.status(other).status == "done"
