@@ -230,3 +230,34 @@ def test_the_service_refuses_done_with_required_fields_empty(any_sample_project,
     allow_incomplete_done(any_sample_project)  # the coordinator's switch
     service.set_status(other, "done")
     assert service.status(other).status == "done"
+
+
+def test_filter_progress_counts_done_from_either_side(any_sample_project, amina):
+    """Done under a filter is counted from the coder's done statuses when they are fewer
+    than the recommendations kept, else from those recommendations: both give the
+    figure a plain count gives."""
+    allow_incomplete_done(any_sample_project)  # statuses alone are what is counted here
+    with any_sample_project.write() as session:
+        ben = get_or_create_coder(session, "Ben").id
+        responses = queue.filter_choices(session).responses
+        every = queue.filtered_ids(session, queue.QueueFilter(), amina)
+    few, many = CodingService(any_sample_project, amina), CodingService(any_sample_project, ben)
+    for rid in every[:5]:
+        few.set_status(rid, "done")
+    for rid in every[: len(every) - 10]:
+        many.set_status(rid, "done")
+    assert responses
+    for response in responses:
+        flt = queue.QueueFilter(response=response)
+        with any_sample_project.session() as session:
+            kept = queue.filtered_ids(session, flt, amina)
+            for coder in (amina, ben):
+                done = set(
+                    session.scalars(
+                        select(CodingStatus.recommendation_id).where(
+                            CodingStatus.coder_id == coder, CodingStatus.status == "done"
+                        )
+                    )
+                )
+                expected = queue.Progress(len(done & set(kept)), len(kept))
+                assert queue.filter_progress(session, flt, coder) == expected, (response, coder)
