@@ -55,3 +55,22 @@ def fill_required(window) -> None:
     for field_id, value in required_values(window.spec).items():
         if window.form.values().get(field_id, FieldValue()).empty:
             window.apply_value(window.current_id, field_id, value)
+
+
+def fill_required_by(service, recommendation_id: int) -> None:
+    """Save a value for each required field this coder left empty on the recommendation
+    (through a ``CodingService``), where a test marks it done about something else."""
+    current = service.values(recommendation_id)
+    for field_id, value in required_values(service.form()).items():
+        if current.get(field_id, FieldValue()).empty:
+            service.save(recommendation_id, field_id, value)
+
+
+def allow_incomplete_done(project: Project) -> None:
+    """Switch on the project's setting that lets incomplete work be marked done, for tests
+    whose figures rest on exactly the values they save (the coordinator's switch)."""
+    from annotator.services.completeness import ALLOW_INCOMPLETE_DONE
+    from annotator.store.models import ProjectInfo
+
+    with project.write() as session:
+        session.merge(ProjectInfo(key=ALLOW_INCOMPLETE_DONE, value="1"))

@@ -39,11 +39,16 @@ def _values_for(spec: FormSpec, coder_index: int, rid: int) -> dict[int, FieldVa
     themes = [c for c in spec.field_by_key("themes").codes if not c.retired]
     published = spec.field_by_key("published_response").codes
     notes = spec.field_by_key("notes")
+    # Every required field filled: each recommendation is then marked done.
+    positions = [c for c in spec.field_by_key("position").codes if not c.retired]
     first, second = themes[(rid + coder_index) % len(themes)], themes[rid % len(themes)]
     return {
         spec.field_by_key("themes").id: FieldValue(frozenset({first.id, second.id})),
         spec.field_by_key("published_response").id: FieldValue(
             frozenset({published[(rid * 7 + coder_index) % len(published)].id})
+        ),
+        spec.field_by_key("position").id: FieldValue(
+            frozenset({positions[(rid + coder_index) % len(positions)].id})
         ),
         notes.id: FieldValue(text=f"coder {coder_index} on {rid}"),
     }

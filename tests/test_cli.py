@@ -222,6 +222,22 @@ def test_import_of_a_bad_file_fails_clearly_and_writes_nothing(tmp_path):
     assert file_bytes(db) == before  # the good file was not half-imported either
 
 
+def test_an_unknown_table_without_a_mapping_says_how_to_give_one(tmp_path):
+    db = tmp_path / "p.upr"
+    assert annotator("init", "--db", str(db)).returncode == 0
+    table = tmp_path / "mine.csv"
+    table.write_text(
+        "Wording,Ref,Desk,Owner\nRatify the CRPD,1.1,A,Ana\nAbolish the death penalty,1.2,B,Li\n",
+        encoding="utf-8",
+    )
+    before = file_bytes(db)
+    result = annotator("import", "--db", str(db), "--review", "Chile:4", str(table))
+    assert result.returncode == 1
+    assert "mine.csv is a table of no known layout" in result.stdout
+    assert "--map" in result.stderr and "Nothing was imported" in result.stderr
+    assert file_bytes(db) == before
+
+
 def test_import_with_a_column_mapping(tmp_path):
     db = tmp_path / "p.upr"
     assert annotator("init", "--db", str(db)).returncode == 0

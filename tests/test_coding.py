@@ -21,7 +21,7 @@ from annotator.services.coding import (
 )
 from annotator.services.permissions import NotPermitted
 from annotator.store.models import Annotation, AuditEvent, CodingStatus, Recommendation
-from tests.project_helpers import codes_named
+from tests.project_helpers import allow_incomplete_done, codes_named, fill_required_by
 
 
 @pytest.fixture
@@ -112,6 +112,7 @@ def test_status_flag_needs_a_reason_and_time_is_added(any_sample_project, amina)
         "Two recommendations in one",
         12.5,
     )
+    fill_required_by(service, rid)
     previous = service.set_status(rid, "done")
     assert previous.status == "flagged"
     assert service.status(rid).reason is None
@@ -190,6 +191,7 @@ def test_queue_filters_by_my_status_and_by_theme(any_sample_project, amina):
     torture = next(c for c in themes.codes if c.key == "torture")
     first, second = ids(any_sample_project, amina)[:2]
     service.save(first, themes.id, FieldValue(frozenset({torture.id})))
+    fill_required_by(service, second)
     service.set_status(second, "done")
     assert ids(any_sample_project, amina, statuses=frozenset({"done"})) == [second]
     assert ids(any_sample_project, amina, statuses=frozenset({"in_progress"})) == [first]
@@ -206,3 +208,56 @@ def test_queue_filters_by_my_status_and_by_theme(any_sample_project, amina):
     with any_sample_project.session() as session:
         assert queue.progress(session, amina).done == 1
         assert queue.progress(session, amina, [first, second]) == queue.Progress(1, 2)
+
+
+def test_the_service_refuses_done_with_required_fields_empty(any_sample_project, amina):
+    """The rule lives in the service, so a script or another front end cannot skip it."""
+    from annotator.services.completeness import IncompleteDone
+
+    service = CodingService(any_sample_project, amina)
+    rid = first_id(any_sample_project, "28.2")
+    themes = service.form().field_by_key("themes")
+    service.save(rid, themes.id, FieldValue(frozenset({themes.codes[0].id})))
+    with pytest.raises(IncompleteDone, match="Published response and Position") as refused:
+        service.set_status(rid, "done")
+    assert refused.value.fields == ("Published response", "Position")
+    assert service.status(rid).status == "in_progress"  # nothing kept
+    fill_required_by(service, rid)
+    service.set_status(rid, "done")
+    assert service.status(rid).status == "done"
+
+    other = first_id(any_sample_project, "28.3")
+    allow_incomplete_done(any_sample_project)  # the coordinator's switch
+    service.set_status(other, "done")
+    assert service.status(other).status == "done"
+
+
+def test_filter_progress_counts_done_from_either_side(any_sample_project, amina):
+    """Done under a filter is counted from the coder's done statuses when they are fewer
+    than the recommendations kept, else from those recommendations: both give the
+    figure a plain count gives."""
+    allow_incomplete_done(any_sample_project)  # statuses alone are what is counted here
+    with any_sample_project.write() as session:
+        ben = get_or_create_coder(session, "Ben").id
+        responses = queue.filter_choices(session).responses
+        every = queue.filtered_ids(session, queue.QueueFilter(), amina)
+    few, many = CodingService(any_sample_project, amina), CodingService(any_sample_project, ben)
+    for rid in every[:5]:
+        few.set_status(rid, "done")
+    for rid in every[: len(every) - 10]:
+        many.set_status(rid, "done")
+    assert responses
+    for response in responses:
+        flt = queue.QueueFilter(response=response)
+        with any_sample_project.session() as session:
+            kept = queue.filtered_ids(session, flt, amina)
+            for coder in (amina, ben):
+                done = set(
+                    session.scalars(
+                        select(CodingStatus.recommendation_id).where(
+                            CodingStatus.coder_id == coder, CodingStatus.status == "done"
+                        )
+                    )
+                )
+                expected = queue.Progress(len(done & set(kept)), len(kept))
+                assert queue.filter_progress(session, flt, coder) == expected, (response, coder)

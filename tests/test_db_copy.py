@@ -13,6 +13,7 @@ from annotator.services.queue import QueueFilter, filtered_ids
 from annotator.store.errors import ProjectError
 from annotator.store.models import Recommendation
 from annotator.store.project import open_project
+from tests.project_helpers import fill_required_by
 from tests.roles import COORDINATOR, coordinator_id
 
 
@@ -27,6 +28,7 @@ def coded_sample(sample_project):
     for rid in ids[:20]:
         service.save(rid, themes.id, FieldValue(frozenset(c.id for c in themes.codes[3:5])))
         service.save(rid, notes.id, FieldValue(text=f"note on {rid} — “quoted”, ünïcode"))
+        fill_required_by(service, rid)
         service.set_status(rid, "done")
         service.add_time(rid, 12.25)
     return amina

@@ -206,3 +206,60 @@ def test_a_working_group_report_pdf_and_its_addendum(window, qtbot, empty_projec
     wait_idle(qtbot, answers)
     assert "157" in answers.report.toPlainText()
     assert answers.import_button.isEnabled()
+
+
+def test_an_unknown_table_is_mapped_in_the_dialog(window, qtbot, empty_project, tmp_path):
+    """A table of no known layout, recognised from the file: the preview offers its own
+    column choice (never the command line's --map), and the import then goes through."""
+    from openpyxl import Workbook
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    table = tmp_path / "our-list.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Wording of the ask", "Ref no", "Desk"])
+    sheet.append(["Ratify the Optional Protocol to CAT (Chile)", "131.1", "A"])
+    sheet.append(["Strengthen the national human rights institution (Spain)", "131.2", "B"])
+    sheet.append(["Abolish the death penalty (France)", "131.3", "A"])
+    book.save(table)
+
+    dialog = window.import_files(files=[table])
+    qtbot.addWidget(dialog)
+    dialog.state_box.setCurrentText("Peru")
+    dialog.cycle_box.setValue(4)
+    dialog.preview()
+    wait_idle(qtbot, dialog)
+    assert dialog.columns_button.isVisible(), dialog.report.toPlainText()
+    assert "Choose columns" in dialog.preview_title.text()
+    shown = dialog.preview_title.text() + dialog.report.toPlainText()
+    assert "--map" not in shown and "command line" not in shown
+    assert "our-list.xlsx is a table of no known layout" in dialog.report.toPlainText()
+    assert not dialog.import_button.isEnabled()
+    dialog.resize(1280, 720)
+    dialog.grab().save("/tmp/i15misc_import_unknown_table.png")
+
+    seen: list[MappingDialog] = []
+
+    def choose() -> None:
+        mapping = QApplication.activeModalWidget()
+        assert isinstance(mapping, MappingDialog)
+        seen.append(mapping)
+        mapping.boxes["number"].setCurrentIndex(mapping.boxes["number"].findData("Ref no"))
+        mapping.boxes["text"].setCurrentIndex(mapping.boxes["text"].findData("Wording of the ask"))
+        mapping.grab().save("/tmp/i15misc_mapping.png")
+        mapping._accept()
+
+    QTimer.singleShot(0, choose)
+    qtbot.mouseClick(dialog.columns_button, Qt.MouseButton.LeftButton)
+    assert seen, "the column choice did not open"
+    wait_idle(qtbot, dialog)
+    report = dialog.report.toPlainText()
+    assert "Recommendations: 3 new" in report, report
+    assert not dialog.columns_button.isVisible()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, dialog)
+    assert dialog.preview_title.text() == "Imported.", dialog.report.toPlainText()
+    assert table_counts(empty_project)["recommendation"] == 3
+    texts = {window.model.row(i).text for i in range(window.model.rowCount())}
+    assert "Abolish the death penalty (France)" in texts

@@ -44,6 +44,7 @@ from annotator.store.models import (
 )
 from annotator.store.project import Project, open_project
 from tests.fts_search import search_ids
+from tests.project_helpers import allow_incomplete_done
 from tests.roles import boss, coordinator_id
 from tests.test_cli import annotator
 
@@ -180,6 +181,9 @@ def team(tmp_path, sample_path):
         assign(session, ids["Amina"], range(1, 61), by_coder_id=olga)
         assign(session, ids["Ben"], range(41, 101), by_coder_id=olga)
         assign(session, ids["Cora"], range(81, 141), by_coder_id=olga)
+    # These tests mark done what they code about something else; the check of done
+    # against required fields in a merge has its own test, with the setting off.
+    allow_incomplete_done(master)
     folder = tmp_path / "packages"
     folder.mkdir()
     yield Team(sample_path, master, folder, olga)
@@ -603,6 +607,54 @@ def test_statuses_later_wins_and_time_spent_is_kept(team):
     assert (status.status, status.reason, status.seconds) == ("flagged", "recheck", 45.0)
     events = _merge_events(team.master)
     assert [(json.loads(b)["status"], a["status"]) for b, a in events] == [("done", "flagged")]
+
+
+def test_done_with_required_fields_empty_arrives_in_progress(team):
+    """The package was made while the project allowed incomplete work done; the
+    coordinator has switched that off since: the merge goes on, but such a recommendation
+    arrives in progress and the report names it with the fields it lacks."""
+    from annotator.services.completeness import set_allows_incomplete_done
+    from tests.project_helpers import fill_required_by
+
+    out = team.package("Amina")
+    complete, incomplete = pkg_rec(out, team.master, 22), pkg_rec(out, team.master, 23)
+
+    def work(s: CodingService, spec: FormSpec) -> None:
+        fill_required_by(s, complete)
+        s.set_status(complete, "done")
+        s.save(incomplete, *codes(spec, "themes", "torture"))
+        s.set_status(incomplete, "done")  # allowed in the package, as in the project then
+
+    code_in(out, "Amina", work)
+    set_allows_incomplete_done(team.master, False, team.olga)
+    merged = packages.merge(team.master, [out], by_coder_id=team.olga)
+    plan = merged.packages[0]
+    amina = CodingService(team.master, coder_id(team.master, "Amina"))
+    assert amina.status(22).status == "done"
+    assert amina.status(23).status == "in_progress"
+    themes = amina.form().field_by_key("themes")
+    assert amina.values(23)[themes.stored_id].codes  # the codes came in all the same
+    assert plan.incomplete_done == [f"{_place(team.master, 23)} (Published response, Position)"]
+    report = "\n".join(merged.lines())
+    assert "1 recommendation marked done in the package with required fields empty" in report
+    assert _place(team.master, 23) in report
+    with team.master.session() as session:
+        after = session.scalars(
+            select(AuditEvent.after)
+            .where(AuditEvent.recommendation_id == 23, AuditEvent.action == "status")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert after is not None and json.loads(after)["status"] == "in_progress"
+    # Merging the same package again changes nothing (it is in the merge log).
+    again = packages.merge(team.master, [out], by_coder_id=team.olga).packages[0]
+    assert again.already_merged_at is not None and not again.incomplete_done
+
+
+def _place(project: Project, rid: int) -> str:
+    from annotator.services.recommendations import recommendation_rows
+
+    with project.session() as session:
+        return recommendation_rows(session, [rid], with_text=False)[rid].place
 
 
 def test_reading_a_recommendation_again_is_not_a_later_status_edit(team):

@@ -30,4 +30,4 @@ def test_eight_coders_at_once_lose_and_duplicate_nothing(postgres):
         project.close()
     assert annotations == result.annotations_written  # none lost, none doubled
     assert done == 8 * 120
-    assert audited == 8 * 120 * 3
+    assert audited == 8 * 120 * 4  # themes, published response, position, a note

@@ -32,6 +32,7 @@ from annotator.store.models import (
     Recommendation,
 )
 from annotator.store.project import open_project
+from tests.project_helpers import fill_required_by
 from tests.roles import coordinator_id
 from tests.test_cli import annotator
 
@@ -93,6 +94,7 @@ def team(postgres):
             for rid in range(1, 11):
                 code = themes.codes[0 if login == "amina" else 1]
                 service.save(rid, themes.id, FieldValue(frozenset({code.id})))
+                fill_required_by(service, rid)
                 service.set_status(rid, "done")
         finally:
             project.close()
@@ -168,7 +170,7 @@ def test_a_coder_cannot_change_or_add_another_coders_work_with_plain_sql(team):
             "SELECT id, code_id, value FROM annotation WHERE coder_id = %s ORDER BY id",
             (ids["Ben"],),
         ).fetchall()
-    assert after == before and len(before) == 10
+    assert after == before and len(before) == 30  # ten recommendations, three fields each
 
 
 def test_a_coder_cannot_change_the_codebook_assignments_coders_or_roles_by_sql(team):
@@ -198,7 +200,7 @@ def test_an_adjudicator_reads_everyones_work_but_not_the_codebook_to_change(team
         seen = dict(
             cora.execute("SELECT coder_id, count(*) FROM annotation GROUP BY coder_id").fetchall()
         )
-        assert seen == {ids["Amina"]: 10, ids["Ben"]: 10}
+        assert seen == {ids["Amina"]: 30, ids["Ben"]: 30}  # three required fields each
         assert (
             cora.execute(
                 "UPDATE annotation SET value = 'x' WHERE coder_id = %s", (ids["Amina"],)
@@ -264,7 +266,8 @@ def test_coding_through_the_app_as_a_coder_login(team):
                 select(func.count(AuditEvent.id)).where(AuditEvent.coder_id == seat.coder_id)
             )
             status = session.get(CodingStatus, (11, seat.coder_id))
-        assert mine == 10 * 2 + 2  # a value and a status each, all written by the coder
+        # three required values and a status each, all written by the coder
+        assert mine == 10 * 4 + 2
         assert status.status == "flagged" and status.seconds_spent == 12.5
     finally:
         owner.close()
@@ -310,7 +313,7 @@ def test_revoking_a_login_and_listing_them(team):
     owner = open_project(team.url)  # Ben's work stays
     try:
         with owner.session() as session:
-            assert session.scalar(select(func.count(Annotation.id))) == 20
+            assert session.scalar(select(func.count(Annotation.id))) == 60
     finally:
         owner.close()
 
@@ -328,7 +331,7 @@ def test_a_role_change_reaches_the_server_with_db_secure(team):
     finally:
         owner.close()
     with team.sql("ben") as connection:
-        assert connection.execute("SELECT count(*) FROM annotation").fetchone() == (20,)
+        assert connection.execute("SELECT count(*) FROM annotation").fetchone() == (60,)
 
 
 def test_db_grant_on_the_command_line(team, postgres, tmp_path):
@@ -420,7 +423,7 @@ def test_a_coordinators_login_imports_and_edits_the_codebook(team, postgres, tmp
             )
         with project.session() as session:
             assert session.scalar(select(func.count(Recommendation.id))) == 346 + 215
-            assert session.scalar(select(func.count(Annotation.id))) == 20  # sees everyone's
+            assert session.scalar(select(func.count(Annotation.id))) == 60  # sees everyone's
     finally:
         project.close()
 

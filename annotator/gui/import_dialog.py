@@ -218,11 +218,11 @@ class ImportDialog(QDialog):
         if not table:
             self.mapping_label.setText("")
 
-    def choose_mapping(self) -> bool:
+    def choose_mapping(self, path: Path | None = None) -> bool:
         files = self.files()
         if not files:
             return False
-        dialog = MappingDialog(files[0], self.settings, self)
+        dialog = MappingDialog(path or files[0], self.settings, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         self.mapping = dialog.mapping()
@@ -236,6 +236,7 @@ class ImportDialog(QDialog):
         page = QWidget()
         self.preview_title = QLabel("Preview: nothing has been written yet.")
         self.preview_title.setStyleSheet("font-weight: bold")
+        self.preview_title.setWordWrap(True)
         self.progress_label = QLabel("")
         self.progress = QProgressBar()
         self.stop_button = QPushButton("Stop")
@@ -252,8 +253,13 @@ class ImportDialog(QDialog):
         self.import_button.clicked.connect(self.run)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.accept)
+        # Shown when a file is a table of no known layout: the mapping is chosen here.
+        self.columns_button = QPushButton("Choose columns…")
+        self.columns_button.clicked.connect(self.choose_columns)
+        self.columns_button.setVisible(False)
         buttons = QDialogButtonBox()
         buttons.addButton(self.back_button, QDialogButtonBox.ButtonRole.ResetRole)
+        buttons.addButton(self.columns_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
         buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
         layout = QVBoxLayout(page)
@@ -298,14 +304,33 @@ class ImportDialog(QDialog):
 
         self.pages.setCurrentIndex(1)
         self.preview_title.setText("Preview: nothing has been written yet.")
+        self.columns_button.setVisible(False)
         self.report.clear()
         self.options = options
         self._start(work, self._previewed)
 
+    def _unmapped(self) -> Path | None:
+        """The first file read as a table of no known layout without a mapping."""
+        names = {b.file for b in self.batches if b.needs_mapping}
+        return next((path for path in self.files() if path.name in names), None)
+
+    def choose_columns(self) -> None:
+        path = self._unmapped()
+        if path is not None and self.choose_mapping(path):
+            self.preview()
+
     def _previewed(self, result) -> None:
         self.batches, self.plan = result
         self.report.setPlainText("\n".join(describe(self.plan, limit=200)))
-        if self.plan.errors:
+        unmapped = None if self._pasting() else self._unmapped()
+        self.columns_button.setVisible(unmapped is not None)
+        if unmapped is not None:
+            self.preview_title.setText(
+                f"{unmapped.name} is a table UPR Coder does not know: press "
+                "“Choose columns…” to say which column holds the recommendation text "
+                "and the others. Nothing has been written."
+            )
+        elif self.plan.errors:
             self.preview_title.setText(
                 f"This import would be refused: {len(self.plan.errors)} errors (listed below). "
                 "Nothing has been written."

@@ -46,6 +46,11 @@ def detect_format(path: Path) -> str:
     return _text_format(path)
 
 
+class MappingNeeded(SourceFileError):
+    """A table of no known layout read without a column mapping: each front end says how
+    to give one (the command line's --map, the import dialog's column choice)."""
+
+
 def _undetermined(path: Path) -> SourceFileError:
     return SourceFileError(
         f"{path.name}: its format could not be recognised; choose the format "
@@ -187,9 +192,9 @@ def read(
     options: dict[str, Any] = {"review": review, "progress": progress}
     if fmt == "table":
         if not mapping:
-            raise SourceFileError(
-                f"{path.name} is a table of no known layout: say which column holds what "
-                '(on the command line --map "number=Para,text=Recommendation,...").'
+            raise MappingNeeded(
+                f"{path.name} is a table of no known layout: say which column holds the "
+                "recommendation text (and the number, the state, the response, if it has them)."
             )
         options.update(mapping=mapping, sheet=sheet)
     return intake.check(reader(path, **options), path)

@@ -131,6 +131,8 @@ class ImportBatch:
     # otherwise the import compares them by the category table.
     totals_checked: bool = False
     notes: list[str] = field(default_factory=list)  # plain facts for the report
+    # Read as a table of no known layout without a column mapping: nothing read yet.
+    needs_mapping: bool = False
 
     @property
     def reviews(self) -> list[ReviewRecord]:

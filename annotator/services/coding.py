@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from annotator import codebook as cbk
 from annotator.limits import MAX_CODER_TEXT
-from annotator.services import assignments, permissions, queue
+from annotator.services import assignments, completeness, permissions, queue
 from annotator.services.codebook import active_codebook_row, codebook_from_row
 from annotator.services.recommendations import RecommendationDetail, recommendation_detail
 from annotator.store.models import (
@@ -464,9 +464,19 @@ class CodingService:
     def set_status(
         self, recommendation_id: int, status: str, *, reason: str | None = None
     ) -> Status:
-        return self._write(
-            lambda s: save_status(s, recommendation_id, self.coder_id, status, reason=reason)
-        )
+        """IncompleteDone for "done" with required fields empty, unless the project allows
+        it: checked in the save's own transaction, so no front end can skip the rule."""
+
+        def work(session: Session) -> Status:
+            if status == "done":
+                missing = completeness.missing_required(
+                    form_spec(session), load_values(session, recommendation_id, self.coder_id)
+                )
+                if missing and not completeness.allows_incomplete_done_in(session):
+                    raise completeness.IncompleteDone(missing)
+            return save_status(session, recommendation_id, self.coder_id, status, reason=reason)
+
+        return self._write(work)
 
     def add_time(self, recommendation_id: int, seconds: float) -> None:
         self._write(lambda s: add_time(s, recommendation_id, self.coder_id, seconds))

@@ -7,11 +7,16 @@ lives in ``project_info`` (a package made from the project carries it along)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from annotator.services import permissions
-from annotator.services.coding import FieldValue, FormSpec
 from annotator.store.models import ProjectInfo
 from annotator.store.project import Project
+
+if TYPE_CHECKING:  # coding.py applies this rule itself, so it cannot be imported here
+    from annotator.services.coding import FieldValue, FormSpec
 
 ALLOW_INCOMPLETE_DONE = "allow_incomplete_done"
 ALLOW_INCOMPLETE_DONE_LABEL = "Allow recommendations marked done with required fields empty"
@@ -37,12 +42,20 @@ def missing_required(spec: FormSpec, values: Mapping[int, FieldValue]) -> tuple[
     return tuple(
         f.label
         for f in spec.fields
-        if f.required and f.kind != "boolean" and values.get(f.stored_id, FieldValue()).empty
+        if f.required
+        and f.kind != "boolean"
+        and ((value := values.get(f.stored_id)) is None or value.empty)
     )
 
 
 def allows_incomplete_done(project: Project) -> bool:
     return project.info(ALLOW_INCOMPLETE_DONE) == "1"
+
+
+def allows_incomplete_done_in(session: Session) -> bool:
+    """The setting, read in an open transaction (a save or a merge checks it there)."""
+    row = session.get(ProjectInfo, ALLOW_INCOMPLETE_DONE)
+    return row is not None and row.value == "1"
 
 
 def set_allows_incomplete_done(project: Project, allowed: bool, by_coder_id: int | None) -> None:

@@ -6,7 +6,7 @@ On a synthetic project (real texts and states, 3 coders) it reports, median and 
 of many runs: a code's keystroke to the annotation committed and shown as saved; the
 next recommendation on screen; a filter applied (published response); a full-text
 search applied. Targets (issue 4): under 30 ms for a keystroke and for the next
-recommendation, under 150 ms for a filter or a search.
+recommendation, under 150 ms for a search; the filter under 100 ms in every run (issue 15).
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ def timed(work, repeat: int) -> list[float]:
     return times
 
 
-def report(name: str, times: list[float], target: float) -> None:
+def report(name: str, times: list[float], target: float, *, worst_case: bool = False) -> None:
+    """``worst_case``: the target is for every run (issue 15: the filter), not the median."""
     median, worst = statistics.median(times), max(times)
-    verdict = "ok" if median < target else "MISSED"
+    verdict = "ok" if (worst if worst_case else median) < target else "MISSED"
     print(
         f"{name:<44} median {median:7.1f} ms, worst {worst:7.1f} ms "
-        f"(target < {target:.0f} ms: {verdict})"
+        f"(target < {target:.0f} ms{' worst' if worst_case else ''}: {verdict})"
     )
 
 
@@ -103,7 +104,7 @@ def main() -> int:
             window.queue.response.setCurrentIndex(state[0] % len(responses))
             app.processEvents()
 
-        report("filter by published response", timed(filter_once, 12), 150)
+        report("filter by published response", timed(filter_once, 12), 100, worst_case=True)
         window.queue.response.setCurrentIndex(0)
         words = ["torture", "death penalty", "women", "ratify the optional", "children", "press"]
 

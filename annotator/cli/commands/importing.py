@@ -10,6 +10,16 @@ from annotator.cli.command import Command, arg
 from annotator.importers.detect import FORMATS
 
 
+def _mapping_hint(plan) -> None:
+    """How to give the column mapping the core asks for, in this front end's words."""
+    if any(batch.needs_mapping for batch in plan.batches):
+        print(
+            'Say which column holds what with --map, for example --map "number=Para,'
+            'text=Recommendation,response=Position".',
+            file=sys.stderr,
+        )
+
+
 def _import(target: str | Path, args: argparse.Namespace) -> int:
     from annotator.importers.generic_table import parse_mapping
     from annotator.services.importing import (
@@ -36,12 +46,14 @@ def _import(target: str | Path, args: argparse.Namespace) -> int:
     except ImportRefused as refused:
         for line in describe(refused.plan):
             print(line)
+        _mapping_hint(refused.plan)
         print("Nothing was imported: correct the errors above and import again.", file=sys.stderr)
         return 1
     finally:
         project.close()
     for line in describe(plan):
         print(line)
+    _mapping_hint(plan)
     if args.dry_run:
         print(
             "Dry run: nothing was written."

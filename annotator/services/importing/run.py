@@ -64,6 +64,7 @@ def read_files(
                     f"its state too, for example --review Slovenia:{options.review_symbol}."
                 )
             batch.problem(None, None, message)
+            batch.needs_mapping = isinstance(error, detect.MappingNeeded)
         batches.append(batch)
     return batches
 

@@ -16,6 +16,7 @@ from annotator.services import permissions
 from annotator.services.coders import find_coder
 from annotator.services.packages.codebook_map import map_codebook
 from annotator.services.packages.contents import MARKER_KEY, PackageContents
+from annotator.services.packages.done_check import hold_back_incomplete_done
 from annotator.services.packages.errors import PackageError, PackageRefused, refuse
 from annotator.services.packages.opening import read_package
 from annotator.services.packages.plan import MergePlan, PackagePlan, label_changes
@@ -211,6 +212,14 @@ def _merge_one(
     merge_values(session, package, plan, coder, recs, book, now, by_coder_id)
     merge_statuses(session, package, plan, coder, recs, now, by_coder_id)
     copy_events(session, package, plan, coder, recs, book)
+    hold_back_incomplete_done(
+        session,
+        package.sha256,
+        plan,
+        coder,
+        (recs[s.recommendation_uuid] for s in package.statuses if s.recommendation_uuid in recs),
+        now,
+    )
     label_changes(session, plan)
     session.add(
         MergeLog(

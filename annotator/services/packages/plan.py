@@ -81,6 +81,8 @@ class PackagePlan:
     changes: list[ValueChange] = field(default_factory=list)
     retired: dict[str, int] = field(default_factory=dict)  # "Field: code" -> values
     warnings: list[str] = field(default_factory=list)
+    # Marked done in the package with required fields empty: merged as in progress.
+    incomplete_done: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -210,6 +212,12 @@ class MergePlan:
                     out.append(
                         f"    retired code kept: {key} ({counted(count, 'value')}); "
                         "the project's codebook retired it"
+                    )
+                if plan.incomplete_done:
+                    out.append(
+                        f"    not done: {counted(len(plan.incomplete_done), 'recommendation')}"
+                        " marked done in the package with required fields empty "
+                        "arrive in progress: " + "; ".join(plan.incomplete_done)
                     )
                 for warning in plan.warnings:
                     out.append(f"    note: {warning}")
