@@ -26,12 +26,9 @@ def test_after_first_save_the_strip_appears_once_a_value_is_saved(window, qtbot)
     settled(window)
     qtbot.waitUntil(strip.isVisible)
     assert len(strip.shown.items) == 5
-    assert (
-        "(Ctrl+Shift+1–5)" in strip.items_label.text() and "UPR Info" in strip.source_label.text()
-    )
-    # The built-in codebook's own keys give Published response Alt+1..Alt+7: the strip
-    # takes the next free family rather than clash with them.
-    assert strip.keys == [f"Ctrl+Shift+{n}" for n in range(1, 6)]
+    assert "(Alt+1–5)" in strip.items_label.text() and "UPR Info" in strip.source_label.text()
+    # The built-in codebook leaves Alt+1..Alt+5 free for the suggestions.
+    assert strip.keys == [f"Alt+{n}" for n in range(1, 6)]
     with window.project.session() as session:
         row = session.get(models.CodingStatus, (window.current_id, window.coder_id))
     assert row is not None and row.suggestions_shown

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
 
 RETRAIN_EVERY = 20  # saved changes between two checks whether the model is stale
-# Alt+1..Alt+5 when free; a codebook's own keys win (the built-in one gives Alt+1..Alt+7
-# to Published response), and the strip then takes the first family still free.
+# Alt+1..Alt+5 when free (the built-in codebook leaves them free); a codebook's own keys
+# win, and the strip then takes the first family still free.
 KEY_FAMILIES = ("Alt+{}", "Ctrl+Shift+{}", "Alt+Shift+{}")
 
 
