@@ -4,10 +4,13 @@ by their keys."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import select, text
 
 from annotator.services.coding import FieldValue, FormSpec
+from annotator.store.engine import make_engine, to_url
+from annotator.store.migrations import run_alembic
 from annotator.store.models import Base
 from annotator.store.project import Project
 
@@ -74,3 +77,14 @@ def allow_incomplete_done(project: Project) -> None:
 
     with project.write() as session:
         session.merge(ProjectInfo(key=ALLOW_INCOMPLETE_DONE, value="1"))
+
+
+def downgrade_file(path: Path, revision: str) -> None:
+    """Take a project file back to an older format, as that version of the app wrote it
+    (foreign keys off, as the migrations run)."""
+    engine = make_engine(to_url(path), foreign_keys=False)
+    try:
+        with engine.connect() as connection, connection.begin():
+            run_alembic(connection, "downgrade", revision)
+    finally:
+        engine.dispose()

@@ -21,7 +21,7 @@ from annotator.store.errors import MigrationError
 from annotator.store.migrations import alembic_config, head_revision, run_alembic, upgrade
 from annotator.store.project import open_project, read_revision
 from tests.fts_search import search_ids
-from tests.project_helpers import table_counts
+from tests.project_helpers import downgrade_file, table_counts
 
 
 @pytest.fixture
@@ -166,12 +166,7 @@ def test_assignments_come_and_go_without_touching_the_rest(tmp_path):
         )
     connection.close()
 
-    engine = make_engine(to_url(path), foreign_keys=False)
-    try:
-        with engine.connect() as connection, connection.begin():
-            run_alembic(connection, "downgrade", "0002")
-    finally:
-        engine.dispose()
+    downgrade_file(path, "0002")
     assert read_revision(path) == "0002"
     connection = sqlite3.connect(path)
     tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
@@ -307,12 +302,7 @@ def test_suggestion_flags_start_false_and_go_away_on_downgrade(tmp_path):
     accepted = connection.execute("SELECT DISTINCT accepted_suggestion FROM annotation").fetchall()
     connection.close()
     assert shown == [(0,)] and accepted == [(0,)]
-    engine = make_engine(to_url(path), foreign_keys=False)
-    try:
-        with engine.connect() as sa_connection, sa_connection.begin():
-            run_alembic(sa_connection, "downgrade", "0009")
-    finally:
-        engine.dispose()
+    downgrade_file(path, "0009")
     connection = sqlite3.connect(path)
     columns = {row[1] for row in connection.execute("PRAGMA table_info(annotation)")}
     count = connection.execute("SELECT count(*) FROM annotation").fetchone()[0]

@@ -125,6 +125,7 @@ class AnnotationRecord:
     codebook_version: int
     created_at: datetime
     updated_at: datetime
+    accepted_suggestion: bool = False  # ticked by accepting a theme suggestion
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class StatusRecord:
     flag_reason: str | None
     seconds_spent: float
     updated_at: datetime
+    suggestions_shown: bool = False  # the coder had theme suggestions on screen
 
 
 @dataclass(frozen=True)

@@ -327,6 +327,7 @@ def _write_package(session: Session, data: _MasterData, marker: Marker) -> None:
                     "codebook_version": a["codebook_version"],
                     "created_at": a["created_at"],
                     "updated_at": a["updated_at"],
+                    "accepted_suggestion": a["accepted_suggestion"],
                 }
                 for a in data.annotations
             ],

@@ -47,11 +47,10 @@ from annotator.services.packages.reading import read_records
 from annotator.services.packages.schema import (
     check_schema,
     connect_read_only,
-    expected_schema,
+    package_schema,
     quote_name,
 )
 from annotator.services.packages.value_checks import BadValue
-from annotator.store.migrations import head_revision, known_revisions
 from annotator.store.project import SQLITE_HEADER
 
 MAX_DOCUMENT = 2_000_000  # a codebook's YAML: definitions and examples of every code
@@ -147,7 +146,6 @@ def read_package(path: Path) -> PackageContents:
         try:
             check_schema(connection, path)
             _check_integrity(connection, path)
-            _check_revision(connection, path)
             counts = _check_sizes(connection, path)
             return read_records(connection, path, sha256, size, counts)
         except BadValue as bad:
@@ -165,31 +163,12 @@ def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
         raise refuse(path, f"it is damaged ({len(broken)} broken links between its records)")
 
 
-def _check_revision(connection: sqlite3.Connection, path: Path) -> None:
-    rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
-    revision = rows[0][0] if len(rows) == 1 else None
-    if revision == head_revision():
-        return
-    if revision in known_revisions():
-        raise refuse(
-            path,
-            f"it was made by an older version of UPR Coder (format {revision}); ask the "
-            "coder to open it once in the current version, which updates it, and send it "
-            "again",
-        )
-    raise refuse(
-        path,
-        f"it was saved by a newer version of UPR Coder (format {revision!r:.20}); update "
-        "UPR Coder to merge it",
-    )
-
-
 def _count(connection: sqlite3.Connection, table: str) -> int:
     return connection.execute(f"SELECT count(*) FROM {quote_name(table)}").fetchone()[0]
 
 
 def _check_sizes(connection: sqlite3.Connection, path: Path) -> PackageCounts:
-    expected = expected_schema()
+    expected = package_schema(connection)
     for table, columns in expected.columns.items():
         if table.startswith("recommendation_fts"):
             continue  # the search index is neither read nor merged

@@ -26,6 +26,7 @@ from annotator.services.packages.contents import (
 from annotator.services.packages.errors import refuse
 from annotator.services.packages.value_checks import (
     BadValue,
+    as_flag,
     as_int,
     as_optional_text,
     as_seconds,
@@ -87,10 +88,11 @@ def read_records(
             flag_reason=as_optional_text(reason),
             seconds_spent=as_seconds(seconds),
             updated_at=as_time(updated),
+            suggestions_shown=as_flag(shown),
         )
-        for rid, cid, status, reason, seconds, updated in connection.execute(
-            "SELECT recommendation_id, coder_id, status, flag_reason, seconds_spent, updated_at "
-            "FROM coding_status"
+        for rid, cid, status, reason, seconds, updated, shown in connection.execute(
+            "SELECT recommendation_id, coder_id, status, flag_reason, seconds_spent, updated_at, "
+            f"{_flag(connection, 'coding_status', 'suggestions_shown')} FROM coding_status"
         )
     ]
     events = _read_events(connection, codebook, field_ids, coders, recommendations)
@@ -108,6 +110,13 @@ def read_records(
         statuses=statuses,
         events=events,
     )
+
+
+def _flag(connection: sqlite3.Connection, table: str, column: str) -> str:
+    """The column, or false in a package of a format from before it (see OLDER_MERGEABLE);
+    both names are the app's own, never the file's."""
+    present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    return column if column in present else "0"
 
 
 def _status(value: Any) -> str:
@@ -175,9 +184,11 @@ def _read_annotations(
         version,
         created,
         updated,
+        accepted,
     ) in connection.execute(
         "SELECT uuid, recommendation_id, coder_id, field_id, code_id, value, codebook_version, "
-        "created_at, updated_at FROM annotation"
+        "created_at, updated_at, "
+        f"{_flag(connection, 'annotation', 'accepted_suggestion')} FROM annotation"
     ):
         fld = fields.get(as_int(fid))
         if fld is None:
@@ -208,6 +219,7 @@ def _read_annotations(
                 codebook_version=as_int(version),
                 created_at=as_time(created),
                 updated_at=as_time(updated),
+                accepted_suggestion=as_flag(accepted),
             )
         )
     return out

@@ -11,8 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from annotator.services.packages.errors import refuse
-from annotator.store.migrations import head_revision
+from annotator.store.engine import to_url
+from annotator.store.migrations import head_revision, known_revisions, upgrade
 from annotator.store.project import open_project
+
+# Older formats whose packages merge as they are, so a coder whose app is not yet updated
+# can still send their work: 0009 lacks only 0010's suggestion flags, read as false (no
+# suggestions existed in that version).
+OLDER_MERGEABLE = frozenset({"0009"})
 
 # SQLite's own statistics (ANALYZE) hold no code; a package may have them.
 TOLERATED = frozenset({"sqlite_stat1", "sqlite_stat4"})
@@ -110,20 +116,57 @@ def _read_schema(connection: sqlite3.Connection, only: Schema | None = None) -> 
 _EXPECTED: dict[str, Schema] = {}
 
 
-def expected_schema() -> Schema:
-    """The schema of a freshly created, empty project of this version of the app."""
-    head = head_revision()
-    if head not in _EXPECTED:
+def expected_schema(revision: str | None = None) -> Schema:
+    """The schema of a freshly created, empty project of this version of the app, or of
+    the version that wrote format ``revision`` (a new project is made by running every
+    migration, so running them up to ``revision`` makes what that version made)."""
+    wanted = revision or head_revision()
+    if wanted not in _EXPECTED:
         with tempfile.TemporaryDirectory(prefix="upr-schema-") as folder:
             fresh = Path(folder) / "empty.upr"
-            open_project(fresh, create=True).close()
+            if wanted == head_revision():
+                open_project(fresh, create=True).close()
+            else:
+                upgrade(to_url(fresh), wanted)
             with closing(connect_read_only(fresh)) as connection:
-                _EXPECTED[head] = _read_schema(connection)
-    return _EXPECTED[head]
+                _EXPECTED[wanted] = _read_schema(connection)
+    return _EXPECTED[wanted]
+
+
+def package_revision(connection: sqlite3.Connection) -> Any:
+    """The package's format, as stored (None if there is not exactly one)."""
+    rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def package_schema(connection: sqlite3.Connection) -> Schema:
+    """The schema the package must have: the app's, or that of its older format if a
+    package of that format merges."""
+    revision = package_revision(connection)
+    return expected_schema(revision if revision in OLDER_MERGEABLE else None)
+
+
+def check_revision(connection: sqlite3.Connection, path: Path) -> None:
+    """Checked before the layout: a package of an older format differs in layout too,
+    and is told so, not that it was altered."""
+    revision = package_revision(connection)
+    if revision == head_revision() or revision in OLDER_MERGEABLE:
+        return
+    if revision in known_revisions():
+        raise refuse(
+            path,
+            f"it was made by an older version of UPR Coder (format {revision}); ask the "
+            "coder to open it once in the current version, which updates it, and send it "
+            "again",
+        )
+    raise refuse(
+        path,
+        f"it was saved by a newer version of UPR Coder (format {revision!r:.20}); update "
+        "UPR Coder to merge it",
+    )
 
 
 def check_schema(connection: sqlite3.Connection, path: Path) -> None:
-    expected = expected_schema()
     try:
         rows = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
     except sqlite3.DatabaseError as error:
@@ -142,6 +185,8 @@ def check_schema(connection: sqlite3.Connection, path: Path) -> None:
                 "read; a package made by UPR Coder never has one, so it was altered after "
                 "it was made",
             )
+    check_revision(connection, path)
+    expected = package_schema(connection)
     objects = _objects(connection)
     extra = sorted(n for _, n, _ in objects - expected.objects)
     if extra:

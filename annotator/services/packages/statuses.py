@@ -45,6 +45,7 @@ def merge_statuses(
                 CodingStatus.flag_reason,
                 CodingStatus.seconds_spent,
                 CodingStatus.updated_at,
+                CodingStatus.suggestions_shown,
             ).where(CodingStatus.coder_id == coder.id, CodingStatus.recommendation_id.in_(chunk))
         ):
             mine[row.recommendation_id] = row
@@ -92,11 +93,15 @@ def merge_statuses(
                     "flag_reason": new.flag_reason,
                     "seconds_spent": new.seconds_spent,
                     "updated_at": new.updated_at,
+                    "suggestions_shown": new.suggestions_shown,
                 }
             )
             continue
         # Time spent only grows; the larger figure loses no time recorded on either side.
         seconds = max(old.seconds_spent, new.seconds_spent)
+        # Suggestions seen on either side were seen: reliability without suggestions must
+        # leave the recommendation out whichever status wins.
+        shown = bool(old.suggestions_shown or new.suggestions_shown)
         same = (old.status, old.flag_reason) == (new.status, new.flag_reason)
         t_new = their_times.get(rid, new.updated_at)
         t_old = my_times.get(rid, old.updated_at)
@@ -113,6 +118,7 @@ def merge_statuses(
                     "new_reason": new.flag_reason,
                     "new_seconds": seconds,
                     "new_updated": new.updated_at,
+                    "new_shown": shown,
                 }
             )
             events.append(
@@ -156,8 +162,8 @@ def merge_statuses(
                     "fresh_on_clash": False,
                 }
             )
-        if seconds != old.seconds_spent:
-            plan.time_updated += 1
+        if seconds != old.seconds_spent or shown != old.suggestions_shown:
+            plan.time_updated += seconds != old.seconds_spent
             updates.append(
                 {
                     "rid": rid,
@@ -165,6 +171,7 @@ def merge_statuses(
                     "new_reason": old.flag_reason,
                     "new_seconds": seconds,
                     "new_updated": old.updated_at,  # explicit: no automatic "now"
+                    "new_shown": shown,
                 }
             )
     if inserts:
@@ -179,6 +186,7 @@ def merge_statuses(
                 flag_reason=bindparam("new_reason"),
                 seconds_spent=bindparam("new_seconds"),
                 updated_at=bindparam("new_updated"),
+                suggestions_shown=bindparam("new_shown"),
             ),
             updates,
         )

@@ -32,6 +32,13 @@ def as_int(value: Any) -> int:
     return value
 
 
+def as_flag(value: Any) -> bool:
+    # SQLite keeps a Boolean as 0 or 1; anything else was put there by hand.
+    if isinstance(value, bool) or value not in (0, 1):
+        raise BadValue(f"0 or 1 expected, found {value!r:.20}")
+    return bool(value)
+
+
 def as_uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(as_text(value))

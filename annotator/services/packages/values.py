@@ -39,6 +39,7 @@ class _Row:
     codebook_version: int
     created_at: datetime
     updated_at: datetime
+    accepted_suggestion: bool = False
 
 
 def _master_change_times(
@@ -129,6 +130,7 @@ def merge_values(
                 Annotation.codebook_version,
                 Annotation.created_at,
                 Annotation.updated_at,
+                Annotation.accepted_suggestion,
             ).where(Annotation.coder_id == coder.id, Annotation.recommendation_id.in_(chunk))
         ):
             mine.setdefault((row.recommendation_id, row.field_id), []).append(
@@ -140,6 +142,7 @@ def merge_values(
                     row.codebook_version,
                     row.created_at,
                     row.updated_at,
+                    bool(row.accepted_suggestion),
                 )
             )
     my_times = _master_change_times(session, coder, rec_ids)
@@ -164,6 +167,7 @@ def merge_values(
                 a.codebook_version,
                 a.created_at,
                 a.updated_at,
+                a.accepted_suggestion,
             )
             for a in theirs.get(key, [])
         ]
@@ -268,6 +272,7 @@ def merge_values(
                 codebook_version=bindparam("new_version"),
                 created_at=bindparam("new_created"),
                 updated_at=bindparam("new_updated"),
+                accepted_suggestion=bindparam("new_accepted"),
             ),
             updates,
         )
@@ -333,11 +338,18 @@ def _replace(
         if old is not None and old.code_id == row.code_id:
             assert old.id is not None
             kept.add(old.id)
-            if (old.value, old.codebook_version, old.created_at, old.updated_at) != (
+            if (
+                old.value,
+                old.codebook_version,
+                old.created_at,
+                old.updated_at,
+                old.accepted_suggestion,
+            ) != (
                 row.value,
                 row.codebook_version,
                 row.created_at,
                 row.updated_at,
+                row.accepted_suggestion,
             ):
                 updates.append(
                     {
@@ -346,6 +358,7 @@ def _replace(
                         "new_version": row.codebook_version,
                         "new_created": row.created_at,
                         "new_updated": row.updated_at,
+                        "new_accepted": row.accepted_suggestion,
                     }
                 )
             continue
@@ -360,6 +373,7 @@ def _replace(
                 "codebook_version": row.codebook_version,
                 "created_at": row.created_at,
                 "updated_at": row.updated_at,
+                "accepted_suggestion": row.accepted_suggestion,
             }
         )
     deletes.extend(r.id for r in present if r.id is not None and r.id not in kept)
