@@ -34,7 +34,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,6 +56,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LOOKS_ESCAPED = re.compile("_(?=x[0-9a-fA-F]{4}_)")
 _PIXELS_PER_CHARACTER = 7  # Calibri 11's digit, XlsxWriter's unit for column widths
 _INFINITE = (math.inf, -math.inf)
+# Text this long could pass Excel's limit in UTF-16 units; such text takes the slow way.
+_SHORT_TEXT = MAX_CELL_CHARS // 2
 
 
 def clean_text(value: str) -> str:
@@ -109,6 +111,67 @@ class _TextSheet(Worksheet):
     def _xml_rich_inline_string(self, string: str, attributes: Any = None) -> None:
         preserve = string[:1].isspace() or string[-1:].isspace()
         self._xml_inline_string(string, preserve, attributes or [])
+
+    def fast_row(
+        self,
+        row: int,
+        values: Sequence[Any],
+        looks: Sequence[Format | None],
+        styles: list[str | None],
+        letters: Sequence[str],
+    ) -> bool:
+        """Write a row of short text and finite numbers straight to the sheet's file,
+        the very XML XlsxWriter would write cell by cell (its per-cell calls are most of
+        an export's time). False, with nothing written, for any other row."""
+        if row < self.previous_row or row in self.row_info or len(values) > len(looks):
+            return False
+        tails: list[tuple[int, str]] = []
+        for index, value in enumerate(values):
+            kind = value.__class__
+            if kind is str:
+                if not value:
+                    continue
+                if len(value) > _SHORT_TEXT or _NOT_XML.search(value):
+                    return False
+                text = self._escape_control_characters(value)
+                if text.startswith("<r>") and text.endswith("</r>"):
+                    preserve: Any = text[:1].isspace() or text[-1:].isspace()
+                else:
+                    preserve = _preserve_whitespace(text)
+                space = ' xml:space="preserve"' if preserve else ""
+                tails.append(
+                    (index, f' t="inlineStr"><is><t{space}>{self._escape_data(text)}</t></is></c>')
+                )
+            elif kind is int or kind is float:
+                if kind is float and (value != value or value in _INFINITE):
+                    continue
+                tails.append((index, f"><v>{value:.16G}</v></c>"))
+            elif value is not None:
+                return False
+        # The row before, if XlsxWriter still holds it (a header), goes first.
+        if row > self.previous_row:
+            self._write_single_row(row)
+        if not tails:
+            return True
+        self._check_dimensions(row, tails[0][0])
+        self._check_dimensions(row, tails[-1][0])
+        number = row + 1
+        cells = []
+        for index, tail in tails:
+            style = styles[index]
+            if style is None:
+                # Known at the column's first cell, as XlsxWriter numbers formats then.
+                style = styles[index] = self._style(index, looks[index])
+            cells.append(f'<c r="{letters[index]}{number}"{style}{tail}')
+        self._write_row(row, None)
+        self.fh.write("".join(cells))
+        self._xml_end_tag("row")
+        return True
+
+    def _style(self, col: int, look: Format | None) -> str:
+        if look is None and col in self.col_info:
+            look = self.col_info[col].column_format
+        return f' s="{look._get_xf_index()}"' if look is not None else ""
 
 
 @dataclass(frozen=True)
@@ -385,6 +448,9 @@ class Sheet:
             )
             for c in self.columns
         ]
+        # For the fast way of writing rows: each column's style attribute once known.
+        self._styles: list[str | None] = [None] * len(self.columns)
+        self._letters = [column_letter(i + 1) for i in range(len(self.columns))]
         # Blank cells a coder types in are written with their (unlocked) look.
         self._blank = [
             (index, look)
@@ -412,6 +478,12 @@ class Sheet:
         self.rows += 1
         ws = self.ws
         looks = self._looks
+        if (
+            not self._blank
+            and isinstance(ws, _TextSheet)
+            and ws.fast_row(row, values, looks, self._styles, self._letters)
+        ):
+            return
         for index, value in enumerate(values):
             # The common case first: a text that fits and needs no cleaning.
             if (

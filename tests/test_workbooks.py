@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+import zipfile
 
 import openpyxl
 import pytest
 
-from annotator.workbooks import CUT_MARK, MAX_CELL_CHARS, SCRATCH_PREFIX, Book, Column, csv_safe
+from annotator.workbooks import (
+    CUT_MARK,
+    MAX_CELL_CHARS,
+    SCRATCH_PREFIX,
+    Book,
+    Column,
+    _TextSheet,
+    csv_safe,
+)
 
 HOSTILE = ['=HYPERLINK("http://x")', "@SUM(1)", "+1", "-2+3", "\t=1+2", "\rCR first", "=1+1"]
 
@@ -120,3 +129,34 @@ def test_text_holding_excels_own_escapes_is_escaped_for_excel(tmp_path):
     out, _ = _written(tmp_path, [["_x0041_x0042_", "plain_x"]])
     ws = openpyxl.load_workbook(out)["Data"]
     assert ws["A2"].value == "_x005F_x0041_x005F_x0042_" and ws["B2"].value == "plain_x"
+
+
+def _sheet_xml(path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_rows_written_the_fast_way_are_the_xml_xlsxwriter_writes(tmp_path, monkeypatch):
+    # Every kind of cell the fast way takes, and rows it leaves to XlsxWriter (a bool, a
+    # text to clean, a long text) in between, so both ways meet in one sheet.
+    rows = [
+        [" lead", "trail ", "a\nb", "a\rb", "&<>\"'", "_x0041_x0042_", "<r>rich</r>", 0, 1.5],
+        [None, "", 1 / 3, -2.25, 1e300, float("nan"), "plain", None, 10**12],
+        [True, "x", 1, 2, 3, 4, 5, 6, 7],
+        ["\x0bclean me", "y", None, None, None, None, None, None, 0],
+        ["z" * (MAX_CELL_CHARS // 2 + 1), "after", 1, None, None, None, None, None, None],
+        [None] * 9,
+        ["last", "row", 0, 0, 0, 0, 0, 0, 0],
+    ]
+    columns = [Column("A", wrap=True), Column("B"), *[Column(str(n), text=False) for n in range(7)]]
+    fast, _ = _written(tmp_path, rows, columns)
+    fast_xml = _sheet_xml(fast)
+    monkeypatch.setattr(_TextSheet, "fast_row", lambda *args: False)
+    (tmp_path / "slow").mkdir()
+    slow, _ = _written(tmp_path / "slow", rows, columns)
+    assert fast_xml == _sheet_xml(slow)
+    ws = openpyxl.load_workbook(fast)["Data"]
+    assert ws.cell(row=2, column=1).value == " lead"
+    assert ws.cell(row=2, column=4).value == "a\rb"
+    assert ws.cell(row=3, column=9).value == 10**12
+    assert ws.cell(row=8, column=1).value == "last"

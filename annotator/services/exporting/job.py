@@ -154,9 +154,12 @@ class Job:
         return cells
 
     def _suggestion_cells(self, marks: SuggestionMarks, key: tuple[int, int]) -> list[Any]:
-        accepted = marks.accepted.get(key, frozenset())
+        shown = "Yes" if key in marks.shown else "No"
+        accepted = marks.accepted.get(key)
+        if not accepted:  # most rows: nothing accepted, no labels to look for
+            return [shown, None]
         labels = [fc.joined(FieldValue(accepted)) for fc in self.fields if fc.labels]
-        return ["Yes" if key in marks.shown else "No", "; ".join(x for x in labels if x) or None]
+        return [shown, "; ".join(x for x in labels if x) or None]
 
     def rows(self) -> Iterator[tuple[list[Any], list[list[Any]]]]:
         """(the recommendation's row, its coders' rows) in reading order."""
