@@ -133,20 +133,14 @@ def response_breakdown(
 ) -> ResponseBreakdown:
     """Counts and shares by category, by published wording and by normalised position,
     with both rejection rates, for one review (or every recommendation given)."""
-    frame = with_categories(recommendations)
+    frame = recommendations
     if review_id is not None:
         frame = frame[frame["review_id"] == review_id]
     total = len(frame)
-    counts = category_counts(frame["category"])
-    by_wording = frame["response"].astype("object").map(wording_label).value_counts(sort=True)
     if "position" in frame.columns:
-        positions_raw = frame["position"].astype("object")
+        positions = frame["position"].astype("object")
     else:
-        positions_raw = pd.Series([None] * total, dtype="object")
-    position_counts = {
-        key: int((positions_raw == key).sum()) if key else int(positions_raw.isna().sum())
-        for key in POSITION_LABELS
-    }
+        positions = pd.Series([None] * total, index=frame.index, dtype="object")
     state = year = cycle = month = None
     if review_id is not None and total:
         first = frame.iloc[0]
@@ -155,21 +149,17 @@ def response_breakdown(
         cycle = _int_or_none(first.get("cycle"))
         month = _int_or_none(first.get("month"))
         label = label or str(first.get("review", state))
-    published = frame["response"].astype("object")
-    distinct = {w for w in pd.unique(published) if wording_label(w) != NO_WORDING}
-    stage_of = {w: implementation_stage(w) for w in distinct}
-    stage_counts = published.map(stage_of).value_counts()
-    stages = {str(k): int(v) for k, v in stage_counts.items() if k}
-    answered = int(published.map(lambda w: w in distinct).sum()) if distinct else 0
-    return _breakdown(
+    # Counted as the database counts them, in reading order of each group's first
+    # recommendation, so the frame and the Summary's SQL share one way of building.
+    pairs = pd.DataFrame({"response": frame["response"].astype("object"), "position": positions})
+    sizes = pairs.groupby(["response", "position"], dropna=False, sort=False).size()
+    groups = [
+        (None if pd.isna(r) else r, None if pd.isna(p) else p, int(n))
+        for (r, p), n in sizes.items()
+    ]
+    return counted_breakdown(
+        groups,
         label or ("All recommendations" if review_id is None else f"review {review_id}"),
-        total,
-        counts,
-        by_wording,
-        position_counts,
-        distinct,
-        stages,
-        answered,
         state=state,
         year=year,
         cycle=cycle,
