@@ -27,6 +27,7 @@ from annotator.services.permissions import NotPermitted
 
 if TYPE_CHECKING:
     from annotator.gui.main_window import MainWindow
+    from annotator.store.project import Project
 
 RETRAIN_EVERY = 20  # saved changes between two checks whether the model is stale
 # Alt+1..Alt+5 when free (the built-in codebook leaves them free); a codebook's own keys
@@ -89,6 +90,7 @@ class SuggestionsController:
         self.window = window
         self.strip = SuggestionStrip()
         self.loaded: suggestion_models.LoadedModel | None = None
+        self.missing: str | None = None  # why there is no model, once known
         self.recorded: set[int] = set()
         self.saves = 0
         self.worker: Worker | None = None
@@ -147,6 +149,8 @@ class SuggestionsController:
         self.saves = 0
         project = self.window.project
         self.loaded = None if project is None else suggestion_models.current_model(project)
+        # Why there is none, until the background check below says (with the count).
+        self.missing = None if self.loaded else "Theme suggestions: checking the coding so far…"
         self.sync_menu()
         self.bind_keys()
         self.retrain()
@@ -171,16 +175,17 @@ class SuggestionsController:
         if project is None or (self.worker is not None and self.worker.is_running()):
             return
         self.worker = run_in_background(
-            lambda _progress: suggestion_models.retrain_if_stale(project),
+            lambda _progress: _model_and_reason(project),
             on_result=self._retrained,
             on_error=lambda _error: None,  # suggestions are a help: a failure costs none
             parent=self.window,
         )
 
-    def _retrained(self, loaded: suggestion_models.LoadedModel | None) -> None:
+    def _retrained(self, result: tuple[suggestion_models.LoadedModel | None, str | None]) -> None:
+        loaded, self.missing = result
         if loaded is not None:
             self.loaded = loaded
-            self.refresh()
+        self.refresh()
 
     def refresh(self) -> None:
         window = self.window
@@ -188,7 +193,9 @@ class SuggestionsController:
         if window.project is None or window.coder_id is None or rid is None:
             self.strip.show_suggestions(suggesting.Shown((), ""))
             return
-        shown = suggesting.suggestions_for(window.project, window.coder_id, rid, self.loaded)
+        shown = suggesting.suggestions_for(
+            window.project, window.coder_id, rid, self.loaded, self.missing
+        )
         self.strip.show_suggestions(shown)
         if shown.items and rid not in self.recorded and not window.project.read_only:
             try:
@@ -224,3 +231,9 @@ class SuggestionsController:
         window.undo_stack.push(
             SetValue(window, rid, shown.field_id, current, after, label, frozenset({code_id}))
         )
+
+
+def _model_and_reason(project: Project) -> tuple[suggestion_models.LoadedModel | None, str | None]:
+    """On the worker thread: the model to use, else why there is none (with the count)."""
+    loaded = suggestion_models.retrain_if_stale(project)
+    return loaded, None if loaded is not None else suggestion_models.status_line(project)

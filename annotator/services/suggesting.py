@@ -130,9 +130,12 @@ def suggestions_for(
     coder_id: int,
     recommendation_id: int,
     loaded: suggestion_models.LoadedModel | None = None,
+    missing: str | None = None,
 ) -> Shown:
     """The top suggestions to show this coder on this recommendation now, or why none.
-    ``loaded``: a model already at hand (the window's, retrained in the background)."""
+    ``loaded``: a model already at hand (the window's, retrained in the background);
+    ``missing``: with no model at hand, why, so that none is looked for here (the
+    look-up reads every coded recommendation: the window does it off its thread)."""
     current = mode(project)
     if current == "off":
         return Shown((), "Suggestions are off for this project.")
@@ -147,10 +150,12 @@ def suggestions_for(
             select(Recommendation.text).where(Recommendation.id == recommendation_id)
         )
         codebook = active_codebook(session)
-    model = loaded or suggestion_models.current_model(project)
+    model = loaded
+    if model is None and missing is None:
+        model = suggestion_models.current_model(project)
     chosen = None if codebook is None else suggestion_models.suggestion_field(codebook)
     if model is None or chosen is None:
-        return Shown((), suggestion_models.status_line(project))
+        return Shown((), missing or suggestion_models.status_line(project))
     ids = {c.key: c.stored_id for c in chosen.codes}
     items = tuple(
         Suggestion(rank, key, ids[key], label, score)
